@@ -1,0 +1,30 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { PrimParams, Primitive, TensorInfo } from './primitives.js';
+
+/** An opaque reference to a backend's storage for one tensor. */
+export interface DataHandle { readonly backend: string }
+
+export interface BackendInput { readonly handle: DataHandle; readonly info: TensorInfo }
+
+export interface MemoryStats {
+  /** Buffers allocated and not yet freed. */
+  readonly liveBuffers: number;
+  readonly liveBytes: number;
+}
+
+/**
+ * What a backend implements. The core calls it; users call the ops. Storage is freed only through
+ * `free`, so a backend holding device memory (textures, GPU buffers) releases it deterministically.
+ */
+export interface Backend {
+  readonly name: string;
+  readonly dtypes: readonly DType[];
+  /** Allocates storage for `info` and copies `data` into it. */
+  upload(data: TypedArray, info: TensorInfo): DataHandle;
+  /** Copies the tensor's values back to the host. */
+  read(handle: DataHandle, info: TensorInfo): TypedArray;
+  /** Runs one primitive, allocating the output. Inputs and params are already checked by the core. */
+  run<P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle;
+  free(handle: DataHandle): void;
+  memory(): MemoryStats;
+}

@@ -1,0 +1,98 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { FlatTensorCodec, NestedArray, decodeWith } from './codec.js';
+import { type DType, type TypedArrayOf, allocArray } from './dtype.js';
+import { TensorError } from './errors.js';
+import { type Shape, checkDims, sameShape, sizeOf } from './shape.js';
+import { Tensor, bind, fromData } from './tensor.js';
+
+export interface ParseOptions {
+  /** Reject NaN and ±Infinity (default false for float dtypes; integer dtypes always reject them). */
+  readonly finite?: boolean;
+}
+
+/** The shape of a nested array literal, e.g. `[[1, 2], [3, 4]]` -> `[2, 2]`. */
+export type ShapeOf<V> = V extends number | boolean ? []
+  : V extends readonly [] ? [0]
+  : V extends readonly [infer H, ...unknown[]] ? [V['length'], ...ShapeOf<H>]
+  : Shape;
+type NestedLiteral = number | boolean | readonly NestedLiteral[];
+
+const malformed = (op: string, message: string, path?: string) =>
+  new TensorError({ kind: 'MalformedData', op, message, ...(path !== undefined ? { path } : {}) });
+
+/** Converts checked host values to a typed array, enforcing what the dtype can hold. */
+function toTyped<D extends DType>(op: string, values: ArrayLike<number | boolean>, dtype: D, finite: boolean): E.Either<TensorError, TypedArrayOf[D]> {
+  const out = allocArray(dtype, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const raw = values[i];
+    const v = typeof raw === 'boolean' ? +raw : raw;
+    if (dtype === 'int32' && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647))
+      return E.left(new TensorError({ kind: 'NonFinite', op, message: `value ${v} at flat index ${i} is not an int32` }));
+    if (dtype === 'bool' && v !== 0 && v !== 1)
+      return E.left(new TensorError({ kind: 'InvalidArgument', op, message: `value ${v} at flat index ${i} is not a bool (0, 1, true or false)` }));
+    if (finite && !Number.isFinite(v))
+      return E.left(new TensorError({ kind: 'NonFinite', op, message: `value ${v} at flat index ${i} is not finite` }));
+    out[i] = v;
+  }
+  return E.right(out);
+}
+
+/** Boundary: a tensor from untrusted nested arrays (JSON, user input). Never throws. */
+export function parseTensor<D extends DType = 'float32'>(value: unknown, dtype: D = 'float32' as D, opts: ParseOptions = {}): E.Either<TensorError, Tensor<Shape, D>> {
+  return pipe(
+    decodeWith(NestedArray, value),
+    E.mapLeft((m) => malformed('parseTensor', m)),
+    E.chain(({ values, shape }) => pipe(toTyped('parseTensor', values, dtype, opts.finite ?? false), E.map((d) => fromData(d, shape, dtype)))),
+  );
+}
+
+/** Boundary: a tensor from flat data plus a shape, e.g. `{ data: [1, 2, 3, 4], shape: [2, 2] }`. Never throws. */
+export function parseFlat(value: unknown, opts: ParseOptions = {}): E.Either<TensorError, Tensor> {
+  return pipe(
+    decodeWith(FlatTensorCodec, value),
+    E.mapLeft((m) => malformed('parseFlat', m)),
+    E.chain(({ data, shape, dtype = 'float32' }) => {
+      if (shape.some((d) => !Number.isInteger(d) || d < 0)) return E.left(malformed('parseFlat', `shape [${shape.join(', ')}] must hold non-negative integers`, 'shape'));
+      if (sizeOf(shape) !== data.length) return E.left(new TensorError({ kind: 'ShapeMismatch', op: 'parseFlat', message: `data has ${data.length} values but the shape holds ${sizeOf(shape)}`, shapes: [shape] }));
+      return pipe(toTyped('parseFlat', data, dtype, opts.finite ?? false), E.map((d): Tensor => fromData(d, shape, dtype)));
+    }),
+  );
+}
+
+/** Boundary: checks a tensor of unknown shape against the expected one and narrows its type. */
+export function checkShape<const S extends Shape, D extends DType>(x: Tensor<Shape, D>, shape: S, what = 'tensor'): E.Either<TensorError, Tensor<S, D>> {
+  return sameShape(x.shape, shape)
+    ? E.right(x as unknown as Tensor<S, D>)
+    : E.left(new TensorError({ kind: 'ShapeMismatch', op: 'checkShape', message: `${what} has the wrong shape`, shapes: [x.shape, shape] }));
+}
+
+const orThrow = <A>(e: E.Either<TensorError, A>): A => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
+
+/** A tensor from a literal in code, e.g. `tensor([[1, 2], [3, 4]])`; its shape is in its type. Throws on bad data. */
+export function tensor<const V extends NestedLiteral, D extends DType = 'float32'>(value: V, dtype?: D): Tensor<ShapeOf<V>, D> {
+  return orThrow(parseTensor(value, dtype ?? ('float32' as D))) as unknown as Tensor<ShapeOf<V>, D>;
+}
+
+/** A tensor from a typed array (copied) and a shape. */
+export function fromArray<const S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D): Tensor<S, D> {
+  checkDims('fromArray', shape);
+  if (data.length !== sizeOf(shape)) throw new TensorError({ kind: 'ShapeMismatch', op: 'fromArray', message: `data has ${data.length} values but the shape holds ${sizeOf(shape)}`, shapes: [shape] });
+  return fromData(data, shape, dtype);
+}
+
+export function full<const S extends Shape, D extends DType = 'float32'>(shape: S, value: number, dtype?: D): Tensor<S, D> {
+  checkDims('full', shape);
+  const d = dtype ?? ('float32' as D);
+  return fromData(allocArray(d, sizeOf(shape)).fill(value) as TypedArrayOf[D], shape, d);
+}
+export const zeros = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<S, D> => full(shape, 0, dtype);
+export const ones = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<S, D> => full(shape, 1, dtype);
+export const scalar = <D extends DType = 'float32'>(value: number, dtype?: D): Tensor<[], D> => full([], value, dtype);
+
+/** `[0, 1, ..., n-1]` computed on the backend. */
+export const arange = <D extends DType = 'int32'>(n: number, dtype?: D): Tensor<[number], D> =>
+  bind('iota', [], { n, dtype: dtype ?? 'int32' }) as Tensor<[number], D>;

@@ -1,0 +1,33 @@
+import type { DType } from '../dtype.js';
+import { argError } from '../errors.js';
+import { fromArray } from '../creation.js';
+import { add, cast, cos, mul, neg, sin } from '../ops/elementwise.js';
+import { concat, narrow, reshape } from '../ops/movement.js';
+import type { Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+export interface RopeTables<D extends DType> { readonly cos: Tensor<Shape, D>; readonly sin: Tensor<Shape, D> }
+
+/**
+ * cos/sin tables `[..., T, headDim]` for rotary embeddings at the given positions (any shape), Hugging Face
+ * convention: `inv_freq[i] = theta^(-2i/headDim)`, angles repeated for both halves.
+ */
+export function ropeTables<D extends DType = 'float32'>(positions: Tensor<Shape, 'int32' | 'float32' | 'float64'>, headDim: number, theta = 10000, dtype?: D): RopeTables<D> {
+  if (headDim % 2 !== 0) throw argError('ropeTables', `head dim must be even, got ${headDim}`);
+  const d = dtype ?? ('float32' as D);
+  const half = headDim / 2;
+  const inv = new Float64Array(headDim);
+  for (let i = 0; i < half; i++) inv[i] = inv[i + half] = 1 / Math.pow(theta, (2 * i) / headDim);
+  const invT = cast(fromArray(inv, [headDim], 'float64'), d);
+  const angles = mul(reshape(cast(positions, d), [...positions.shape, 1]), invT);
+  return { cos: cos(angles) as Tensor<Shape, D>, sin: sin(angles) as Tensor<Shape, D> };
+}
+
+/** Rotate-half RoPE: `x * cos + rotate_half(x) * sin` with `rotate_half([a, b]) = [-b, a]` on the last dim. */
+export function applyRope<S extends Shape, D extends DType>(x: Tensor<S, D>, t: RopeTables<D>): Tensor<S, D> {
+  const v: Tensor<Shape, D> = x;
+  const half = v.shape[v.rank - 1] / 2;
+  const a = narrow(v, -1, 0, half), b = narrow(v, -1, half, half);
+  const rotated = concat([neg(b), a], -1);
+  return add(mul(v, t.cos), mul(rotated, t.sin)) as Tensor<S, D>;
+}

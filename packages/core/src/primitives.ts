@@ -1,0 +1,222 @@
+import { type DType, isFloat } from './dtype.js';
+import { TensorError, argError, shapeError } from './errors.js';
+import { type Shape, broadcastShapes, checkDims, sizeOf } from './shape.js';
+
+/** Parameters of each primitive. Axes in params are already normalised (non-negative, sorted). */
+export interface PrimParams {
+  // unary, float in, float out
+  exp: {}; log: {}; sqrt: {}; rsqrt: {}; sin: {}; cos: {}; tanh: {}; reciprocal: {};
+  // unary, numeric in, same dtype out
+  neg: {}; abs: {}; sign: {};
+  // binary arithmetic with broadcasting, same dtype
+  add: {}; sub: {}; mul: {}; div: {}; pow: {}; maximum: {}; minimum: {};
+  // binary comparisons with broadcasting, bool out
+  eq: {}; ne: {}; lt: {}; le: {}; gt: {}; ge: {};
+  where: {};
+  cast: { readonly dtype: DType };
+  reduceSum: { readonly axes: readonly number[]; readonly keepdims: boolean };
+  reduceMax: { readonly axes: readonly number[]; readonly keepdims: boolean };
+  matmul: { readonly transA: boolean; readonly transB: boolean };
+  reshape: { readonly shape: Shape };
+  permute: { readonly perm: readonly number[] };
+  broadcastTo: { readonly shape: Shape };
+  slice: { readonly starts: readonly number[]; readonly ends: readonly number[] };
+  pad: { readonly before: readonly number[]; readonly after: readonly number[]; readonly value: number };
+  concat: { readonly axis: number };
+  /** TF-style gather: out = x.shape[:axis] + idx.shape[batchDims:] + x.shape[axis+1:]. */
+  gather: { readonly axis: number; readonly batchDims: number };
+  /** Adjoint of gather: inputs (updates, idx); `size` is the length of the gathered axis. */
+  scatterAdd: { readonly axis: number; readonly batchDims: number; readonly size: number };
+  iota: { readonly n: number; readonly dtype: DType };
+}
+export type Primitive = keyof PrimParams;
+
+export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create';
+
+export interface TensorInfo { readonly shape: Shape; readonly dtype: DType }
+
+interface PrimSpec<P extends Primitive> {
+  readonly kind: PrimKind;
+  /** Number of tensor inputs; -1 for variadic (concat). */
+  readonly arity: number;
+  /** Output shape and dtype; throws a TensorError naming the op and shapes when the inputs do not fit. */
+  readonly infer: (inputs: readonly TensorInfo[], params: PrimParams[P]) => TensorInfo;
+}
+
+type UnaryName = 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'reciprocal' | 'neg' | 'abs' | 'sign';
+type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+const dtypeError = (op: string, message: string) => new TensorError({ kind: 'DTypeMismatch', op, message });
+
+const floatUnary = <P extends UnaryName>(op: P): PrimSpec<P> => ({
+  kind: 'unary', arity: 1,
+  infer: ([x]) => {
+    if (!isFloat(x.dtype)) throw dtypeError(op, `needs a float tensor, got ${x.dtype} (cast it first)`);
+    return x;
+  },
+});
+const numericUnary = <P extends UnaryName>(op: P): PrimSpec<P> => ({
+  kind: 'unary', arity: 1,
+  infer: ([x]) => {
+    if (x.dtype === 'bool') throw dtypeError(op, 'needs a numeric tensor, got bool');
+    return x;
+  },
+});
+function sameDtype(op: string, a: TensorInfo, b: TensorInfo): void {
+  if (a.dtype !== b.dtype) throw dtypeError(op, `dtypes differ: ${a.dtype} and ${b.dtype}`);
+}
+const arith = <P extends BinaryName>(op: P, floatOnly = false): PrimSpec<P> => ({
+  kind: 'binary', arity: 2,
+  infer: ([a, b]) => {
+    sameDtype(op, a, b);
+    if (a.dtype === 'bool') throw dtypeError(op, 'arithmetic on bool tensors (cast them first)');
+    if (floatOnly && !isFloat(a.dtype)) throw dtypeError(op, `needs float tensors, got ${a.dtype}`);
+    return { shape: broadcastShapes(op, a.shape, b.shape), dtype: a.dtype };
+  },
+});
+const compare = <P extends BinaryName>(op: P): PrimSpec<P> => ({
+  kind: 'compare', arity: 2,
+  infer: ([a, b]) => {
+    sameDtype(op, a, b);
+    return { shape: broadcastShapes(op, a.shape, b.shape), dtype: 'bool' };
+  },
+});
+const reduce = <P extends 'reduceSum' | 'reduceMax'>(op: P): PrimSpec<P> => ({
+  kind: 'reduce', arity: 1,
+  infer: ([x], { axes, keepdims }: PrimParams['reduceSum']) => {
+    if (x.dtype === 'bool') throw dtypeError(op, 'cannot reduce a bool tensor (cast it first)');
+    for (const a of axes) if (a < 0 || a >= x.shape.length) throw argError(op, `axis ${a} out of range for rank ${x.shape.length}`);
+    if (op === 'reduceMax') for (const a of axes) if (x.shape[a] === 0) throw shapeError(op, `max over an empty axis ${a}`, x.shape);
+    const shape = keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    return { shape, dtype: x.dtype };
+  },
+});
+
+function checkGather(op: string, x: Shape, idx: TensorInfo, axis: number, batchDims: number): void {
+  if (idx.dtype !== 'int32') throw dtypeError(op, `indices must be int32, got ${idx.dtype}`);
+  if (batchDims < 0 || batchDims > axis || batchDims > idx.shape.length) throw argError(op, `batchDims ${batchDims} must be in [0, min(axis ${axis}, index rank ${idx.shape.length})]`);
+  if (axis < 0 || axis >= x.length) throw argError(op, `axis ${axis} out of range for rank ${x.length}`);
+  for (let i = 0; i < batchDims; i++) if (x[i] !== idx.shape[i]) throw shapeError(op, `batch dim ${i} differs`, x, idx.shape);
+}
+
+export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
+  exp: floatUnary('exp'), log: floatUnary('log'), sqrt: floatUnary('sqrt'), rsqrt: floatUnary('rsqrt'),
+  sin: floatUnary('sin'), cos: floatUnary('cos'), tanh: floatUnary('tanh'), reciprocal: floatUnary('reciprocal'),
+  neg: numericUnary('neg'), abs: numericUnary('abs'), sign: numericUnary('sign'),
+  add: arith('add'), sub: arith('sub'), mul: arith('mul'), div: arith('div', true), pow: arith('pow', true),
+  maximum: arith('maximum'), minimum: arith('minimum'),
+  eq: compare('eq'), ne: compare('ne'), lt: compare('lt'), le: compare('le'), gt: compare('gt'), ge: compare('ge'),
+  where: {
+    kind: 'select', arity: 3,
+    infer: ([c, a, b]) => {
+      if (c.dtype !== 'bool') throw dtypeError('where', `condition must be bool, got ${c.dtype}`);
+      sameDtype('where', a, b);
+      return { shape: broadcastShapes('where', broadcastShapes('where', c.shape, a.shape), b.shape), dtype: a.dtype };
+    },
+  },
+  cast: { kind: 'cast', arity: 1, infer: ([x], { dtype }) => ({ shape: x.shape, dtype }) },
+  reduceSum: reduce('reduceSum'),
+  reduceMax: reduce('reduceMax'),
+  matmul: {
+    kind: 'matmul', arity: 2,
+    infer: ([a, b], { transA, transB }) => {
+      sameDtype('matmul', a, b);
+      if (!isFloat(a.dtype)) throw dtypeError('matmul', `needs float tensors, got ${a.dtype}`);
+      if (a.shape.length < 2 || b.shape.length < 2) throw shapeError('matmul', 'both operands need rank >= 2', a.shape, b.shape);
+      const [m, k] = transA ? [a.shape.at(-1)!, a.shape.at(-2)!] : [a.shape.at(-2)!, a.shape.at(-1)!];
+      const [k2, n] = transB ? [b.shape.at(-1)!, b.shape.at(-2)!] : [b.shape.at(-2)!, b.shape.at(-1)!];
+      if (k !== k2) throw shapeError('matmul', `contracted dims differ (${k} vs ${k2})`, a.shape, b.shape);
+      const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+      return { shape: [...batch, m, n], dtype: a.dtype };
+    },
+  },
+  reshape: {
+    kind: 'movement', arity: 1,
+    infer: ([x], { shape }) => {
+      checkDims('reshape', shape);
+      if (sizeOf(shape) !== sizeOf(x.shape)) throw shapeError('reshape', `sizes differ (${sizeOf(x.shape)} vs ${sizeOf(shape)})`, x.shape, shape);
+      return { shape, dtype: x.dtype };
+    },
+  },
+  permute: {
+    kind: 'movement', arity: 1,
+    infer: ([x], { perm }) => {
+      const sorted = [...perm].sort((p, q) => p - q);
+      if (perm.length !== x.shape.length || sorted.some((p, i) => p !== i)) throw argError('permute', `[${perm.join(', ')}] is not a permutation of the ${x.shape.length} axes of [${x.shape.join(', ')}]`);
+      return { shape: perm.map((p) => x.shape[p]), dtype: x.dtype };
+    },
+  },
+  broadcastTo: {
+    kind: 'movement', arity: 1,
+    infer: ([x], { shape }) => {
+      checkDims('broadcastTo', shape);
+      const out = broadcastShapes('broadcastTo', x.shape, shape);
+      if (out.length !== shape.length || out.some((d, i) => d !== shape[i])) throw shapeError('broadcastTo', 'cannot broadcast to the target', x.shape, shape);
+      return { shape, dtype: x.dtype };
+    },
+  },
+  slice: {
+    kind: 'movement', arity: 1,
+    infer: ([x], { starts, ends }) => {
+      if (starts.length !== x.shape.length || ends.length !== x.shape.length) throw argError('slice', `starts/ends need one entry per axis of [${x.shape.join(', ')}]`);
+      x.shape.forEach((d, i) => {
+        if (!(Number.isInteger(starts[i]) && Number.isInteger(ends[i]) && starts[i] >= 0 && starts[i] <= ends[i] && ends[i] <= d))
+          throw shapeError('slice', `bad range [${starts[i]}, ${ends[i]}) on axis ${i}`, x.shape);
+      });
+      return { shape: x.shape.map((_, i) => ends[i] - starts[i]), dtype: x.dtype };
+    },
+  },
+  pad: {
+    kind: 'movement', arity: 1,
+    infer: ([x], { before, after }) => {
+      if (before.length !== x.shape.length || after.length !== x.shape.length) throw argError('pad', `before/after need one entry per axis of [${x.shape.join(', ')}]`);
+      if ([...before, ...after].some((p) => !Number.isInteger(p) || p < 0)) throw argError('pad', 'padding amounts must be non-negative integers');
+      return { shape: x.shape.map((d, i) => d + before[i] + after[i]), dtype: x.dtype };
+    },
+  },
+  concat: {
+    kind: 'movement', arity: -1,
+    infer: (xs, { axis }) => {
+      if (xs.length === 0) throw argError('concat', 'needs at least one tensor');
+      const [first] = xs;
+      if (axis < 0 || axis >= first.shape.length) throw argError('concat', `axis ${axis} out of range for rank ${first.shape.length}`);
+      for (const x of xs) {
+        sameDtype('concat', first, x);
+        if (x.shape.length !== first.shape.length || x.shape.some((d, i) => i !== axis && d !== first.shape[i]))
+          throw shapeError('concat', `shapes differ off axis ${axis}`, first.shape, x.shape);
+      }
+      const shape = [...first.shape];
+      shape[axis] = xs.reduce((s, x) => s + x.shape[axis], 0);
+      return { shape, dtype: first.dtype };
+    },
+  },
+  gather: {
+    kind: 'index', arity: 2,
+    infer: ([x, idx], { axis, batchDims }) => {
+      checkGather('gather', x.shape, idx, axis, batchDims);
+      return { shape: [...x.shape.slice(0, axis), ...idx.shape.slice(batchDims), ...x.shape.slice(axis + 1)], dtype: x.dtype };
+    },
+  },
+  scatterAdd: {
+    kind: 'index', arity: 2,
+    infer: ([upd, idx], { axis, batchDims, size }) => {
+      if (upd.dtype === 'bool') throw dtypeError('scatterAdd', 'updates must be numeric');
+      const idxRest = idx.shape.length - batchDims;
+      const xShape = [...upd.shape.slice(0, axis), size, ...upd.shape.slice(axis + idxRest)];
+      checkGather('scatterAdd', xShape, idx, axis, batchDims);
+      const expect = [...xShape.slice(0, axis), ...idx.shape.slice(batchDims), ...xShape.slice(axis + 1)];
+      if (expect.length !== upd.shape.length || expect.some((d, i) => d !== upd.shape[i])) throw shapeError('scatterAdd', 'updates do not match the indices', upd.shape, idx.shape);
+      return { shape: xShape, dtype: upd.dtype };
+    },
+  },
+  iota: {
+    kind: 'create', arity: 0,
+    infer: (_, { n, dtype }) => {
+      if (!Number.isInteger(n) || n < 0) throw argError('iota', `length must be a non-negative integer, got ${n}`);
+      if (dtype === 'bool') throw dtypeError('iota', 'cannot make a bool range');
+      return { shape: [n], dtype };
+    },
+  },
+};
+
+export const primitiveNames = Object.keys(primitives) as Primitive[];

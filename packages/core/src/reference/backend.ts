@@ -1,0 +1,38 @@
+import type { Backend, DataHandle } from '../backend.js';
+import { type TypedArray, DTYPES } from '../dtype.js';
+import { TensorError } from '../errors.js';
+import { kernels } from './kernels.js';
+
+interface RefHandle extends DataHandle { data: TypedArray | null }
+
+/**
+ * The reference backend: every primitive as a plain loop over typed arrays, accumulating in float64.
+ * Short and obviously correct; the oracle the other backends are checked against.
+ */
+export function referenceBackend(): Backend {
+  let liveBuffers = 0, liveBytes = 0;
+  const make = (data: TypedArray): RefHandle => {
+    liveBuffers++; liveBytes += data.byteLength;
+    return { backend: 'reference', data };
+  };
+  const dataOf = (h: DataHandle): TypedArray => {
+    const d = (h as RefHandle).data;
+    if (d === null) throw new TensorError({ kind: 'Disposed', op: 'reference', message: 'tensor was already disposed' });
+    return d;
+  };
+  return {
+    name: 'reference',
+    dtypes: DTYPES,
+    upload: (data) => make(data.slice()),
+    read: (h) => dataOf(h).slice(),
+    run: (prim, inputs, params, out) =>
+      make(kernels[prim](inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })), params, out)),
+    free: (h) => {
+      const r = h as RefHandle;
+      if (r.data === null) return;
+      liveBuffers--; liveBytes -= r.data.byteLength;
+      r.data = null;
+    },
+    memory: () => ({ liveBuffers, liveBytes }),
+  };
+}

@@ -1,0 +1,30 @@
+import { type Shape, sizeOf, stridesOf } from '../shape.js';
+
+/** Calls `f(flat, multiIndex)` for every element of `shape`, in row-major order. */
+export function forEachIndex(shape: Shape, f: (flat: number, idx: readonly number[]) => void): void {
+  const n = sizeOf(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let flat = 0; flat < n; flat++) {
+    f(flat, idx);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** For each element of `out`, the flat offset of the element of `input` that broadcasts onto it. */
+export function broadcastOffsets(input: Shape, out: Shape): Int32Array {
+  const st = stridesOf(input);
+  const lead = out.length - input.length;
+  const offsets = new Int32Array(sizeOf(out));
+  forEachIndex(out, (flat, idx) => {
+    let o = 0;
+    for (let d = 0; d < input.length; d++) if (input[d] !== 1) o += idx[lead + d] * st[d];
+    offsets[flat] = o;
+  });
+  return offsets;
+}
+
+export const offsetOf = (idx: readonly number[], strides: readonly number[]): number =>
+  idx.reduce((acc, i, d) => acc + i * strides[d], 0);

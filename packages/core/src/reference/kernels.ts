@@ -1,0 +1,156 @@
+import { type DType, type TypedArray, allocArray } from '../dtype.js';
+import { TensorError } from '../errors.js';
+import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
+import { sizeOf, stridesOf } from '../shape.js';
+import { broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
+import { binaryFns, unaryFns } from './scalar.js';
+
+export interface In { readonly data: TypedArray; readonly info: TensorInfo }
+type Kernel<P extends Primitive> = (inputs: readonly In[], params: PrimParams[P], out: TensorInfo) => TypedArray;
+
+const unary = <P extends Primitive>(f: (x: number) => number): Kernel<P> => ([x], _, out) => {
+  const r = allocArray(out.dtype, sizeOf(out.shape));
+  for (let i = 0; i < r.length; i++) r[i] = f(x.data[i]);
+  return r;
+};
+
+const binary = <P extends Primitive>(f: (a: number, b: number) => number): Kernel<P> => ([a, b], _, out) => {
+  const r = allocArray(out.dtype, sizeOf(out.shape));
+  const oa = broadcastOffsets(a.info.shape, out.shape), ob = broadcastOffsets(b.info.shape, out.shape);
+  for (let i = 0; i < r.length; i++) r[i] = f(a.data[oa[i]], b.data[ob[i]]);
+  return r;
+};
+
+const reduce = <P extends 'reduceSum' | 'reduceMax'>(init: number, step: (acc: number, v: number) => number): Kernel<P> => ([x], { axes }, out) => {
+  const acc = new Float64Array(sizeOf(out.shape)).fill(init);
+  // strides of the output seen as the input's rank with reduced axes of size 1
+  const kept = x.info.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const st = stridesOf(kept);
+  forEachIndex(x.info.shape, (flat, idx) => {
+    let o = 0;
+    for (let d = 0; d < idx.length; d++) if (!axes.includes(d)) o += idx[d] * st[d];
+    acc[o] = step(acc[o], x.data[flat]);
+  });
+  const r = allocArray(out.dtype, acc.length);
+  for (let i = 0; i < r.length; i++) r[i] = acc[i];
+  return r;
+};
+
+function checkIndex(op: string, j: number, size: number): void {
+  if (!(j >= 0 && j < size)) throw new TensorError({ kind: 'InvalidArgument', op, message: `index ${j} out of range [0, ${size})` });
+}
+
+/**
+ * Walks the output of gather (= the updates of scatterAdd) and yields, for each element, the offset of
+ * the element of x it reads (or writes).
+ */
+function gatherWalk(xShape: readonly number[], idx: In, axis: number, batchDims: number, op: string,
+  f: (outFlat: number, xOffset: number) => void): void {
+  const idxRest = idx.info.shape.length - batchDims;
+  const outShape = [...xShape.slice(0, axis), ...idx.info.shape.slice(batchDims), ...xShape.slice(axis + 1)];
+  const xs = stridesOf(xShape), is = stridesOf(idx.info.shape);
+  forEachIndex(outShape, (flat, o) => {
+    const iIdx = [...o.slice(0, batchDims), ...o.slice(axis, axis + idxRest)];
+    const j = idx.data[offsetOf(iIdx, is)];
+    checkIndex(op, j, xShape[axis]);
+    const xIdx = [...o.slice(0, axis), j, ...o.slice(axis + idxRest)];
+    f(flat, offsetOf(xIdx, xs));
+  });
+}
+
+export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
+  exp: unary(unaryFns.exp), log: unary(unaryFns.log), sqrt: unary(unaryFns.sqrt), rsqrt: unary(unaryFns.rsqrt),
+  sin: unary(unaryFns.sin), cos: unary(unaryFns.cos), tanh: unary(unaryFns.tanh), reciprocal: unary(unaryFns.reciprocal),
+  neg: unary(unaryFns.neg), abs: unary(unaryFns.abs), sign: unary(unaryFns.sign),
+  add: binary(binaryFns.add), sub: binary(binaryFns.sub), mul: binary(binaryFns.mul), div: binary(binaryFns.div),
+  pow: binary(binaryFns.pow), maximum: binary(binaryFns.maximum), minimum: binary(binaryFns.minimum),
+  eq: binary(binaryFns.eq), ne: binary(binaryFns.ne), lt: binary(binaryFns.lt), le: binary(binaryFns.le),
+  gt: binary(binaryFns.gt), ge: binary(binaryFns.ge),
+  where: ([c, a, b], _, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape));
+    const oc = broadcastOffsets(c.info.shape, out.shape), oa = broadcastOffsets(a.info.shape, out.shape), ob = broadcastOffsets(b.info.shape, out.shape);
+    for (let i = 0; i < r.length; i++) r[i] = c.data[oc[i]] ? a.data[oa[i]] : b.data[ob[i]];
+    return r;
+  },
+  cast: ([x], _, out) => {
+    const r = allocArray(out.dtype, x.data.length);
+    const toInt = out.dtype === 'int32' && x.info.dtype !== 'int32';
+    for (let i = 0; i < r.length; i++) r[i] = out.dtype === 'bool' ? +(x.data[i] !== 0) : toInt ? Math.trunc(x.data[i]) : x.data[i];
+    return r;
+  },
+  reduceSum: reduce(0, (a, v) => a + v),
+  reduceMax: reduce(-Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a)),
+  matmul: ([a, b], { transA, transB }, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape));
+    const sa = a.info.shape, sb = b.info.shape;
+    const m = out.shape.at(-2)!, n = out.shape.at(-1)!, k = transA ? sa.at(-2)! : sa.at(-1)!;
+    const batch = out.shape.slice(0, -2);
+    const oa = broadcastOffsets(sa.slice(0, -2), batch), ob = broadcastOffsets(sb.slice(0, -2), batch);
+    const [ai, ak] = transA ? [1, m] : [k, 1];   // element (i, p) of op(A) sits at i*ai + p*ak
+    const [bk, bj] = transB ? [1, k] : [n, 1];   // element (p, j) of op(B) sits at p*bk + j*bj
+    for (let t = 0; t < oa.length; t++) {
+      const a0 = oa[t] * m * k, b0 = ob[t] * k * n, r0 = t * m * n;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a.data[a0 + i * ai + p * ak] * b.data[b0 + p * bk + j * bj];
+        r[r0 + i * n + j] = s;
+      }
+    }
+    return r;
+  },
+  reshape: ([x]) => x.data.slice(),
+  permute: ([x], { perm }, out) => {
+    const r = allocArray(out.dtype, x.data.length);
+    const st = stridesOf(x.info.shape);
+    const pst = perm.map((p) => st[p]);
+    forEachIndex(out.shape, (flat, idx) => { r[flat] = x.data[offsetOf(idx, pst)]; });
+    return r;
+  },
+  broadcastTo: ([x], _, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape));
+    const ox = broadcastOffsets(x.info.shape, out.shape);
+    for (let i = 0; i < r.length; i++) r[i] = x.data[ox[i]];
+    return r;
+  },
+  slice: ([x], { starts }, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape));
+    const st = stridesOf(x.info.shape);
+    forEachIndex(out.shape, (flat, idx) => { r[flat] = x.data[offsetOf(idx.map((i, d) => i + starts[d]), st)]; });
+    return r;
+  },
+  pad: ([x], { before, value }, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape)).fill(value);
+    const st = stridesOf(out.shape);
+    forEachIndex(x.info.shape, (flat, idx) => { r[offsetOf(idx.map((i, d) => i + before[d]), st)] = x.data[flat]; });
+    return r;
+  },
+  concat: (xs, { axis }, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape));
+    const st = stridesOf(out.shape);
+    let base = 0;
+    for (const x of xs) {
+      forEachIndex(x.info.shape, (flat, idx) => { r[offsetOf(idx.map((i, d) => (d === axis ? i + base : i)), st)] = x.data[flat]; });
+      base += x.info.shape[axis];
+    }
+    return r;
+  },
+  gather: ([x, idx], { axis, batchDims }, out) => {
+    const r = allocArray(out.dtype, sizeOf(out.shape));
+    gatherWalk(x.info.shape, idx, axis, batchDims, 'gather', (o, xo) => { r[o] = x.data[xo]; });
+    return r;
+  },
+  scatterAdd: ([upd, idx], { axis, batchDims }, out) => {
+    const acc = new Float64Array(sizeOf(out.shape));
+    gatherWalk(out.shape, idx, axis, batchDims, 'scatterAdd', (o, xo) => { acc[xo] += upd.data[o]; });
+    const r = allocArray(out.dtype, acc.length);
+    for (let i = 0; i < r.length; i++) r[i] = acc[i];
+    return r;
+  },
+  iota: (_, { n }, out) => {
+    const r = allocArray(out.dtype, n);
+    for (let i = 0; i < n; i++) r[i] = i;
+    return r;
+  },
+};
+
+export const byteSize = (dtype: DType): number => allocArray(dtype, 0).BYTES_PER_ELEMENT;
