@@ -1,0 +1,92 @@
+import {
+  type Application, type Primitive, type Shape, type Tensor,
+  add, bind, broadcastTo, cast, cos, div, eq, gt, isFloat, log, mul, neg, pad, reshape, scatterAdd, gather,
+  sign, sin, slice, split, sum, where,
+} from '@safekey-ts/core';
+import { unbroadcast } from './unbroadcast.js';
+
+/**
+ * The pullback of one primitive: given the cotangent of its output, the cotangents of its inputs
+ * (null where an input takes no gradient: indices, conditions, integer inputs). Written with core ops,
+ * so a pullback is itself differentiable (second derivatives).
+ */
+export type VjpRule<P extends Primitive> = (g: Tensor, app: Application<P>) => readonly (Tensor | null)[];
+
+type Indices = Tensor<Shape, 'int32'>;
+
+const unaryRule = <P extends Primitive>(d: (x: Tensor, out: Tensor) => Tensor): VjpRule<P> =>
+  (g, { inputs: [x], output }) => [mul(g, d(x, output))];
+
+const none = <P extends Primitive>(): VjpRule<P> => (_g, { inputs }) => inputs.map(() => null);
+
+/** Shape of a reduction's output with the reduced axes kept as 1. */
+const keptShape = (x: Tensor, axes: readonly number[]) => x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+
+/** JAX's balanced tie rule for max/min: 1 where `x` is the unique winner, 0.5 where both tie. */
+const winnerWeight = (x: Tensor, other: Tensor, out: Tensor): Tensor =>
+  where(eq(x, other), 0.5, cast(eq(x, out), x.dtype));
+
+export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
+  exp: unaryRule((_, out) => out),
+  log: (g, { inputs: [x] }) => [div(g, x)],
+  sqrt: (g, { output }) => [div(g, mul(output, 2))],
+  rsqrt: unaryRule((_, out) => mul(mul(mul(out, out), out), -0.5)),
+  sin: unaryRule((x) => cos(x)),
+  cos: unaryRule((x) => neg(sin(x))),
+  tanh: unaryRule((_, out) => sub1(mul(out, out))),
+  reciprocal: unaryRule((_, out) => neg(mul(out, out))),
+  neg: (g) => [neg(g)],
+  abs: unaryRule((x) => sign(x)),
+  sign: none(),
+  add: (g, { inputs: [a, b] }) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)],
+  sub: (g, { inputs: [a, b] }) => [unbroadcast(g, a.shape), unbroadcast(neg(g), b.shape)],
+  mul: (g, { inputs: [a, b] }) => [unbroadcast(mul(g, b), a.shape), unbroadcast(mul(g, a), b.shape)],
+  div: (g, { inputs: [a, b], output }) => [unbroadcast(div(g, b), a.shape), unbroadcast(neg(div(mul(g, output), b)), b.shape)],
+  pow: (g, { inputs: [a, b], output }) => {
+    const da = mul(mul(g, b), bind('pow', [a, sub1Tensor(b)], {}));
+    // d/db a^b = a^b log a, taken as 0 where a <= 0 (where the real power is not differentiable in b)
+    const safeLog = log(where(gt(a, 0), a, 1));
+    return [unbroadcast(da, a.shape), unbroadcast(mul(mul(g, output), safeLog), b.shape)];
+  },
+  maximum: (g, { inputs: [a, b], output }) =>
+    [unbroadcast(mul(g, winnerWeight(a, b, output)), a.shape), unbroadcast(mul(g, winnerWeight(b, a, output)), b.shape)],
+  minimum: (g, { inputs: [a, b], output }) =>
+    [unbroadcast(mul(g, winnerWeight(a, b, output)), a.shape), unbroadcast(mul(g, winnerWeight(b, a, output)), b.shape)],
+  eq: none(), ne: none(), lt: none(), le: none(), gt: none(), ge: none(),
+  where: (g, { inputs: [c, a, b] }) => {
+    const cond = c as Tensor<Shape, 'bool'>;
+    return [null, unbroadcast(where(cond, g, 0), a.shape), unbroadcast(where(cond, 0, g), b.shape)];
+  },
+  cast: (g, { inputs: [x] }) => [isFloat(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null],
+  reduceSum: (g, { inputs: [x], params: { axes } }) => [broadcastTo(reshape(g, keptShape(x, axes)), x.shape)],
+  reduceMax: (g, { inputs: [x], output, params: { axes } }) => {
+    const kept = keptShape(x, axes);
+    const hit = cast(eq(x, reshape(output, kept)), x.dtype);
+    const share = div(hit, sum(hit, axes, true)); // ties share the cotangent equally
+    return [mul(share, reshape(g, kept))];
+  },
+  matmul: (g, { inputs: [a, b], params: { transA, transB } }) => {
+    const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean) => bind('matmul', [x, y], { transA: tx, transB: ty });
+    const da = transA ? mm(b, g, transB, true) : mm(g, b, false, !transB);
+    const db = transB ? mm(g, a, true, transA) : mm(a, g, !transA, false);
+    return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
+  },
+  reshape: (g, { inputs: [x] }) => [reshape(g, x.shape)],
+  permute: (g, { params: { perm } }) => {
+    const inv = new Array<number>(perm.length);
+    perm.forEach((p, i) => { inv[p] = i; });
+    return [bind('permute', [g], { perm: inv })];
+  },
+  broadcastTo: (g, { inputs: [x] }) => [unbroadcast(g, x.shape)],
+  slice: (g, { inputs: [x], params: { starts, ends } }) =>
+    [pad(g, x.shape.map((d, i) => [starts[i], d - ends[i]] as const))],
+  pad: (g, { inputs: [x], params: { before } }) => [slice(g, before, before.map((b, i) => b + x.shape[i]))],
+  concat: (g, { inputs, params: { axis } }) => split(g, inputs.map((x) => x.shape[axis]), axis),
+  gather: (g, { inputs: [x, idx], params: { axis, batchDims } }) => [scatterAdd(g, idx as Indices, x.shape[axis], axis, batchDims), null],
+  scatterAdd: (g, { inputs: [, idx], params: { axis, batchDims } }) => [gather(g, idx as Indices, axis, batchDims), null],
+  iota: () => [],
+};
+
+const sub1 = (t: Tensor): Tensor => add(neg(t), 1);
+const sub1Tensor = (t: Tensor): Tensor => add(t, -1);
+
