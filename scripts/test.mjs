@@ -17,5 +17,5 @@ for (const r of roots) { try { walk(r); } catch { /* root absent */ } }
 const filter = process.argv.slice(2);
 const files = filter.length ? found.filter((f) => filter.some((x) => f.includes(x))) : found;
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.sort()], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--conditions=development', '--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.sort()], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -3,7 +3,10 @@ import { noGrad } from './control.js';
 import { vjp } from './vjp.js';
 
 export interface GradcheckResult {
-  /** Per input: max |analytic - numeric| over its elements, divided by the largest |gradient| entry (floor 1e-6). */
+  /**
+   * Per input: max |analytic - numeric| over its elements, divided by the largest |gradient| entry of that
+   * input, or by 1 when every entry is below 1 (an absolute error for small gradients).
+   */
   readonly errors: number[];
   readonly analytic: Float64Array[];
   readonly numeric: Float64Array[];
@@ -37,7 +40,7 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
   }));
   const errors = analytic.map((a, i) => {
     const n = numeric[i];
-    let diff = 0, scale = 1e-6;
+    let diff = 0, scale = 1;
     a.forEach((v, j) => { diff = Math.max(diff, Math.abs(v - n[j])); scale = Math.max(scale, Math.abs(v), Math.abs(n[j])); });
     return diff / scale;
   });

@@ -2,9 +2,10 @@ import type { DType } from '../dtype.js';
 import { shapeError } from '../errors.js';
 import { type Shape, normAxis, sameShape } from '../shape.js';
 import { Tensor, bind } from '../tensor.js';
-import { cast, eq } from './elementwise.js';
+import { cast, eq, where } from './elementwise.js';
+import { max, min } from './reduce.js';
 import { arange } from '../creation.js';
-import { expandDims } from './movement.js';
+import { expandDims, reshape } from './movement.js';
 
 /**
  * TF-style gather: picks entries of `x` along `axis` at `indices`; the first `batchDims` dims of x and
@@ -38,4 +39,13 @@ export function takeAlongAxis<D extends DType>(x: Tensor<Shape, D>, indices: Ten
 /** `[..., n]` with a 1 at each index. */
 export function oneHot<D extends DType = 'float32'>(indices: Tensor<Shape, 'int32'>, n: number, dtype?: D): Tensor<Shape, D> {
   return cast(eq(expandDims(indices, -1), arange(n)), dtype ?? ('float32' as D)) as Tensor<Shape, D>;
+}
+
+/** Index of the largest entry along `axis` (the first one on ties), as int32. */
+export function argmax(x: Tensor, axis = -1): Tensor<Shape, 'int32'> {
+  const ax = normAxis('argmax', axis, x.rank);
+  const n = x.shape[ax];
+  const pos = reshape(arange(n), x.shape.map((d, i) => (i === ax ? n : 1)));
+  const candidates = where(eq(x, max(x, ax, true)), pos, n);
+  return min(candidates, ax) as Tensor<Shape, 'int32'>;
 }
