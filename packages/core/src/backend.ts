@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import type { FusedKernel } from './kernel.js';
 import type { PrimParams, Primitive, TensorInfo } from './primitives.js';
 
 /** An opaque reference to a backend's storage for one tensor. */
@@ -25,6 +26,8 @@ export interface Backend {
   read(handle: DataHandle, info: TensorInfo): TypedArray;
   /** Runs one primitive, allocating the output. Inputs and params are already checked by the core. */
   run<P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle;
+  /** Runs a fused element-wise kernel (optionally with a matmul or reduction head), allocating the output. */
+  runFused(kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle;
   free(handle: DataHandle): void;
   memory(): MemoryStats;
 }

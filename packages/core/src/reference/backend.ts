@@ -1,6 +1,7 @@
 import type { Backend, DataHandle } from '../backend.js';
 import { type TypedArray, DTYPES } from '../dtype.js';
 import { TensorError } from '../errors.js';
+import { runFusedReference } from './fused.js';
 import { kernels } from './kernels.js';
 
 interface RefHandle extends DataHandle { data: TypedArray | null }
@@ -27,6 +28,7 @@ export function referenceBackend(): Backend {
     read: (h) => dataOf(h).slice(),
     run: (prim, inputs, params, out) =>
       make(kernels[prim](inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })), params, out)),
+    runFused: (kernel, inputs) => make(runFusedReference(kernel, inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })))),
     free: (h) => {
       const r = h as RefHandle;
       if (r.data === null) return;

@@ -1,0 +1,42 @@
+import type { DType } from './dtype.js';
+import type { PrimParams, TensorInfo } from './primitives.js';
+import type { BinaryPrim, UnaryPrim } from './reference/scalar.js';
+
+/**
+ * One element-wise expression: the kernel description every backend compiles (gpu.js source, CPU loops,
+ * the reference interpreter). Each node carries the dtype its value is stored in, so a backend can round
+ * exactly where the unfused ops would (float32: fround, int32: wrap, bool: 0/1).
+ */
+export type Expr =
+  | { readonly op: 'input'; readonly index: number; readonly dtype: DType }
+  | { readonly op: 'const'; readonly value: number; readonly dtype: DType }
+  | { readonly op: 'head'; readonly dtype: DType }
+  | { readonly op: UnaryPrim; readonly args: readonly [Expr]; readonly dtype: DType }
+  | { readonly op: BinaryPrim; readonly args: readonly [Expr, Expr]; readonly dtype: DType }
+  | { readonly op: 'where'; readonly args: readonly [Expr, Expr, Expr]; readonly dtype: DType }
+  | { readonly op: 'cast'; readonly args: readonly [Expr]; readonly dtype: DType };
+
+/** A reduction or matmul whose result the expression reads as `{ op: 'head' }` (an epilogue). */
+export type Head =
+  | { readonly prim: 'matmul'; readonly inputs: readonly [number, number]; readonly params: PrimParams['matmul'] }
+  | { readonly prim: 'reduceSum' | 'reduceMax'; readonly inputs: readonly [number]; readonly params: PrimParams['reduceSum'] };
+
+/**
+ * A fused kernel: `out[i] = expr(i)` over every element of `out`, where an `input` leaf reads kernel input
+ * `index` broadcast (NumPy rules) to `out.shape`, and `head` reads the head's result at `i` (the head's
+ * output shape is `out.shape`). Head inputs are kernel inputs too, read unbroadcast.
+ */
+export interface FusedKernel {
+  readonly inputs: readonly TensorInfo[];
+  readonly out: TensorInfo;
+  readonly expr: Expr;
+  readonly head?: Head;
+}
+
+/** A stable text key for caching compiled kernels. */
+export const kernelKey = (k: FusedKernel): string => JSON.stringify(k);
+
+/** Number of primitive applications the expression stands for (for stats: ops saved by fusion). */
+export function exprSize(e: Expr): number {
+  return 'args' in e ? 1 + e.args.reduce((n, a) => n + exprSize(a), 0) : 0;
+}

@@ -1,0 +1,47 @@
+import { type TypedArray, allocArray, roundTo } from '../dtype.js';
+import type { Expr, FusedKernel } from '../kernel.js';
+import { sizeOf } from '../shape.js';
+import { broadcastOffsets } from './indexing.js';
+import { type In, kernels } from './kernels.js';
+import { binaryFns, unaryFns } from './scalar.js';
+
+type Eval = (i: number) => number;
+
+/** Interprets a fused kernel, rounding every node to its dtype: bit-identical to running the ops one by one. */
+export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedArray {
+  const n = sizeOf(k.out.shape);
+  const head = k.head ? (kernels[k.head.prim] as (i: readonly In[], p: unknown, o: unknown) => TypedArray)(
+    k.head.inputs.map((j) => inputs[j]), k.head.params, { shape: k.out.shape, dtype: headDtype(k.expr) ?? k.out.dtype }) : null;
+  const compile = (e: Expr): Eval => {
+    const r = (v: number) => roundTo(e.dtype, v);
+    switch (e.op) {
+      case 'input': {
+        const data = inputs[e.index].data, off = broadcastOffsets(inputs[e.index].info.shape, k.out.shape);
+        return (i) => data[off[i]];
+      }
+      case 'const': { const v = roundTo(e.dtype, e.value); return () => v; }
+      case 'head': return (i) => head![i];
+      case 'where': { const [c, a, b] = e.args.map(compile); return (i) => (c(i) ? a(i) : b(i)); }
+      case 'cast': {
+        const [a] = e.args.map(compile);
+        const toInt = e.dtype === 'int32' && e.args[0].dtype !== 'int32';
+        return e.dtype === 'bool' ? (i) => +(a(i) !== 0) : toInt ? (i) => Math.trunc(a(i)) | 0 : (i) => r(a(i));
+      }
+      default: {
+        if (e.op in unaryFns) { const f = unaryFns[e.op as keyof typeof unaryFns], [a] = e.args.map(compile); return (i) => r(f(a(i))); }
+        const f = binaryFns[e.op as keyof typeof binaryFns], [a, b] = e.args.map(compile);
+        return (i) => r(f(a(i), b(i)));
+      }
+    }
+  };
+  const f = compile(k.expr);
+  const out = allocArray(k.out.dtype, n);
+  for (let i = 0; i < n; i++) out[i] = f(i);
+  return out;
+}
+
+function headDtype(e: Expr): Expr['dtype'] | null {
+  if (e.op === 'head') return e.dtype;
+  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
+  return null;
+}
