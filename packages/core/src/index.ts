@@ -23,4 +23,5 @@ export * from './nn/activations.js';
 export * from './nn/losses.js';
 export * from './nn/attention.js';
 export * from './nn/rope.js';
+export { jit, type JitOptions, type JitStats } from './jit/jit.js';
 export * as random from './random.js';

@@ -6,7 +6,7 @@ import { referenceBackend } from './reference/backend.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
 import { track } from './scope.js';
-import { notify } from './trace.js';
+import { notify, notifyRead } from './trace.js';
 
 /** Nested arrays of numbers, as `toArray()` returns them. */
 export type Nested = number | readonly Nested[];
@@ -40,7 +40,10 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   }
 
   /** The values, copied to the host, row-major. */
-  dataSync(): TypedArrayOf[D] { return this.backend.read(this.handle, this.info) as TypedArrayOf[D]; }
+  dataSync(): TypedArrayOf[D] {
+    notifyRead(this);
+    return this.backend.read(this.handle, this.info) as TypedArrayOf[D];
+  }
   async data(): Promise<TypedArrayOf[D]> { return this.dataSync(); }
 
   /** The values as nested arrays (a rank-0 tensor gives a number). */

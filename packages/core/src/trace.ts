@@ -10,19 +10,30 @@ export interface Application<P extends Primitive = Primitive> {
 }
 
 /**
- * Something that watches primitive applications (autograd's tape is one). The core knows nothing of
- * what a tracer does with them.
+ * Something that watches primitive applications (autograd's tape, jit's recorder). The core knows nothing
+ * of what a tracer does with them.
  */
-export interface Tracer { record(app: Application): void }
+export interface Tracer {
+  record(app: Application): void;
+  /** True for tracers that must see everything, also inside `untraced` (jit records whole programs). */
+  readonly seesUntraced?: boolean;
+  /** Called when a tensor's values are read back to the host while the tracer is active. */
+  read?(t: Tensor): void;
+}
 
 const tracers: Tracer[] = [];
 let paused = 0;
 
-export const activeTracers = (): readonly Tracer[] => (paused > 0 ? [] : tracers);
+const watching = (t: Tracer) => paused === 0 || t.seesUntraced === true;
+
+export const activeTracers = (): readonly Tracer[] => tracers.filter(watching);
 
 export function notify(app: Application): void {
-  if (paused > 0) return;
-  for (const t of tracers) t.record(app);
+  for (const t of tracers) if (watching(t)) t.record(app);
+}
+
+export function notifyRead(x: Tensor): void {
+  for (const t of tracers) t.read?.(x);
 }
 
 /** Runs `f` with `tracer` watching; the tracer is removed when `f` returns or throws. */
@@ -34,7 +45,7 @@ export function withTracer<R>(tracer: Tracer, f: () => R): R {
   }
 }
 
-/** Runs `f` with no tracer watching (autograd's `noGrad` and `stopGradient` are built on this). */
+/** Runs `f` unseen by ordinary tracers (autograd's `noGrad` and `stopGradient` are built on this). */
 export function untraced<R>(f: () => R): R {
   paused++;
   try { return f(); } finally { paused--; }

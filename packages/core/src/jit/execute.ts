@@ -1,0 +1,30 @@
+import type { Backend, DataHandle } from '../backend.js';
+import { Tensor } from '../tensor.js';
+import type { Program, Ref } from './program.js';
+
+/**
+ * Runs a program on `backend`: each step once, freeing every intermediate right after its last reader,
+ * so memory stays at what the outputs need. Returns the output tensors.
+ */
+export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[], backend: Backend): Tensor[] {
+  const values = new Array<DataHandle | undefined>(p.steps.length);
+  const isOutput = new Set(p.outputs.flatMap((r) => (r.kind === 'step' ? [r.index] : [])));
+  const handleOf = (r: Ref): DataHandle => (r.kind === 'arg' ? args[r.index].handle : r.kind === 'const' ? r.tensor.handle : values[r.index]!);
+  const infoOf = (r: Ref) => (r.kind === 'arg' ? args[r.index].info : r.kind === 'const' ? r.tensor.info : p.steps[r.index].out);
+  p.steps.forEach((s, i) => {
+    const inputs = s.inputs.map((r) => ({ handle: handleOf(r), info: infoOf(r) }));
+    values[i] = s.kind === 'prim' ? backend.run(s.prim, inputs, s.params, s.out) : backend.runFused(s.kernel, inputs);
+    for (const r of s.inputs) if (r.kind === 'step' && lastUse[r.index] === i && !isOutput.has(r.index) && values[r.index]) {
+      backend.free(values[r.index]!);
+      values[r.index] = undefined;
+    }
+  });
+  const made = new Map<number, Tensor>();
+  return p.outputs.map((r) => {
+    if (r.kind === 'arg') return args[r.index];
+    if (r.kind === 'const') return r.tensor;
+    let t = made.get(r.index);
+    if (!t) { t = new Tensor(p.steps[r.index].out.shape, p.steps[r.index].out.dtype, backend, values[r.index]!); made.set(r.index, t); }
+    return t;
+  });
+}

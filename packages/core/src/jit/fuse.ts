@@ -1,0 +1,95 @@
+import type { Expr, Head } from '../kernel.js';
+import { type PrimParams, type TensorInfo, primitives } from '../primitives.js';
+import { sameShape } from '../shape.js';
+import { type Program, type Ref, type Step, sameRef } from './program.js';
+
+type PrimStep = Step & { kind: 'prim' };
+const MAX_EXPR = 256;
+const ELEMENTWISE = new Set(['unary', 'binary', 'compare', 'select', 'cast']);
+const isElementwise = (s: Step) => s.kind === 'prim' && ELEMENTWISE.has(primitives[s.prim].kind);
+const isHeadable = (s: Step) => s.kind === 'prim' && (s.prim === 'matmul' || s.prim === 'reduceSum' || s.prim === 'reduceMax');
+
+/**
+ * For each step, the step whose kernel computes it. An element-wise step (or a matmul/reduction, as a
+ * head) is computed inside its readers' kernel when every reader is element-wise and they all belong to
+ * one kernel; it is then recomputed at each use inside that kernel instead of stored. A kernel holds at
+ * most one head, of the kernel's own output shape (a head cannot be broadcast).
+ */
+function kernelRoots(p: Program): Int32Array {
+  const n = p.steps.length;
+  const readers: number[][] = Array.from({ length: n }, () => []);
+  p.steps.forEach((s, i) => s.inputs.forEach((r) => { if (r.kind === 'step') readers[r.index].push(i); }));
+  const isOutput = new Set(p.outputs.flatMap((r) => (r.kind === 'step' ? [r.index] : [])));
+  const root = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i >= 0; i--) {
+    const s = p.steps[i];
+    if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
+    if (!readers[i].every((c) => isElementwise(p.steps[c]))) continue;
+    const r = root[readers[i][0]];
+    if (!readers[i].every((c) => root[c] === r)) continue;
+    if (isHeadable(s) && !sameShape(s.out.shape, p.steps[r].out.shape)) continue;
+    root[i] = r;
+  }
+  // Recomputing shared values at each use can blow an expression up (x = x*x, thirty times): such shared
+  // values are stored instead.
+  const size = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    size[i] = 1;
+    for (const r of p.steps[i].inputs) if (r.kind === 'step' && root[r.index] === root[i] && r.index !== i) size[i] += size[r.index];
+  }
+  for (let i = 0; i < n; i++) if (root[i] !== i && readers[i].length > 1 && size[root[i]] > MAX_EXPR) root[i] = i;
+  const headOf = new Map<number, number>();
+  p.steps.forEach((s, i) => {
+    if (!isHeadable(s) || root[i] === i) return;
+    if (headOf.has(root[i])) root[i] = i; // a second head gets its own kernel
+    else headOf.set(root[i], i);
+  });
+  return root;
+}
+
+/** Fuses element-wise chains, with matmul/reduction epilogues, into single kernels. */
+export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
+  const root = kernelRoots(p);
+  const out: Step[] = [];
+  const newRef = new Map<number, Ref>();
+  const mapRef = (r: Ref): Ref => (r.kind === 'step' ? newRef.get(r.index)! : r);
+
+  const emitKernel = (r: number) => {
+    const refs: Ref[] = [];
+    const indexOf = (ref: Ref) => { const j = refs.findIndex((x) => sameRef(x, ref)); return j >= 0 ? j : refs.push(ref) - 1; };
+    let head: Head | undefined;
+    let ops = 0;
+    const build = (i: number): Expr => {
+      const s = p.steps[i] as PrimStep;
+      ops++;
+      if (isHeadable(s)) {
+        if (!head) {
+          const ins = s.inputs.map((x) => indexOf(mapRef(x)));
+          head = s.prim === 'matmul'
+            ? { prim: 'matmul', inputs: [ins[0], ins[1]], params: s.params as PrimParams['matmul'] }
+            : { prim: s.prim as 'reduceSum' | 'reduceMax', inputs: [ins[0]], params: s.params as PrimParams['reduceSum'] };
+        }
+        return { op: 'head', dtype: s.out.dtype };
+      }
+      const args = s.inputs.map((x): Expr => {
+        if (x.kind === 'step' && root[x.index] === r && x.index !== r) return build(x.index);
+        if (x.kind === 'const' && x.tensor.rank === 0) return { op: 'const', value: x.tensor.dataSync()[0], dtype: x.tensor.dtype };
+        return { op: 'input', index: indexOf(mapRef(x)), dtype: infoOf(x).dtype };
+      });
+      return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
+    };
+    const expr = build(r);
+    const s = p.steps[r];
+    if (ops === 1) out.push({ ...s, inputs: s.inputs.map(mapRef) });
+    else out.push({ kind: 'fused', kernel: { inputs: refs.map((x) => infoOfNew(x)), out: s.out, expr, ...(head ? { head } : {}) }, inputs: refs, out: s.out });
+    newRef.set(r, { kind: 'step', index: out.length - 1 });
+  };
+  const infoOfNew = (r: Ref): TensorInfo => (r.kind === 'step' ? out[r.index].out : infoOf(r));
+
+  p.steps.forEach((s, i) => {
+    if (root[i] !== i) return; // computed inside its root's kernel
+    if (isElementwise(s)) emitKernel(i);
+    else { out.push({ ...s, inputs: s.inputs.map(mapRef) }); newRef.set(i, { kind: 'step', index: out.length - 1 }); }
+  });
+  return { steps: out, outputs: p.outputs.map(mapRef) };
+}

@@ -1,0 +1,126 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  type Tensor, TensorError, abs, add, broadcastShapes, exp, fromArray, getBackend, gt, jit, matmul, maximum, mul, neg,
+  random, sin, sqrt, sub, sum, tanh, where, silu, max, cast,
+} from '@safekey-ts/core';
+
+const f32 = (seed: number, shape: number[]) => random.normal(random.key(seed), shape);
+const same = (a: Tensor, b: Tensor) => {
+  assert.deepEqual(a.shape, b.shape);
+  assert.equal(a.dtype, b.dtype);
+  assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+};
+
+/** A random program: a list of ops over a growing pool of values, starting from broadcastable inputs. */
+type Op = { readonly kind: number; readonly a: number; readonly b: number; readonly axis: number };
+const ops: ((a: Tensor, b: Tensor, axis: number) => Tensor)[] = [
+  (a) => tanh(a), (a) => sin(a), (a) => neg(a), (a) => sqrt(abs(a)), (a) => exp(tanh(a)),
+  (a, b) => add(a, b), (a, b) => sub(a, b), (a, b) => mul(a, b), (a, b) => maximum(a, b),
+  (a, b) => where(gt(a, b), a, mul(b, 0.5)), (a) => add(a, 1.5),
+  (a, _b, axis) => (a.rank > 0 ? sum(a, axis % a.rank, true) : a),
+  (a, _b, axis) => (a.rank > 0 ? max(a, axis % a.rank, true) : a),
+  (a) => cast(cast(gt(a, 0), 'float32'), 'float32'),
+];
+const programArb = fc.record({
+  shapes: fc.array(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+  ops: fc.array(fc.record({ kind: fc.nat(ops.length - 1), a: fc.nat(20), b: fc.nat(20), axis: fc.nat(3) }), { minLength: 1, maxLength: 12 }),
+  outputs: fc.array(fc.nat(20), { minLength: 1, maxLength: 3 }),
+  seed: fc.nat(1000),
+});
+const runProgram = (opsList: readonly Op[], outputs: readonly number[]) => (...inputs: Tensor[]): Tensor[] => {
+  const pool = [...inputs];
+  for (const o of opsList) {
+    const a = pool[o.a % pool.length], b = pool[o.b % pool.length];
+    let ok = true;
+    try { broadcastShapes('test', a.shape, b.shape); } catch { ok = false; }
+    pool.push(ops[o.kind](a, ok ? b : a, o.axis));
+  }
+  return outputs.map((i) => pool[i % pool.length]);
+};
+
+describe('jit', () => {
+  test('a replayed, fused program gives bit-identical results to eager execution on the reference backend', () => {
+    fc.assert(fc.property(programArb, ({ shapes, ops: opsList, outputs, seed }) => {
+      const out = shapes.reduce<number[]>((s, x) => { try { return broadcastShapes('t', s, x); } catch { return s; } }, []);
+      const inputs = shapes.map((s, i) => f32(seed + i, broadcastOk(s, out) ? s : out));
+      const f = runProgram(opsList, outputs);
+      const compiled = jit(f);
+      compiled(...inputs); // trace
+      const replay = compiled(...inputs);
+      f(...inputs).forEach((e, i) => same(e, replay[i]));
+      assert.equal(compiled.stats().replays, 1);
+    }), { numRuns: 150 });
+  });
+
+  test('fusion: an element-wise chain is one kernel; matmul + bias + SiLU is one kernel with a matmul head', () => {
+    const chain = jit((x: Tensor) => exp(tanh(add(mul(x, 2), 1))));
+    chain(f32(1, [4, 4]));
+    assert.deepEqual([chain.stats().recordedOps, chain.stats().kernels, chain.stats().fusedKernels], [4, 1, 1]);
+    const x = f32(2, [3, 5]), w = f32(3, [5, 4]), b = f32(4, [4]);
+    const mlp = jit((x: Tensor, w: Tensor, b: Tensor) => silu(add(matmul(x, w), b)));
+    mlp(x, w, b);
+    same(mlp(x, w, b), silu(add(matmul(x, w), b)));
+    assert.equal(mlp.stats().kernels, 1);
+    const unfused = jit((x: Tensor, w: Tensor, b: Tensor) => silu(add(matmul(x, w), b)), { fuse: false });
+    unfused(x, w, b);
+    assert.ok(unfused.stats().kernels > 3);
+  });
+
+  test('a reduction head is not broadcast into a larger kernel', () => {
+    const x = f32(5, [3, 4]);
+    const f = (x: Tensor) => add(exp(sum(x, 1, true)), x);
+    const g = jit(f);
+    g(x);
+    same(g(x), f(x));
+  });
+
+  test('replay frees every intermediate: only the outputs stay alive', () => {
+    const f = jit((x: Tensor) => [sum(mul(tanh(x), x)), exp(x)]);
+    const x = f32(6, [8, 8]);
+    f(x);
+    const before = getBackend().memory().liveBuffers;
+    const [a, b] = f(x);
+    assert.equal(getBackend().memory().liveBuffers, before + 2);
+    a.dispose(); b.dispose();
+    assert.equal(getBackend().memory().liveBuffers, before);
+  });
+
+  test('retraces for a new shape; non-tensor parts of the result come from the trace', () => {
+    const f = jit((x: Tensor) => ({ y: mul(x, 3), note: 'static' }));
+    f(f32(7, [2])); f(f32(8, [2])); f(f32(9, [3]));
+    assert.deepEqual([f.stats().traces, f.stats().replays], [2, 1]);
+    assert.equal(f(f32(10, [3])).note, 'static');
+  });
+
+  test('reading a traced tensor inside jit is a clear error', () => {
+    const f = jit((x: Tensor) => mul(x, x.dataSync()[0]));
+    assert.throws(() => f(f32(11, [2])), (e: unknown) => e instanceof TensorError && e.op === 'jit' && /read the values of a traced tensor/.test(e.message));
+  });
+
+  test('non-tensor arguments are rejected with their path', () => {
+    const f = jit((p: { w: Tensor; lr: number }) => mul(p.w, p.lr));
+    assert.throws(() => f({ w: f32(12, [2]), lr: 0.1 }), (e: unknown) => e instanceof TensorError && e.path === 'args[0].lr');
+  });
+
+  test('int and bool dtypes survive fusion exactly', () => {
+    const ints = fromArray(Int32Array.from([1, -2, 3, 2147483647]), [4], 'int32');
+    const f = (x: Tensor) => cast(gt(add(mul(x, 3), 1), 2), 'int32');
+    const g = jit(f);
+    g(ints);
+    same(g(ints), f(ints));
+  });
+});
+
+function broadcastOk(s: readonly number[], out: readonly number[]): boolean {
+  try { return broadcastShapes('t', s, out).length === out.length && broadcastShapes('t', s, out).every((d, i) => d === out[i]); } catch { return false; }
+}
+
+test('jit: repeated squaring does not blow the fused expression up', () => {
+  const f = (x: Tensor) => { let y = x; for (let i = 0; i < 30; i++) y = mul(y, y); return y; };
+  const g = jit(f);
+  const x = fromArray(Float32Array.from([1, 1.0001, 0.9999]), [3], 'float32');
+  g(x);
+  same(g(x), f(x));
+});
