@@ -112,6 +112,4 @@ describe('every primitive: reverse-mode gradient equals central differences (flo
       }), { numRuns: 100 });
     });
   }
-    assert.ok(errors[0] < 1e-3);
-  });
 });

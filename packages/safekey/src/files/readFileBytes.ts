@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import * as E from 'fp-ts/lib/Either.js';
+import { fileError, type FileError } from './fileError.js';
+
+/** The whole file as bytes, or a FileError naming it. */
+export async function readFileBytes(path: string): Promise<E.Either<FileError, Uint8Array>> {
+  try {
+    const buf = await readFile(path);
+    return E.right(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  } catch (cause) {
+    return E.left(fileError(path, cause));
+  }
+}
+
+/** The whole file as UTF-8 text, or a FileError naming it. */
+export async function readFileText(path: string): Promise<E.Either<FileError, string>> {
+  try {
+    return E.right(await readFile(path, 'utf8'));
+  } catch (cause) {
+    return E.left(fileError(path, cause));
+  }
+}

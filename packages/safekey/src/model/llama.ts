@@ -1,0 +1,95 @@
+import {
+  type Shape, type Tensor, add, applyRope, arange, concat, embedding, ge, logicalAnd, logicalNot, maskScores, matmul, mul,
+  permute, reshape, rmsNorm, ropeTables, silu, softmax,
+} from '@safekey-ts/core';
+import { type LlamaConfig, dimsOf } from './config.js';
+import type { LayerParams, LlamaParams } from './params.js';
+
+type Bool = Tensor<Shape, 'bool'>;
+
+/** Keys and values of earlier positions, per layer: `[B, kvHeads, 1, T_past, headDim]`. */
+export interface KvCache { readonly k: readonly Tensor[]; readonly v: readonly Tensor[]; readonly length: number }
+
+export interface ForwardOptions {
+  /** `[B, T_total]`, true for real tokens; padded keys are never attended to. */
+  readonly padding?: Bool;
+  /** `[B, T_total]`, true for positions no query may attend to (Query-Mask Modeling hides the prompt). */
+  readonly keyMask?: Bool;
+  /** Position ids, `[T]` or `[B, T]` (default: past length + 0..T-1). */
+  readonly positions?: Tensor<Shape, 'int32'>;
+  /** Return each layer's attention weights `[B, heads, T, T_total]`. */
+  readonly attention?: boolean;
+  /** Earlier keys and values (generation); the result carries the extended cache. */
+  readonly cache?: KvCache;
+}
+
+export interface ForwardResult {
+  /** `[B, T, vocab]` */
+  readonly logits: Tensor;
+  /** Final normed hidden states, the LM head's input: `[B, T, D]`. */
+  readonly hidden: Tensor;
+  readonly attentions?: Tensor[];
+  readonly cache: KvCache;
+}
+
+/** `[B, T, n*hd]` -> `[B, n, T, hd]`. */
+const splitHeads = (x: Tensor, b: number, t: number, n: number, hd: number) => permute(reshape(x, [b, t, n, hd]), [0, 2, 1, 3]);
+const linear = (x: Tensor, w: Tensor) => matmul(x, w, { transB: true });
+
+/**
+ * `[B or 1, 1, 1, T, T_total]` bool: query i (at absolute position past + i) may see key j when j <= past + i,
+ * the key is a real token and it is not hidden by the key mask.
+ */
+function allowedKeys(t: number, past: number, opts: ForwardOptions): Bool {
+  const total = past + t;
+  let allowed = ge(reshape(add(arange(t), past), [t, 1]), reshape(arange(total), [1, total])) as Bool;
+  let visible: Bool | undefined = opts.padding;
+  if (opts.keyMask) visible = visible ? logicalAnd(visible, logicalNot(opts.keyMask)) : logicalNot(opts.keyMask);
+  if (visible) allowed = logicalAnd(allowed, reshape(visible, [visible.shape[0], 1, total]) as Bool);
+  return reshape(allowed, [allowed.rank === 3 ? allowed.shape[0] : 1, 1, 1, t, total]) as Bool;
+}
+
+/**
+ * The Llama decoder as a pure function of its parameters: token embedding, blocks of (RMSNorm, attention
+ * with rotate-half RoPE and grouped KV heads, residual, RMSNorm, SwiGLU MLP, residual), final RMSNorm,
+ * LM head. A query row with nothing to attend to (a prompt row under the key mask) gets uniform weights,
+ * finite numbers, never NaN.
+ */
+export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Shape, 'int32'>, opts: ForwardOptions = {}): ForwardResult {
+  const m = dimsOf(config);
+  const [b, t] = ids.shape;
+  const rep = m.heads / m.kvHeads;
+  const past = opts.cache?.length ?? 0;
+  const positions = opts.positions ?? add(arange(t), past);
+  const tables = ropeTables(positions, m.headDim, config.rope_theta);
+  // Heads are grouped as [B, kvHeads, rep, T, hd] so each KV head serves its `rep` query heads by broadcasting.
+  const rope = positions.rank === 2
+    ? { cos: reshape(tables.cos, [b, 1, 1, t, m.headDim]), sin: reshape(tables.sin, [b, 1, 1, t, m.headDim]) }
+    : tables;
+  const allowed = allowedKeys(t, past, opts);
+  const scale = 1 / Math.sqrt(m.headDim);
+  const attentions: Tensor[] = [];
+  const cacheK: Tensor[] = [], cacheV: Tensor[] = [];
+
+  const attend = (x: Tensor, l: LayerParams, i: number): Tensor => {
+    const q = applyRope(reshape(splitHeads(linear(x, l.q), b, t, m.heads, m.headDim), [b, m.kvHeads, rep, t, m.headDim]), rope);
+    let k = applyRope(reshape(splitHeads(linear(x, l.k), b, t, m.kvHeads, m.headDim), [b, m.kvHeads, 1, t, m.headDim]), rope);
+    let v = reshape(splitHeads(linear(x, l.v), b, t, m.kvHeads, m.headDim), [b, m.kvHeads, 1, t, m.headDim]);
+    if (opts.cache) { k = concat([opts.cache.k[i], k], 3); v = concat([opts.cache.v[i], v], 3); }
+    cacheK.push(k); cacheV.push(v);
+    const probs = softmax(maskScores(mul(matmul(q, k, { transB: true }), scale), allowed));
+    if (opts.attention) attentions.push(reshape(probs, [b, m.heads, t, past + t]));
+    const merged = reshape(permute(reshape(matmul(probs, v), [b, m.heads, t, m.headDim]), [0, 2, 1, 3]), [b, t, m.d]);
+    return linear(merged, l.o);
+  };
+
+  let x = embedding(params.embed, ids);
+  params.layers.forEach((l, i) => {
+    x = add(x, attend(rmsNorm(x, l.inputNorm, config.rms_norm_eps), l, i));
+    const h = rmsNorm(x, l.postNorm, config.rms_norm_eps);
+    x = add(x, linear(mul(silu(linear(h, l.gate)), linear(h, l.up)), l.down));
+  });
+  const hidden = rmsNorm(x, params.norm, config.rms_norm_eps);
+  const logits = linear(hidden, params.lmHead ?? params.embed);
+  return { logits, hidden, ...(opts.attention ? { attentions } : {}), cache: { k: cacheK, v: cacheV, length: past + t } };
+}
