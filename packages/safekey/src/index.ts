@@ -28,3 +28,4 @@ export * from './model/llama.js';
 export * from './losses/batch.js';
 export * from './losses/head.js';
 export * from './losses/losses.js';
+export * from './losses/objective.js';

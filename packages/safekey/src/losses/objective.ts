@@ -1,0 +1,55 @@
+import { type Tensor, add, mul } from '@safekey-ts/core';
+import type { LlamaConfig } from '../model/config.js';
+import { forward } from '../model/llama.js';
+import type { LlamaParams } from '../model/params.js';
+import type { Batch } from './batch.js';
+import type { SafetyHead } from './head.js';
+import { type LossValue, dpshLoss, qmmLoss, sftLoss } from './losses.js';
+
+/** Training arms: plain SFT, SafeKey, and the ablations. */
+export const ARMS = ['sft', 'safekey', 'dpsh-only', 'qmm-only', 'qmm-nomask'] as const;
+export type Arm = (typeof ARMS)[number];
+
+export interface ObjectiveWeights { readonly qmm: number; readonly dpsh: number }
+export const DEFAULT_WEIGHTS: ObjectiveWeights = { qmm: 0.2, dpsh: 0.2 };
+
+export interface SafekeyParams { readonly model: LlamaParams; readonly head: SafetyHead }
+
+export interface LossParts {
+  readonly total: Tensor;
+  readonly sft: LossValue;
+  readonly qmm?: LossValue;
+  readonly dpsh?: ReturnType<typeof dpshLoss>;
+}
+
+const usesQmm = (arm: Arm) => arm === 'safekey' || arm === 'qmm-only' || arm === 'qmm-nomask';
+const usesDpsh = (arm: Arm) => arm === 'safekey' || arm === 'dpsh-only';
+
+/**
+ * `L = L_SFT + lambdaQmm * L_QMM + lambdaHead * L_DPSH` for one batch, with the parts the arm uses.
+ * `extra: false` (the SFT-only epochs of the schedule) gives `L_SFT` alone. The QMM pass hides the prompt
+ * columns from every row (`qmm-nomask` reuses the plain pass instead); both passes are differentiated.
+ */
+export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: Batch,
+  opts: { readonly arm: Arm; readonly weights?: ObjectiveWeights; readonly extra?: boolean }): LossParts {
+  const w = opts.weights ?? DEFAULT_WEIGHTS;
+  const extra = opts.extra ?? true;
+  const plain = forward(p.model, config, batch.ids, { padding: batch.padding });
+  const sft = sftLoss(plain.logits, batch);
+  let total = sft.batch;
+  let qmm: LossValue | undefined, dpsh: ReturnType<typeof dpshLoss> | undefined;
+  if (extra && usesQmm(opts.arm)) {
+    const logits = opts.arm === 'qmm-nomask' ? plain.logits
+      : forward(p.model, config, batch.ids, { padding: batch.padding, keyMask: batch.promptMask }).logits;
+    qmm = qmmLoss(logits, batch);
+    total = add(total, mul(qmm.batch, w.qmm));
+  }
+  if (extra && usesDpsh(opts.arm)) {
+    dpsh = dpshLoss(plain.hidden, p.head, batch);
+    total = add(total, mul(dpsh.batch, w.dpsh));
+  }
+  return { total, sft, ...(qmm ? { qmm } : {}), ...(dpsh ? { dpsh } : {}) };
+}
+
+/** Whether the extra losses are on in `epoch` (0-based) of `epochs`: the last `extraEpochs` of them. */
+export const extraLossesOn = (epoch: number, epochs: number, extraEpochs: number): boolean => epoch >= epochs - extraEpochs;
