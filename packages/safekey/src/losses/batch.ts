@@ -25,8 +25,10 @@ export interface Batch {
 
 export function checkSpans(s: SampleSpans, where: string): void {
   const n = s.ids.length;
-  if (!(0 < s.promptEnd && s.promptEnd <= s.keyStart && s.keyStart < s.keyEnd && s.keyEnd <= n))
-    throw new Error(`${where}: spans must satisfy 0 < promptEnd <= keyStart < keyEnd <= length, got promptEnd ${s.promptEnd}, keyStart ${s.keyStart}, keyEnd ${s.keyEnd}, length ${n}`);
+  // U must be non-empty: the first K token is predicted from U's last position (under the QMM mask a prompt
+  // position sees nothing).
+  if (!(0 < s.promptEnd && s.promptEnd < s.keyStart && s.keyStart < s.keyEnd && s.keyEnd <= n))
+    throw new Error(`${where}: spans must satisfy 0 < promptEnd < keyStart < keyEnd <= length, got promptEnd ${s.promptEnd}, keyStart ${s.keyStart}, keyEnd ${s.keyEnd}, length ${n}`);
 }
 
 /** Pads to the longest sample (pad id 0 by default; padded positions are masked everywhere). */
