@@ -29,3 +29,7 @@ export * from './losses/batch.js';
 export * from './losses/head.js';
 export * from './losses/losses.js';
 export * from './losses/objective.js';
+export * from './data/sampleCodec.js';
+export * from './data/jsonl.js';
+export * from './data/sentences.js';
+export * from './data/encodeSample.js';

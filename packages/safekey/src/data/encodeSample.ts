@@ -1,0 +1,50 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { SampleSpans } from '../losses/batch.js';
+import { formatPrompt } from '../tokenizer/chatTemplate.js';
+import { encode } from '../tokenizer/encode.js';
+import { charToTokenBoundary } from '../tokenizer/offsets.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { specialTokenId } from '../tokenizer/tokenizer.js';
+import type { RawSample } from './sampleCodec.js';
+import { locateSpans } from './sentences.js';
+
+export interface EncodeOptions {
+  /** Longest sequence kept; a sample whose K does not fit is skipped, not cut. */
+  readonly maxLength: number;
+  /** Sentences in U when the data has no offsets (default 1). */
+  readonly uSentences?: number;
+}
+
+/**
+ * Tokens and token spans of one sample. The prompt (chat template + query) and the response are encoded
+ * apart (the prompt ends in a special token, so no merge crosses them) and the response gets the end-of-
+ * sequence token. U and K come from the response's character offsets through the tokenizer's offsets.
+ */
+export function encodeSample(tok: Tokenizer, s: RawSample, opts: EncodeOptions): E.Either<string, SampleSpans> {
+  const spans = s.uEnd !== undefined && s.kEnd !== undefined ? { uEnd: s.uEnd, kEnd: s.kEnd } : locateSpans(s.response, opts.uSentences ?? 1);
+  if (!spans) return E.left('no K: the reasoning has too few sentences to locate U and K');
+  const prompt = encode(tok, formatPrompt(tok, s.query)).ids;
+  const response = encode(tok, s.response);
+  const eos = specialTokenId(tok, '<|eos|>');
+  const ids = [...prompt, ...response.ids, ...(eos !== undefined ? [eos] : [])];
+  const p = prompt.length;
+  const k0 = p + charToTokenBoundary(response.offsets, spans.uEnd);
+  const k1 = p + charToTokenBoundary(response.offsets, spans.kEnd);
+  if (k0 <= p) return E.left('empty U: no response token before the key sentence');
+  if (k1 <= k0) return E.left('empty K: the key sentence has no tokens');
+  if (k1 > opts.maxLength) return E.left(`K ends at token ${k1}, beyond the length limit ${opts.maxLength}`);
+  return E.right({ ids: ids.slice(0, opts.maxLength), promptEnd: p, keyStart: k0, keyEnd: k1, harmful: s.harmful });
+}
+
+export interface EncodedSet { readonly samples: SampleSpans[]; readonly skipped: { readonly index: number; readonly reason: string }[] }
+
+/** Encodes a data set; samples that cannot be trained on are listed with the reason, not silently dropped. */
+export function encodeSamples(tok: Tokenizer, raw: readonly RawSample[], opts: EncodeOptions): EncodedSet {
+  const samples: SampleSpans[] = [], skipped: { index: number; reason: string }[] = [];
+  raw.forEach((s, index) => {
+    const r = encodeSample(tok, s, opts);
+    if (E.isLeft(r)) skipped.push({ index, reason: r.left });
+    else samples.push(r.right);
+  });
+  return { samples, skipped };
+}
