@@ -39,3 +39,4 @@ export * from './experiment/responses.js';
 export * from './experiment/arithmetic.js';
 export * from './experiment/corpus.js';
 export * from './experiment/judge.js';
+export * from './experiment/analysis.js';

@@ -5,7 +5,8 @@ import { Tensor, bind, fromData } from '../tensor.js';
 import { scalar } from '../creation.js';
 
 export type Promote<A extends DType, B extends DType> =
-  'float64' extends A | B ? 'float64' : 'float32' extends A | B ? 'float32' : 'int32' extends A | B ? 'int32' : A;
+  DType extends A ? DType : DType extends B ? DType
+  : 'float64' extends A | B ? 'float64' : 'float32' extends A | B ? 'float32' : 'int32' extends A | B ? 'int32' : A;
 
 type Unary = <S extends Shape, D extends DType>(x: Tensor<S, D>) => Tensor<S, D>;
 
