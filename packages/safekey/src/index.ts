@@ -44,8 +44,3 @@ export * from './experiment/summary.js';
 export * from './experiment/results.js';
 export * from './experiment/plots.js';
 export * from './experiment/report.js';
-export * from './optim/treeZip.js';
-export * from './optim/adamw.js';
-export * from './optim/schedule.js';
-export * from './optim/clip.js';
-export * from './optim/accumulate.js';
