@@ -9,23 +9,25 @@ export interface Parsed { readonly values: readonly (number | boolean)[]; readon
  * io-ts codec for rectangular nested arrays. A ragged row or a non-number leaf fails with a message that
  * names the path (`[1][0]`) and what was found.
  */
-export const NestedArray = new t.Type<Parsed, unknown, unknown>(
+export const NestedArray: t.Type<Parsed, unknown, unknown> = new t.Type<Parsed, unknown, unknown>(
   'NestedArray',
   (u): u is Parsed => false,
   (u, c) => {
     const values: (number | boolean)[] = [];
     let shape: number[] | null = null;
+    let failedAt = '(root)';
+    const fail = (path: string, message: string): string => { failedAt = path || '(root)'; return `${failedAt}: ${message}`; };
     const walk = (v: unknown, path: string, dims: number[]): string | null => {
       if (typeof v === 'number' || typeof v === 'boolean') {
         if (shape === null) shape = dims;
-        else if (shape.length !== dims.length) return `${path || '(root)'}: a number where the first element had nesting ${shape.length}`;
+        else if (shape.length !== dims.length) return fail(path, `a number where the first element had nesting ${shape.length}`);
         values.push(v);
         return null;
       }
-      if (!Array.isArray(v)) return `${path || '(root)'}: expected a number, a boolean or an array, got ${v === null ? 'null' : typeof v}`;
+      if (!Array.isArray(v)) return fail(path, `expected a number, a boolean or an array, got ${v === null ? 'null' : typeof v}`);
       const d = dims.length;
       if (shape !== null && (d >= shape.length || shape[d] !== v.length))
-        return `${path || '(root)'}: ragged array (length ${v.length}${d < shape.length ? `, expected ${shape[d]}` : ', expected a number'})`;
+        return fail(path, `ragged array (length ${v.length}${d < shape.length ? `, expected ${shape[d]}` : ', expected a number'})`);
       if (v.length === 0) {
         if (shape === null) shape = [...dims, 0];
         return null;
@@ -37,7 +39,8 @@ export const NestedArray = new t.Type<Parsed, unknown, unknown>(
       return null;
     };
     const err = walk(u, '', []);
-    return err === null ? t.success({ values, shape: shape ?? [] }) : t.failure(u, c, err);
+    // the failing path goes into the context too, so a caller can report it apart from the message (`nestedPath`)
+    return err === null ? t.success({ values, shape: shape ?? [] }) : t.failure(u, t.appendContext(c, failedAt, NestedArray, u), err);
   },
   () => { throw new Error('NestedArray is decode-only'); },
 );
@@ -58,6 +61,9 @@ export function firstMessage(errors: t.Errors): string {
   const path = e?.context.slice(1).map((c) => c.key).filter((k) => k !== '').join('.') ?? '';
   return `invalid value ${JSON.stringify(e?.value)} at ${path || '(root)'}`;
 }
+
+/** The path (`[1][0]`, or `(root)`) that a `NestedArray` failure names. */
+export const nestedPath = (errors: t.Errors): string | undefined => errors[0]?.context.at(-1)?.key;
 
 export const decodeWith = <A>(codec: t.Decoder<unknown, A>, u: unknown): E.Either<string, A> =>
   E.mapLeft(firstMessage)(codec.decode(u));

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { FlatTensorCodec, NestedArray, decodeWith } from './codec.js';
+import { FlatTensorCodec, NestedArray, decodeWith, firstMessage, nestedPath } from './codec.js';
 import { type DType, type TypedArrayOf, allocArray } from './dtype.js';
 import { TensorError } from './errors.js';
 import { type Shape, checkDims, sameShape, sizeOf } from './shape.js';
@@ -41,8 +41,8 @@ function toTyped<D extends DType>(op: string, values: ArrayLike<number | boolean
 /** Boundary: a tensor from untrusted nested arrays (JSON, user input). Never throws. */
 export function parseTensor<D extends DType = 'float32'>(value: unknown, dtype: D = 'float32' as D, opts: ParseOptions = {}): E.Either<TensorError, Tensor<Shape, D>> {
   return pipe(
-    decodeWith(NestedArray, value),
-    E.mapLeft((m) => malformed('parseTensor', m)),
+    NestedArray.decode(value),
+    E.mapLeft((errors) => malformed('parseTensor', firstMessage(errors), nestedPath(errors))),
     E.chain(({ values, shape }) => pipe(toTyped('parseTensor', values, dtype, opts.finite ?? false), E.map((d) => fromData(d, shape, dtype)))),
   );
 }

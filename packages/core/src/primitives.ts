@@ -92,6 +92,15 @@ const reduce = <P extends 'reduceSum' | 'reduceMax'>(op: P): PrimSpec<P> => ({
   },
 });
 
+/** Broadcasts several shapes; a failure names the op's argument shapes (`report`), not intermediate ones. */
+function broadcastOrReport(op: string, what: string, shapes: readonly Shape[], report: readonly Shape[] = shapes): number[] {
+  let out: number[] = [];
+  for (const s of shapes) {
+    try { out = broadcastShapes(op, out, s); } catch { throw shapeError(op, `${what} do not broadcast`, ...report); }
+  }
+  return out;
+}
+
 function checkGather(op: string, x: Shape, idx: TensorInfo, axis: number, batchDims: number): void {
   if (idx.dtype !== 'int32') throw dtypeError(op, `indices must be int32, got ${idx.dtype}`);
   if (batchDims < 0 || batchDims > axis || batchDims > idx.shape.length) throw argError(op, `batchDims ${batchDims} must be in [0, min(axis ${axis}, index rank ${idx.shape.length})]`);
@@ -111,7 +120,7 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
     infer: ([c, a, b]) => {
       if (c.dtype !== 'bool') throw dtypeError('where', `condition must be bool, got ${c.dtype}`);
       sameDtype('where', a, b);
-      return { shape: broadcastShapes('where', broadcastShapes('where', c.shape, a.shape), b.shape), dtype: a.dtype };
+      return { shape: broadcastOrReport('where', 'condition and branches', [c.shape, a.shape, b.shape]), dtype: a.dtype };
     },
   },
   cast: { kind: 'cast', arity: 1, infer: ([x], { dtype }) => ({ shape: x.shape, dtype }) },
@@ -126,7 +135,7 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
       const [m, k] = transA ? [a.shape.at(-1)!, a.shape.at(-2)!] : [a.shape.at(-2)!, a.shape.at(-1)!];
       const [k2, n] = transB ? [b.shape.at(-1)!, b.shape.at(-2)!] : [b.shape.at(-2)!, b.shape.at(-1)!];
       if (k !== k2) throw shapeError('matmul', `contracted dims differ (${k} vs ${k2})`, a.shape, b.shape);
-      const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+      const batch = broadcastOrReport('matmul', 'batch dims', [a.shape.slice(0, -2), b.shape.slice(0, -2)], [a.shape, b.shape]);
       return { shape: [...batch, m, n], dtype: a.dtype };
     },
   },

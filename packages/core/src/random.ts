@@ -1,6 +1,6 @@
 import { fromData } from './tensor.js';
 import type { Tensor } from './tensor.js';
-import { type FloatDType, allocArray } from './dtype.js';
+import { type FloatDType, allocArray, roundTo } from './dtype.js';
 import { argError } from './errors.js';
 import { type Shape, checkDims, sizeOf } from './shape.js';
 
@@ -71,12 +71,25 @@ function floatTensor<S extends Shape, D extends FloatDType>(values: Float64Array
   return fromData(data, shape, dtype);
 }
 
+/** The largest value of `dtype` below `x`: a cap under which rounding to the dtype cannot reach `x`. */
+function largestBelow(dtype: FloatDType, x: number): number {
+  const r = roundTo(dtype, x);
+  if (r < x) return r;
+  if (r === 0) return dtype === 'float32' ? -(2 ** -149) : -Number.MIN_VALUE;
+  const v = new DataView(new ArrayBuffer(8));
+  if (dtype === 'float32') { v.setFloat32(0, r); v.setUint32(0, v.getUint32(0) + (r > 0 ? -1 : 1)); return v.getFloat32(0); }
+  v.setFloat64(0, r); v.setBigUint64(0, v.getBigUint64(0) + (r > 0 ? -1n : 1n)); return v.getFloat64(0);
+}
+
 /** Uniform in `[low, high)`. */
 export function uniform<const S extends Shape, D extends FloatDType = 'float32'>(k: Key, shape: S, opts: { low?: number; high?: number; dtype?: D } = {}): Tensor<S, D> {
   checkDims('uniform', shape);
   const { low = 0, high = 1 } = opts;
-  const u = uniformArray(k, sizeOf(shape)).map((v) => low + (high - low) * v);
-  return floatTensor(u, shape, opts.dtype ?? ('float32' as D));
+  const dtype = opts.dtype ?? ('float32' as D);
+  // a double just below `high` can round up to it in the dtype (1 - 2^-30 is 1 in float32): cap it
+  const top = largestBelow(dtype, high);
+  const u = uniformArray(k, sizeOf(shape)).map((v) => Math.min(low + (high - low) * v, top));
+  return floatTensor(u, shape, dtype);
 }
 
 /** Standard normal (Box-Muller), times `std`, plus `mean`. */

@@ -17,7 +17,11 @@ export function tidy<R>(f: () => R): R {
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: R;
-  try { result = f(); } finally { scopes.pop(); }
+  try { result = f(); } catch (e) {
+    // nothing escapes a failed tidy: free what it made (as tf.tidy does), then rethrow
+    for (const t of scope) t.dispose();
+    throw e;
+  } finally { scopes.pop(); }
   const survivors = new Set(tensorsIn(result));
   for (const t of scope) if (!survivors.has(t)) t.dispose();
   for (const t of survivors) if (scope.has(t)) track(t);

@@ -1,4 +1,4 @@
-import type { DType } from '../dtype.js';
+import { type DType, allocArray } from '../dtype.js';
 import { argError } from '../errors.js';
 import { fromArray } from '../creation.js';
 import { add, cast, cos, mul, neg, sin } from '../ops/elementwise.js';
@@ -16,9 +16,10 @@ export function ropeTables<D extends DType = 'float32'>(positions: Tensor<Shape,
   if (headDim % 2 !== 0) throw argError('ropeTables', `head dim must be even, got ${headDim}`);
   const d = dtype ?? ('float32' as D);
   const half = headDim / 2;
-  const inv = new Float64Array(headDim);
+  // built on the host in the target dtype, so a backend without float64 never receives a float64 upload
+  const inv = allocArray(d, headDim);
   for (let i = 0; i < half; i++) inv[i] = inv[i + half] = 1 / Math.pow(theta, (2 * i) / headDim);
-  const invT = cast(fromArray(inv, [headDim], 'float64'), d);
+  const invT = fromArray(inv, [headDim], d);
   const angles = mul(reshape(cast(positions, d), [...positions.shape, 1]), invT);
   return { cos: cos(angles) as Tensor<Shape, D>, sin: sin(angles) as Tensor<Shape, D> };
 }
