@@ -124,3 +124,12 @@ test('jit: repeated squaring does not blow the fused expression up', () => {
   g(x);
   same(g(x), f(x));
 });
+
+test('jit: the same tensor in two argument positions does not bind later, different arguments together', () => {
+  const f = jit((a: Tensor, b: Tensor) => add(mul(a, 2), b));
+  const x = fromArray(Float32Array.of(1), [1], 'float32'), y = fromArray(Float32Array.of(10), [1], 'float32');
+  assert.deepEqual(Array.from(f(x, x).dataSync()), [3]);
+  assert.deepEqual(Array.from(f(x, y).dataSync()), [12]);
+  assert.deepEqual(Array.from(f(y, y).dataSync()), [30]);
+  assert.equal(f.stats().traces, 2);
+});

@@ -36,7 +36,7 @@ function mapTensors(v: unknown, f: (t: Tensor) => Tensor): unknown {
 
 /**
  * Compiles `f` by tracing: the first call with a given argument signature (pytree structure, shapes,
- * dtypes, backend) runs `f` eagerly and records every primitive; later calls replay the recorded program
+ * dtypes, backend, which arguments are the same tensor) runs `f` eagerly and records every primitive; later calls replay the recorded program
  * (fused, dead code removed, intermediates freed as soon as they are used) without running `f` again.
  *
  * Like JAX's `jit`: `f` must not branch on tensor values (reading them inside is an error), and numbers
@@ -50,7 +50,9 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
   const call = (...args: A): R => {
     if (activeTracers().length > 0) return f(...args);
     const argLeaves = leaves(args, 'jit', 'args').map((l) => l.tensor);
-    const key = JSON.stringify([structureOf(args), argLeaves.map((t) => [t.shape, t.dtype, t.backend.name])]);
+    // The same tensor passed twice was one value when traced: which leaves alias is part of the signature.
+    const aliases = argLeaves.map((t) => argLeaves.indexOf(t));
+    const key = JSON.stringify([structureOf(args), argLeaves.map((t) => [t.shape, t.dtype, t.backend.name]), aliases]);
     const hit = cache.get(key);
     if (hit) {
       replays++;
