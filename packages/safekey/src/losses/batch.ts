@@ -9,8 +9,8 @@ export interface SampleSpans {
   readonly harmful: 0 | 1;
 }
 
-/** A right-padded batch with every mask the SafeKey losses need, built once on the host. */
-export interface Batch {
+/** The tensors of a right-padded batch: every mask the SafeKey losses need, built once on the host. */
+export interface BatchTensors {
   readonly ids: Tensor<Shape, 'int32'>;          // [B, T]
   readonly padding: Tensor<Shape, 'bool'>;       // [B, T] real tokens
   readonly promptMask: Tensor<Shape, 'bool'>;    // [B, T] prompt positions (hidden in the QMM pass)
@@ -20,8 +20,13 @@ export interface Batch {
   readonly understanding: Tensor<Shape, 'float32'>; // [B, T] 1 on U
   readonly context: Tensor<Shape, 'float32'>;    // [B, T] 1 on [0, keyStart)
   readonly harmful: Tensor<Shape, 'float32'>;    // [B]
-  readonly samples: readonly SampleSpans[];
 }
+
+/** A batch: its tensors (a pytree `jit` can take) and the samples it was built from. */
+export interface Batch extends BatchTensors { readonly samples: readonly SampleSpans[] }
+
+/** The tensor part of a batch, for passing to `jit`. */
+export const batchTensors = ({ samples: _samples, ...tensors }: Batch): BatchTensors => tensors;
 
 export function checkSpans(s: SampleSpans, where: string): void {
   const n = s.ids.length;
@@ -31,10 +36,14 @@ export function checkSpans(s: SampleSpans, where: string): void {
     throw new Error(`${where}: spans must satisfy 0 < promptEnd < keyStart < keyEnd <= length, got promptEnd ${s.promptEnd}, keyStart ${s.keyStart}, keyEnd ${s.keyEnd}, length ${n}`);
 }
 
-/** Pads to the longest sample (pad id 0 by default; padded positions are masked everywhere). */
-export function makeBatch(samples: readonly SampleSpans[], padId = 0): Batch {
+/**
+ * Pads to the longest sample, rounded up to a multiple of `padMultiple` (few distinct shapes keep `jit`
+ * traces few), with pad id 0 by default; padded positions are masked everywhere.
+ */
+export function makeBatch(samples: readonly SampleSpans[], opts: { readonly padId?: number; readonly padMultiple?: number } = {}): Batch {
   samples.forEach((s, i) => checkSpans(s, `sample ${i}`));
-  const B = samples.length, T = Math.max(...samples.map((s) => s.ids.length));
+  const padId = opts.padId ?? 0, mult = opts.padMultiple ?? 1;
+  const B = samples.length, T = Math.ceil(Math.max(...samples.map((s) => s.ids.length)) / mult) * mult;
   const grid = <A extends Int32Array | Uint8Array | Float32Array>(make: (n: number) => A, width: number, f: (s: SampleSpans, j: number) => number): A => {
     const out = make(B * width);
     samples.forEach((s, b) => { for (let j = 0; j < width; j++) out[b * width + j] = f(s, j); });

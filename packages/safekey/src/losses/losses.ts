@@ -1,14 +1,14 @@
 import {
   type Shape, type Tensor, add, bceWithLogits, cast, div, expandDims, matmul, maximum, mean, mul, narrow, reshape, sum, tokenNll,
 } from '@safekey-ts/core';
-import type { Batch } from './batch.js';
+import type { BatchTensors } from './batch.js';
 import type { Linear1, SafetyHead } from './head.js';
 
 /** A loss over the batch and per sample (`[B]`). */
 export interface LossValue { readonly batch: Tensor; readonly perSample: Tensor }
 
 /** Mean NLL over the masked targets, for the batch (all counted tokens) and per sample. */
-function maskedNll(logits: Tensor, batch: Batch, mask: Tensor<Shape, 'bool'>): LossValue {
+function maskedNll(logits: Tensor, batch: BatchTensors, mask: Tensor<Shape, 'bool'>): LossValue {
   const t = logits.shape[1];
   const nll = tokenNll(narrow(logits, 1, 0, t - 1), batch.targets);
   const m = cast(mask, nll.dtype);
@@ -18,10 +18,10 @@ function maskedNll(logits: Tensor, batch: Batch, mask: Tensor<Shape, 'bool'>): L
 }
 
 /** L_SFT: next-token cross-entropy on every response token (prompt and padding ignored). */
-export const sftLoss = (logits: Tensor, batch: Batch): LossValue => maskedNll(logits, batch, batch.responseTargets);
+export const sftLoss = (logits: Tensor, batch: BatchTensors): LossValue => maskedNll(logits, batch, batch.responseTargets);
 
 /** L_QMM: cross-entropy on the K tokens only, from the pass in which no position attends to the prompt. */
-export const qmmLoss = (maskedLogits: Tensor, batch: Batch): LossValue => maskedNll(maskedLogits, batch, batch.keyTargets);
+export const qmmLoss = (maskedLogits: Tensor, batch: BatchTensors): LossValue => maskedNll(maskedLogits, batch, batch.keyTargets);
 
 /** Mean of the hidden states `[B, T, D]` over the positions weighted 1 in `weights` `[B, T]`. */
 function spanMean(hidden: Tensor, weights: Tensor): Tensor {
@@ -34,7 +34,7 @@ const probe = (x: Tensor, l: Linear1): Tensor => reshape(add(matmul(x, l.weight,
  * L_DPSH on the final normed hidden states of the SFT pass: BCE of the understanding head (mean over U) and
  * of the context head (mean over prompt and U), half each, averaged over the batch.
  */
-export function dpshLoss(hidden: Tensor, head: SafetyHead, batch: Batch): LossValue & { readonly context: Tensor; readonly understanding: Tensor } {
+export function dpshLoss(hidden: Tensor, head: SafetyHead, batch: BatchTensors): LossValue & { readonly context: Tensor; readonly understanding: Tensor } {
   const understanding = bceWithLogits(probe(spanMean(hidden, batch.understanding), head.understanding), batch.harmful);
   const context = bceWithLogits(probe(spanMean(hidden, batch.context), head.context), batch.harmful);
   const perSample = add(mul(understanding, 0.5), mul(context, 0.5));

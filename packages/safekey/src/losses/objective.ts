@@ -2,7 +2,7 @@ import { type Tensor, add, mul } from '@safekey-ts/core';
 import type { LlamaConfig } from '../model/config.js';
 import { forward } from '../model/llama.js';
 import type { LlamaParams } from '../model/params.js';
-import type { Batch } from './batch.js';
+import type { BatchTensors } from './batch.js';
 import type { SafetyHead } from './head.js';
 import { type LossValue, dpshLoss, qmmLoss, sftLoss } from './losses.js';
 
@@ -30,7 +30,7 @@ const usesDpsh = (arm: Arm) => arm === 'safekey' || arm === 'dpsh-only';
  * `extra: false` (the SFT-only epochs of the schedule) gives `L_SFT` alone. The QMM pass hides the prompt
  * columns from every row (`qmm-nomask` reuses the plain pass instead); both passes are differentiated.
  */
-export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: Batch,
+export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: BatchTensors,
   opts: { readonly arm: Arm; readonly weights?: ObjectiveWeights; readonly extra?: boolean }): LossParts {
   const w = opts.weights ?? DEFAULT_WEIGHTS;
   const extra = opts.extra ?? true;

@@ -1,0 +1,11 @@
+import type { Command } from './command.js';
+import { generateCommand } from './commands/generate.js';
+import { initCommand } from './commands/init.js';
+import { tokenizerTrainCommand } from './commands/tokenizerTrain.js';
+
+/** Every `safekey` command. A new command is one file in `commands/` and one line here. */
+export const COMMANDS: readonly Command[] = [
+  initCommand,
+  generateCommand,
+  tokenizerTrainCommand,
+];

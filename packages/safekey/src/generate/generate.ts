@@ -1,0 +1,63 @@
+import { type Tensor, fromArray, narrow, random, tidy } from '@safekey-ts/core';
+import { noGrad } from '@safekey-ts/autograd';
+import { type LlamaConfig, dimsOf } from '../model/config.js';
+import { type KvCache, forward } from '../model/llama.js';
+import type { LlamaParams } from '../model/params.js';
+import { type GenerateOptions, type Generation, checkGenerateOptions } from './options.js';
+import { type DecodingRule, nextToken } from './nextToken.js';
+
+interface Step { readonly logits: Tensor; readonly cache?: KvCache }
+
+const idsTensor = (ids: readonly number[]) => fromArray(Int32Array.from(ids), [1, ids.length], 'int32');
+
+/** The last position's logits `[1, 1, V]` of a forward pass over `ids` (after `cache`, when given), and the new cache. */
+function run(params: LlamaParams, config: LlamaConfig, ids: readonly number[], cache: KvCache | undefined, keepCache: boolean): Step {
+  return tidy(() => {
+    const r = forward(params, config, idsTensor(ids), cache ? { cache } : {});
+    const logits = narrow(r.logits, 1, ids.length - 1, 1);
+    return keepCache ? { logits, cache: r.cache } : { logits };
+  });
+}
+
+const release = (s: Step) => { s.logits.dispose(); s.cache?.k.forEach((t) => t.dispose()); s.cache?.v.forEach((t) => t.dispose()); };
+
+/**
+ * Continues `promptIds` (one sequence) with the model, under `noGrad`. The forced `prefix` is appended to the
+ * prompt; the prompt and prefix are prefilled in one forward pass, then each new token takes one pass over that
+ * token alone with the KV cache (or, with `useCache: false`, a pass over the whole sequence: the same tokens,
+ * slower). Stops after a stop token or `maxNewTokens` sampled tokens. Invalid options or ids are a programmer
+ * error: a RangeError says which (`checkGenerateOptions` reports the same as a value).
+ */
+export function generate(params: LlamaParams, config: LlamaConfig, promptIds: readonly number[], opts: GenerateOptions): Generation {
+  const vocab = dimsOf(config).vocab;
+  const problem = checkGenerateOptions(promptIds, opts, vocab);
+  if (problem !== null) throw new RangeError(`generate: ${problem}`);
+  const rule: DecodingRule = {
+    temperature: opts.temperature ?? 0, topP: opts.topP ?? 1, repetitionPenalty: opts.repetitionPenalty ?? 1, vocabLimit: opts.vocabLimit ?? vocab,
+  };
+  const useCache = opts.useCache ?? true;
+  const stops = new Set(opts.stopTokens ?? []);
+  const prefix = [...(opts.prefix ?? [])];
+  const sequence = [...promptIds, ...prefix];
+  const generated: number[] = [];
+  if (opts.maxNewTokens === 0) return { ids: prefix, generated, finishReason: 'length' };
+
+  return noGrad(() => {
+    let step = run(params, config, sequence, undefined, useCache);
+    try {
+      for (;;) {
+        const key = rule.temperature > 0 ? random.foldIn(opts.key!, generated.length) : undefined;
+        const token = nextToken(step.logits.dataSync(), sequence, rule, key);
+        generated.push(token);
+        sequence.push(token);
+        if (stops.has(token)) return { ids: [...prefix, ...generated], generated, finishReason: 'stop' as const };
+        if (generated.length === opts.maxNewTokens) return { ids: [...prefix, ...generated], generated, finishReason: 'length' as const };
+        const next = useCache ? run(params, config, [token], step.cache, true) : run(params, config, sequence, undefined, false);
+        release(step);
+        step = next;
+      }
+    } finally {
+      release(step);
+    }
+  });
+}
