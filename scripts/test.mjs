@@ -17,5 +17,11 @@ for (const r of roots) { try { walk(r); } catch { /* root absent */ } }
 const filter = process.argv.slice(2);
 const files = filter.length ? found.filter((f) => filter.some((x) => f.includes(x))) : found;
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--conditions=development', '--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.sort()], { stdio: 'inherit' });
+const args = ['--conditions=development', '--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...files.sort()];
+// The gpu.js backend's headless-GL tests need an X display: without one, run everything under a virtual one
+// (`xvfb-run -a`) when Xvfb is installed. Without Xvfb those tests skip and say why.
+const hasXvfb = !process.env.DISPLAY && spawnSync('sh', ['-c', 'command -v xvfb-run'], { stdio: 'ignore' }).status === 0;
+const r = hasXvfb
+  ? spawnSync('xvfb-run', ['-a', '-s', '-screen 0 1024x768x24', process.execPath, ...args], { stdio: 'inherit' })
+  : spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -73,3 +73,7 @@ export * from './ui/progress.js';
 export * from './cli/command.js';
 export * from './cli/registry.js';
 export * from './cli/runCli.js';
+export * from './backends.js';
+export * from './train/runTraining.js';
+export * from './experiment/pipeline.js';
+export * from './experiment/promptFile.js';

@@ -77,9 +77,20 @@ export function T<D extends DType = 'float32'>(v: NestedNum, dtype?: D): Tensor<
 export const dimArb = fc.integer({ min: 1, max: 4 });
 export const shapeArb = (minRank = 0, maxRank = 3): fc.Arbitrary<number[]> => fc.array(dimArb, { minLength: minRank, maxLength: maxRank });
 
-/** Finite float32 values in [-bound, bound] (including -0 and subnormals). */
-export const f32Arb = (bound = 8): fc.Arbitrary<number> =>
-  fc.float({ min: -Math.fround(bound), max: Math.fround(bound), noNaN: true, noDefaultInfinity: true });
+let flushSubnormals = false;
+/** Builds arbitraries without float32 subnormals while `f` runs (for devices that flush them to zero). */
+export function withoutSubnormals<R>(on: boolean, f: () => R): R {
+  const before = flushSubnormals;
+  flushSubnormals = on;
+  try { return f(); } finally { flushSubnormals = before; }
+}
+const MIN_NORMAL_F32 = 1.1754943508222875e-38;
+
+/** Finite float32 values in [-bound, bound] (including -0, and subnormals unless `withoutSubnormals`). */
+export const f32Arb = (bound = 8): fc.Arbitrary<number> => {
+  const a = fc.float({ min: -Math.fround(bound), max: Math.fround(bound), noNaN: true, noDefaultInfinity: true });
+  return flushSubnormals ? a.map((v) => (Math.abs(v) < MIN_NORMAL_F32 ? 0 : v)) : a;
+};
 
 /** Multiples of 1/8 in [-8, 8]: exact in float32, so sums and differences of a few of them are exact too. */
 export const gridArb: fc.Arbitrary<number> = fc.integer({ min: -64, max: 64 }).map((i) => i / 8);

@@ -1,6 +1,10 @@
 import type { Command } from './command.js';
 import { generateCommand } from './commands/generate.js';
+import { evalCommand } from './commands/evaluate.js';
+import { experimentCommand } from './commands/experiment.js';
 import { initCommand } from './commands/init.js';
+import { lossCommand } from './commands/loss.js';
+import { trainCommand } from './commands/train.js';
 import { tokenizerTrainCommand } from './commands/tokenizerTrain.js';
 
 /** Every `safekey` command. A new command is one file in `commands/` and one line here. */
@@ -8,4 +12,8 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   generateCommand,
   tokenizerTrainCommand,
+  trainCommand,
+  lossCommand,
+  evalCommand,
+  experimentCommand,
 ];

@@ -37,6 +37,8 @@ export interface CorpusSizes {
   readonly stage1PerRequest: number;
   /** Evaluation: harmful requests per family (both splits, spread over categories); 0 = all. */
   readonly evalHarmfulPerFamily: number;
+  /** Use only this many requests of each kind (both splits, spread over categories); absent = all. For smoke runs. */
+  readonly requestsPerKind?: number;
 }
 
 export interface Corpus {
@@ -58,10 +60,13 @@ const sample = (kind: ItemKind, topic: { request: string; split: 'train' | 'test
  */
 export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number): Corpus {
   const [k0, k1, k2, k3] = random.split(random.key(seed), 4);
+  const limit = <T extends { category: string; split: string }>(xs: readonly T[], i: number) =>
+    sizes.requestsPerKind ? pickSpread(xs, sizes.requestsPerKind, random.foldIn(k2, 100 + i)) : [...xs];
+  const used = { harmful: limit(topics.harmful, 0), benign: limit(topics.benign, 1), lookalike: limit(topics.lookalike, 2) };
   const all: Topic[] = [
-    ...topics.harmful.map((t) => ({ ...t, kind: 'harmful' as const })),
-    ...topics.benign.map((t) => ({ ...t, kind: 'benign' as const })),
-    ...topics.lookalike.map((t) => ({ ...t, kind: 'lookalike' as const })),
+    ...used.harmful.map((t) => ({ ...t, kind: 'harmful' as const })),
+    ...used.benign.map((t) => ({ ...t, kind: 'benign' as const })),
+    ...used.lookalike.map((t) => ({ ...t, kind: 'lookalike' as const })),
   ];
   const u0 = random.uniformArray(k0, all.length * sizes.stage0PerRequest * 2);
   let c = 0;
@@ -88,7 +93,7 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
   }
 
   const evalItems: EvalItem[] = [];
-  const harmful = pickSpread(topics.harmful, sizes.evalHarmfulPerFamily, k2);
+  const harmful = pickSpread(used.harmful, sizes.evalHarmfulPerFamily, k2);
   for (const fam of WRAPPER_FAMILIES) for (const t of harmful)
     evalItems.push({ prompt: fam.templates[1](t.request), harmful: 1, kind: 'harmful', family: fam.name, split: t.split, request: t.request });
   for (const t of all.filter((x) => x.kind !== 'harmful')) for (const name of ['plain', ...HELD_OUT_FAMILIES.slice(0, 1)])

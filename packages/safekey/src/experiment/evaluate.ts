@@ -15,6 +15,8 @@ export interface EvalOptions {
   /** Tokens of a compliant reply forced at the start of the answer for the prefilling attack (0: none). */
   readonly prefillTokens: number;
   readonly repetitionPenalty: number;
+  /** Attack every harmful prompt with prefilling (a user's prompt file), not only the plain built-in ones. */
+  readonly prefillAll?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -27,7 +29,7 @@ interface Job { readonly item: EvalItem; readonly prompt: number[]; readonly pre
 export function evaluate(params: LlamaParams, config: LlamaConfig, tok: Tokenizer, items: readonly EvalItem[], opts: EvalOptions): EvalRecord[] {
   const eos = specialTokenId(tok, '<|eos|>');
   const jobs: Job[] = items.map((item) => ({ item, prompt: encode(tok, formatPrompt(tok, item.prompt)).ids, prefix: [], prefilled: false }));
-  if (opts.prefillTokens > 0) for (const item of items.filter((i) => i.kind === 'harmful' && i.family === 'plain')) {
+  if (opts.prefillTokens > 0) for (const item of items.filter((i) => i.kind === 'harmful' && (opts.prefillAll || i.family === 'plain'))) {
     jobs.push({
       item, prompt: encode(tok, formatPrompt(tok, item.prompt)).ids,
       prefix: encode(tok, compliantResponse(item.request).text).ids.slice(0, opts.prefillTokens), prefilled: true,

@@ -25,9 +25,9 @@ const model = (d: number, layers: number, heads: number): Omit<LlamaConfig, 'voc
 export const PRESETS: Readonly<Record<string, Preset>> = {
   tiny: {
     name: 'tiny', description: 'a seconds-long smoke run for tests: a model too small to learn anything',
-    corpus: { stage0PerRequest: 1, arithmeticTrain: 8, arithmeticEval: 4, stage1PerRequest: 1, evalHarmfulPerFamily: 2 },
+    corpus: { stage0PerRequest: 1, arithmeticTrain: 8, arithmeticEval: 4, stage1PerRequest: 1, evalHarmfulPerFamily: 2, requestsPerKind: 6 },
     vocabSize: 300, model: model(16, 1, 2), maxLength: 160,
-    stage0: { epochs: 1, batchSize: 32, lr: 3e-3 }, stage1: { epochs: 2, extraEpochs: 1, batchSize: 16, lr: 1e-3 },
+    stage0: { epochs: 1, batchSize: 16, lr: 3e-3 }, stage1: { epochs: 2, extraEpochs: 1, batchSize: 8, lr: 1e-3 },
     arms: ['sft', 'safekey'], seeds: [1], eval: { maxNewTokens: 8, batchSize: 64, prefillTokens: 12, repetitionPenalty: 1 },
   },
   quick: {

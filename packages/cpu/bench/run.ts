@@ -1,0 +1,105 @@
+// The benchmark runner: `npm run bench [-- --json] [--sizes 128,512] [--impl native,pytorch] [--no-peers]
+// [--rounds 5] [--bench matmul,w1]` (default: matmul; w1 runs the peers' training steps, minutes).
+//
+// Every case is prepared (set up and warmed up) first; then the cases run in interleaved rounds (each round
+// visits every case, sizes in order, implementations side by side), so slow drift of the machine hits all of
+// them alike. Each round times as many iterations as fit in ~200 ms (at least one); the reported figure is
+// the median of all of a case's iterations (at least `rounds`, default 5). Peers that cannot be set up are
+// reported and left out. A table goes to stdout, or with --json one JSON object per line:
+//   {"bench":"matmul","impl":"native","size":512,"median_ms":1.1,"gflops":240.3,"samples":40}
+// (with --json the progress and the table go to stderr).
+// To add a benchmark: a module returning a CaseSource (see cases.ts), registered in `sources` below; w1.ts
+// says where this project's own W1 entry goes.
+import { type BenchCase, type CaseSource, median, rate } from './cases.js';
+import { ownMatmulCases, peerMatmulCases } from './matmul.js';
+import { peerW1Cases } from './w1.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const opt = (name: string): string | undefined => { const i = argv.indexOf(`--${name}`); return i < 0 ? undefined : argv[i + 1]; };
+const json = flag('json');
+const sizes = (opt('sizes') ?? '128,256,512,1024').split(',').map(Number);
+const implFilter = opt('impl')?.split(',');
+const benches = (opt('bench') ?? 'matmul').split(',');
+const rounds = Math.max(5, Number(opt('rounds') ?? 5));
+const peers = !flag('no-peers');
+const log = (msg: string) => { (json ? process.stderr : process.stdout).write(`${msg}\n`); };
+const out = (msg: string) => { (json ? process.stderr : process.stdout).write(`${msg}\n`); };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const wanted = (c: BenchCase) => (!implFilter || implFilter.some((f) => c.impl === f || c.impl.startsWith(`${f}-`) || (f.endsWith('*') && c.impl.startsWith(f.slice(0, -1)))))
+  && benches.includes(c.bench);
+
+async function main(): Promise<void> {
+  const opts = { sizes, peers, log };
+  const sources: CaseSource[] = [];
+  if (benches.includes('matmul')) {
+    sources.push(ownMatmulCases(opts));
+    if (peers) sources.push(await peerMatmulCases(opts));
+  }
+  if (benches.includes('w1') && peers) sources.push(peerW1Cases(opts));
+  if (!peers) log('peers: skipped (--no-peers)');
+
+  const cases: BenchCase[] = [];
+  for (const s of sources) for (const c of s.cases) {
+    if (!wanted(c)) continue;
+    try {
+      await c.prepare();
+      cases.push(c);
+    } catch (e) {
+      log(`${c.impl} ${c.bench} ${c.size}: unavailable: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  // interleaved rounds, sizes in order, implementations side by side
+  cases.sort((a, b) => (a.bench === b.bench ? Number(a.size) - Number(b.size) : a.bench < b.bench ? -1 : 1));
+  const samples = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
+  for (let r = 0; r < rounds; r++) {
+    log(`round ${r + 1}/${rounds}`);
+    for (const c of cases) {
+      const prev = samples.get(c)!;
+      const est = prev.length ? median(prev) : Infinity;
+      const reps = Math.min(50, Math.max(1, Math.floor(200 / est)));
+      try {
+        prev.push(...await c.measure(reps));
+      } catch (e) {
+        log(`${c.impl} ${c.bench} ${c.size}: failed: ${(e as Error).message.split('\n')[0]}`);
+        samples.delete(c);
+        cases.splice(cases.indexOf(c), 1);
+      }
+      // let the threads of the case just run stop spinning (OpenMP, XNNPACK and our pools spin a while after
+      // work, MKL's Intel OpenMP in PyTorch 200 ms; on 2 cores a spinning thread of another process stalls
+      // a 2-thread product of the next case)
+      await sleep(c.external ? 300 : 30);
+    }
+  }
+  for (const s of sources) await s.close();
+
+  const results = cases.map((c) => {
+    const ts = samples.get(c)!, med = median(ts);
+    return { c, med, value: rate(c, med), n: ts.length };
+  });
+  if (json) for (const { c, med, value, n } of results)
+    process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n })}\n`);
+  table(results);
+}
+
+function table(results: { c: BenchCase; value: number }[]): void {
+  for (const bench of [...new Set(results.map((r) => r.c.bench))]) {
+    const rows = results.filter((r) => r.c.bench === bench);
+    const unit = rows[0].c.unit === 'gflops' ? 'GFLOP/s' : 'tokens/s';
+    const sizeList = [...new Set(rows.map((r) => r.c.size))];
+    const impls = [...new Set(rows.map((r) => r.c.impl))];
+    const at = (impl: string, size: number | string) => rows.find((r) => r.c.impl === impl && r.c.size === size)?.value;
+    const w = 12;
+    out(`\n${bench} (${unit}, median)`);
+    out(['impl'.padEnd(14), ...sizeList.map((s) => String(s).padStart(w))].join(''));
+    for (const impl of impls) out([impl.padEnd(14), ...sizeList.map((s) => { const v = at(impl, s); return (v === undefined ? '-' : v.toFixed(v < 10 ? 2 : 1)).padStart(w); })].join(''));
+    if (impls.includes('pytorch')) for (const impl of impls.filter((i) => !i.startsWith('pytorch'))) {
+      const ratios = sizeList.map((s) => { const a = at(impl, s), p = at('pytorch', s); return a !== undefined && p ? `${((100 * a) / p).toFixed(0)}%` : '-'; });
+      if (impl === 'native' || impl === 'wasm') out([`${impl}/pytorch`.padEnd(14), ...ratios.map((r) => r.padStart(w))].join(''));
+    }
+  }
+}
+
+await main();
+process.exit(0); // worker threads of peers or pools must not keep the process alive

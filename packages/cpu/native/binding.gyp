@@ -1,0 +1,10 @@
+{
+  "targets": [{
+    "target_name": "safekey_cpu",
+    "sources": ["cpu.cc"],
+    "cflags_cc": ["-O3", "-march=native", "-fopenmp", "-std=c++17", "-ffp-contract=off"],
+    "cflags_cc!": ["-fno-exceptions"],
+    "ldflags": ["-fopenmp"],
+    "libraries": ["-ldnnl", "-lgomp"]
+  }]
+}

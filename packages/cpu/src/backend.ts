@@ -1,0 +1,264 @@
+import { availableParallelism } from 'node:os';
+import {
+  type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
+  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, sizeOf,
+} from '@safekey-ts/core';
+import { broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
+import { gather, scatterAdd } from './indexing.js';
+import { type GemmEngine, jsEngine, matmul } from './matmul.js';
+import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
+import { BufferPool } from './pool.js';
+import { reduce } from './reduce.js';
+import { WasmGemm, loadWasm } from './wasm.js';
+
+/** Which implementation runs the heavy kernels (matmul): oneDNN through the addon, WebAssembly SIMD, or plain JS. */
+export type CpuPath = 'native' | 'wasm' | 'js';
+
+export interface CpuBackendOptions {
+  /** Threads for the heavy kernels (oneDNN's OpenMP threads, or the wasm worker pool). Default: all cores. */
+  readonly threads?: number;
+  /** `auto` (default): native when the addon loads, else wasm, else js. A forced path that is unavailable throws. */
+  readonly path?: CpuPath | 'auto';
+  /** Keep time and call counts per primitive (and per fused kernel kind), read with `profile()`; `shapes` keys them by shapes too. */
+  readonly profile?: boolean | 'shapes';
+}
+
+export interface OpStats { readonly calls: number; readonly ms: number; readonly elements: number }
+
+export interface CpuBackend extends Backend {
+  readonly path: CpuPath;
+  /** Why `auto` did not get the native path (absent when it did, or when a path was forced). */
+  readonly fallbackReason?: string;
+  readonly threads: number;
+  /** Stops worker threads, if any (they are unref'd, so a process exits without this too). */
+  close(): void;
+  /** Time per primitive since creation or the last reset (empty unless made with `profile: true`). */
+  profile(reset?: boolean): Record<string, OpStats>;
+}
+
+/** Storage shared by a tensor and its reshapes; counted once in `memory()`. */
+interface Storage { readonly data: TypedArray; refs: number }
+interface CpuHandle extends DataHandle { st: Storage | null }
+
+type In = { readonly data: TypedArray; readonly info: TensorInfo };
+
+interface Picked { path: CpuPath; engine: GemmEngine; close: () => void; reason?: string; addon?: NativeAddon }
+
+function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
+  const reasons: string[] = [];
+  if (path === 'native' || path === 'auto') {
+    const n = loadNative();
+    if ('addon' in n) return { path: 'native', engine: nativeEngine(n.addon, threads), close: () => undefined, addon: n.addon };
+    if (path === 'native') throw new Error(`cpu backend: the native path is unavailable: ${n.error}`);
+    reasons.push(n.error);
+  }
+  if (path === 'wasm' || path === 'auto') {
+    const w = loadWasm();
+    if ('module' in w) {
+      const g = new WasmGemm(w.module, threads);
+      return { path: 'wasm', engine: g, close: () => g.close(), ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
+    }
+    if (path === 'wasm') throw new Error(`cpu backend: the wasm path is unavailable: ${w.error}`);
+    reasons.push(w.error);
+  }
+  return { path: 'js', engine: jsEngine, close: () => undefined, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
+}
+
+const dtypeOfArray = (a: TypedArray): DType =>
+  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
+
+const headDtype = (e: Expr): DType | null => {
+  if (e.op === 'head') return e.dtype;
+  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
+  return null;
+};
+
+/**
+ * The fast CPU backend. Matmuls run in oneDNN (native), WebAssembly SIMD (wasm) or JS; everything else runs
+ * in JS loops compiled once per kernel structure. Results other than float32 matmuls are bit-identical to the
+ * reference backend; float32 matmuls accumulate in float32 on the native and wasm paths.
+ */
+export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const picked = pickEngine(opts.path ?? 'auto', threads);
+  const engine = picked.engine;
+  // the addon's element-wise VM and reductions, on the native path (null elsewhere)
+  const addon = picked.addon ?? null;
+  const nat = (): NativeAddon | null => { if (addon) useThreads(addon, threads); return addon; };
+  let liveBuffers = 0, liveBytes = 0;
+  const pool = new BufferPool();
+  const alloc = pool.alloc;
+  let stats = new Map<string, { calls: number; ms: number; elements: number }>();
+  const record = (key: string, t0: number, elements: number) => {
+    const s = stats.get(key) ?? { calls: 0, ms: 0, elements: 0 };
+    s.calls++; s.ms += performance.now() - t0; s.elements += elements;
+    stats.set(key, s);
+  };
+  const prof = opts.profile === true || opts.profile === 'shapes';
+  const byShape = opts.profile === 'shapes';
+  const shapesOf = (inputs: readonly BackendInput[]) => inputs.map((i) => `[${i.info.shape.join(',')}]`).join(' ');
+
+  const wrap = (st: Storage): CpuHandle => ({ backend: 'cpu', st });
+  const make = (data: TypedArray): CpuHandle => {
+    liveBuffers++; liveBytes += data.byteLength;
+    return wrap({ data, refs: 1 });
+  };
+  const storageOf = (h: DataHandle): Storage => {
+    const st = (h as CpuHandle).st;
+    if (!st) throw new TensorError({ kind: 'Disposed', op: 'cpu', message: 'tensor was already disposed' });
+    return st;
+  };
+  const dataOf = (h: DataHandle): TypedArray => storageOf(h).data;
+  const ins = (inputs: readonly BackendInput[]): In[] => inputs.map((i) => ({ data: dataOf(i.handle), info: i.info }));
+
+  /** An element-wise primitive as a one-node expression. */
+  const elementwise = (prim: Primitive, xs: In[], params: unknown, out: TensorInfo): TypedArray => {
+    const args = xs.map((x, index): Expr => ({ op: 'input', index, dtype: x.info.dtype }));
+    const expr = (prim === 'cast'
+      ? { op: 'cast', args, dtype: (params as PrimParams['cast']).dtype }
+      : { op: prim, args, dtype: out.dtype }) as unknown as Expr;
+    const r = alloc(out.dtype, sizeOf(out.shape));
+    runElementwise(expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) },
+      xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) })), -1, nat());
+    return r;
+  };
+
+  const kernels: { readonly [P in Primitive]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
+    exp: (xs, p, o) => elementwise('exp', xs, p, o), log: (xs, p, o) => elementwise('log', xs, p, o),
+    sqrt: (xs, p, o) => elementwise('sqrt', xs, p, o), rsqrt: (xs, p, o) => elementwise('rsqrt', xs, p, o),
+    sin: (xs, p, o) => elementwise('sin', xs, p, o), cos: (xs, p, o) => elementwise('cos', xs, p, o),
+    tanh: (xs, p, o) => elementwise('tanh', xs, p, o), reciprocal: (xs, p, o) => elementwise('reciprocal', xs, p, o),
+    neg: (xs, p, o) => elementwise('neg', xs, p, o), abs: (xs, p, o) => elementwise('abs', xs, p, o),
+    sign: (xs, p, o) => elementwise('sign', xs, p, o),
+    add: (xs, p, o) => elementwise('add', xs, p, o), sub: (xs, p, o) => elementwise('sub', xs, p, o),
+    mul: (xs, p, o) => elementwise('mul', xs, p, o), div: (xs, p, o) => elementwise('div', xs, p, o),
+    pow: (xs, p, o) => elementwise('pow', xs, p, o), maximum: (xs, p, o) => elementwise('maximum', xs, p, o),
+    minimum: (xs, p, o) => elementwise('minimum', xs, p, o),
+    eq: (xs, p, o) => elementwise('eq', xs, p, o), ne: (xs, p, o) => elementwise('ne', xs, p, o),
+    lt: (xs, p, o) => elementwise('lt', xs, p, o), le: (xs, p, o) => elementwise('le', xs, p, o),
+    gt: (xs, p, o) => elementwise('gt', xs, p, o), ge: (xs, p, o) => elementwise('ge', xs, p, o),
+    where: (xs, p, o) => elementwise('where', xs, p, o),
+    cast: (xs, p, o) => elementwise('cast', xs, p, o),
+    reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, nat(), alloc),
+    reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, nat(), alloc),
+    matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
+    reshape: () => { throw new Error('unreachable: reshape shares storage'); },
+    permute: ([x], { perm }, o) => {
+      const r = alloc(o.dtype, sizeOf(o.shape));
+      const st = contiguous(x.info.shape);
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: perm.map((p) => st[p]) }, nat());
+      return r;
+    },
+    broadcastTo: ([x], _, o) => {
+      const r = alloc(o.dtype, sizeOf(o.shape));
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, o.shape) }, nat());
+      return r;
+    },
+    slice: ([x], { starts }, o) => {
+      const r = alloc(o.dtype, sizeOf(o.shape));
+      const st = contiguous(x.info.shape);
+      const offset = starts.reduce((s, v, d) => s + v * st[d], 0);
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset, strides: st }, nat());
+      return r;
+    },
+    pad: ([x], { before, value }, o) => {
+      const r = alloc(o.dtype, sizeOf(o.shape));
+      r.fill(value);
+      const st = contiguous(o.shape);
+      const offset = before.reduce((s, v, d) => s + v * st[d], 0);
+      stridedCopy(o.dtype, x.info.shape, { data: r, offset, strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, nat());
+      return r;
+    },
+    concat: (xs, { axis }, o) => {
+      const r = alloc(o.dtype, sizeOf(o.shape));
+      const st = contiguous(o.shape);
+      let base = 0;
+      for (const x of xs) {
+        stridedCopy(o.dtype, x.info.shape, { data: r, offset: base * st[axis], strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, nat());
+        base += x.info.shape[axis];
+      }
+      return r;
+    },
+    gather: ([x, idx], { axis, batchDims }, o) => gather(x.data, x.info, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
+    scatterAdd: ([upd, idx], { axis, batchDims }, o) => scatterAdd(upd.data, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
+    iota: (_, { n }, o) => {
+      const r = alloc(o.dtype, n);
+      for (let i = 0; i < n; i++) r[i] = i;
+      return r;
+    },
+  };
+
+  let lastFused: 'vm' | 'js' | 'head' = 'js';
+  const runFused = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
+    const xs = ins(inputs);
+    const out = kernel.out;
+    let head: TypedArray | null = null;
+    if (kernel.head) {
+      const hd = headDtype(kernel.expr) ?? out.dtype;
+      const h = kernel.head;
+      const hOut = { shape: out.shape, dtype: hd };
+      if (h.prim === 'matmul') {
+        const [a, b] = [xs[h.inputs[0]], xs[h.inputs[1]]];
+        head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
+      } else {
+        const x = xs[h.inputs[0]];
+        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, nat(), alloc);
+      }
+      if (kernel.expr.op === 'head' && hd === out.dtype) { lastFused = 'head'; return make(head); }
+    }
+    const r = alloc(out.dtype, sizeOf(out.shape));
+    const operands = xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) }));
+    if (head) operands.push({ data: head, offset: 0, strides: contiguous(out.shape) });
+    lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) }, operands, head ? xs.length : -1, nat());
+    if (head) pool.release(head);
+    return make(r);
+  };
+
+  const backend: CpuBackend = {
+    name: 'cpu',
+    dtypes: DTYPES,
+    path: picked.path,
+    ...(picked.reason !== undefined ? { fallbackReason: picked.reason } : {}),
+    threads,
+    upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
+    read: (h) => dataOf(h).slice(),
+    run: (prim, inputs, params, out) => {
+      if (prim === 'reshape') {
+        const st = storageOf(inputs[0].handle);
+        st.refs++;
+        return wrap(st);
+      }
+      const k = kernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
+      if (!prof) return make(k(ins(inputs), params, out));
+      const t0 = performance.now();
+      const r = k(ins(inputs), params, out);
+      const key = prim === 'matmul' ? `matmul ${inputs.map((i) => `[${i.info.shape.join(',')}]`).join('x')}${(params as PrimParams['matmul']).transA ? ' tA' : ''}${(params as PrimParams['matmul']).transB ? ' tB' : ''}`
+        : byShape ? `${prim} ${shapesOf(inputs)} ${JSON.stringify(params)}` : prim;
+      record(key, t0, r.length);
+      return make(r);
+    },
+    runFused: (kernel: FusedKernel, inputs) => {
+      if (!prof) return runFused(kernel, inputs);
+      const t0 = performance.now();
+      const r = runFused(kernel, inputs);
+      record(`fused${kernel.head ? `+${kernel.head.prim}` : ''} (${lastFused}, ${kernel.out.dtype})${byShape ? ` ${shapesOf(inputs)}` : ''}`, t0, sizeOf(kernel.out.shape));
+      return r;
+    },
+    free: (h) => {
+      const c = h as CpuHandle;
+      if (!c.st) return;
+      if (--c.st.refs === 0) { liveBuffers--; liveBytes -= c.st.data.byteLength; pool.release(c.st.data); }
+      c.st = null;
+    },
+    memory: () => ({ liveBuffers, liveBytes }),
+    close: picked.close,
+    profile: (reset = false) => {
+      if (prof) stats.set(`(pool: ${pool.hits} hits, ${pool.misses} misses, ${(pool.bytes / 2 ** 20).toFixed(0)} MiB held)`, { calls: 0, ms: 0, elements: 0 });
+      if (reset) { pool.hits = 0; pool.misses = 0; }
+      const r = Object.fromEntries([...stats].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { ...v }]));
+      if (reset) stats = new Map();
+      return r;
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,228 @@
+// Element-wise loops compiled once per kernel structure with `new Function`.
+//
+// A kernel is an `Expr` tree over strided operands: each operand (and the output) is a typed array, an offset
+// and one stride per output dim (0 where it broadcasts). Shapes and strides are arguments, not constants, so
+// one compiled function serves every shape; the cache key is the expression with its dtypes plus the class of
+// each operand's innermost stride (0: hoisted out of the inner loop, 1: contiguous, s: strided).
+// Every node is rounded to its dtype as the unfused ops would store it (float32: Math.fround, int32: |0,
+// bool: 0/1), so results are bit-identical to the reference backend.
+import { type DType, type Expr, type TypedArray } from '@safekey-ts/core';
+import type { NativeAddon } from './native.js';
+import { compileProgram } from './native-ewise.js';
+
+/** Below this many elements a kernel runs in JS even when the addon is there (a call costs ~1 us). */
+let NATIVE_MIN = 1024;
+/** For tests: the smallest kernel the addon runs (returns the previous value). */
+export function setNativeMin(n: number): number { const p = NATIVE_MIN; NATIVE_MIN = n; return p; }
+export const nativeMin = (): number => NATIVE_MIN;
+
+export interface Operand {
+  readonly data: TypedArray;
+  readonly offset: number;
+  /** One stride per dim of the iteration shape (in elements; 0 = broadcast). */
+  readonly strides: readonly number[];
+}
+
+type StrideClass = '0' | '1' | 's';
+type Compiled = (out: TypedArray, oOff: number, oSt: Int32Array, shape: Int32Array, rank: number,
+  ins: readonly TypedArray[], offs: Int32Array, sts: readonly Int32Array[]) => void;
+
+const cache = new Map<string, Compiled>();
+let compiles = 0;
+/** Number of kernels compiled so far (for tests and stats). */
+export const compiledKernels = (): number => compiles;
+
+const round = (dtype: DType, x: string): string => {
+  switch (dtype) {
+    case 'float32': return `Math.fround(${x})`;
+    case 'float64': return x;
+    case 'int32': return `((${x}) | 0)`;
+    case 'bool': return `((${x}) ? 1 : 0)`;
+  }
+};
+
+const unaryCode: Record<string, (a: string) => string> = {
+  exp: (a) => `Math.exp(${a})`, log: (a) => `Math.log(${a})`, sqrt: (a) => `Math.sqrt(${a})`,
+  rsqrt: (a) => `(1 / Math.sqrt(${a}))`, sin: (a) => `Math.sin(${a})`, cos: (a) => `Math.cos(${a})`,
+  tanh: (a) => `Math.tanh(${a})`, reciprocal: (a) => `(1 / ${a})`, neg: (a) => `(-(${a}))`,
+  abs: (a) => `Math.abs(${a})`, sign: (a) => `Math.sign(${a})`,
+};
+const binaryCode: Record<string, (a: string, b: string) => string> = {
+  add: (a, b) => `(${a} + ${b})`, sub: (a, b) => `(${a} - ${b})`, mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`, pow: (a, b) => `Math.pow(${a}, ${b})`,
+  maximum: (a, b) => `Math.max(${a}, ${b})`, minimum: (a, b) => `Math.min(${a}, ${b})`,
+  eq: (a, b) => `(${a} === ${b} ? 1 : 0)`, ne: (a, b) => `(${a} !== ${b} ? 1 : 0)`,
+  lt: (a, b) => `(${a} < ${b} ? 1 : 0)`, le: (a, b) => `(${a} <= ${b} ? 1 : 0)`,
+  gt: (a, b) => `(${a} > ${b} ? 1 : 0)`, ge: (a, b) => `(${a} >= ${b} ? 1 : 0)`,
+};
+const selfRounding = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/** A node's value, rounded to its dtype. Needs `args` already rounded to theirs. */
+function nodeCode(e: Expr, args: string[]): string {
+  switch (e.op) {
+    case 'const': {
+      const v = e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? e.value | 0 : e.dtype === 'bool' ? +!!e.value : e.value;
+      return Object.is(v, -0) ? '(-0)' : Number.isNaN(v) ? 'NaN' : `(${String(v)})`;
+    }
+    case 'where': return `(${args[0]} !== 0 ? ${args[1]} : ${args[2]})`;
+    case 'cast': {
+      const from = (e.args[0] as Expr).dtype;
+      if (e.dtype === from) return args[0];
+      if (e.dtype === 'bool') return `(${args[0]} !== 0 ? 1 : 0)`;
+      if (e.dtype === 'int32') return from === 'bool' ? args[0] : `(Math.trunc(${args[0]}) | 0)`;
+      return e.dtype === 'float32' && from !== 'bool' ? `Math.fround(${args[0]})` : args[0];
+    }
+    default: {
+      if (e.op in unaryCode) return round(e.dtype, unaryCode[e.op](args[0]));
+      const f = binaryCode[e.op];
+      if (!f) throw new Error(`cpu backend: unknown element-wise op ${e.op}`);
+      return selfRounding.has(e.op) ? f(args[0], args[1]) : round(e.dtype, f(args[0], args[1]));
+    }
+  }
+}
+
+const arrayType: Record<DType, string> = { float32: 'Float32Array', float64: 'Float64Array', int32: 'Int32Array', bool: 'Uint8Array' };
+
+/**
+ * Generates the loop for `expr` over `nIn` operands. Operand `i` is read by `{op:'input', index:i}` leaves
+ * (a `head` leaf reads operand `headIndex`). Subexpressions are computed once (by structure) and those
+ * depending only on broadcast-in-the-inner-dim operands are hoisted out of the inner loop.
+ */
+function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly StrideClass[], outClass: StrideClass): string {
+  const outer: string[] = [], inner: string[] = [];
+  const memo = new Map<string, { name: string; invariant: boolean }>();
+  let tmp = 0;
+  const visit = (e: Expr): { name: string; invariant: boolean } => {
+    const key = exprKey(e);
+    const hit = memo.get(key);
+    if (hit) return hit;
+    let r: { name: string; invariant: boolean };
+    if (e.op === 'input' || e.op === 'head') {
+      const i = e.op === 'head' ? headIndex : e.index;
+      const c = classes[i];
+      const at = c === '0' ? `a${i}` : c === '1' ? `a${i} + j` : `a${i} + j * s${i}`;
+      r = { name: `x${i}`, invariant: c === '0' };
+      (c === '0' ? outer : inner).push(`const x${i} = in${i}[${at}];`);
+    } else if (e.op === 'const') {
+      r = { name: nodeCode(e, []), invariant: true };
+    } else {
+      const args = e.args.map(visit);
+      const invariant = args.every((a) => a.invariant);
+      const name = `t${tmp++}`;
+      (invariant ? outer : inner).push(`const ${name} = ${nodeCode(e, args.map((a) => a.name))};`);
+      r = { name, invariant };
+    }
+    memo.set(key, r);
+    return r;
+  };
+  const result = visit(expr);
+  const outAt = outClass === '1' ? 'o + j' : 'o + j * so';
+  const ins = Array.from({ length: nIn }, (_, i) => i);
+  return `
+    const n = shape[rank - 1], so = oSt[rank - 1];
+    ${ins.map((i) => `const in${i} = ins[${i}], st${i} = sts[${i}], s${i} = st${i}[rank - 1];`).join('\n    ')}
+    let rows = 1;
+    for (let d = 0; d < rank - 1; d++) rows *= shape[d];
+    const idx = new Int32Array(rank);
+    let o = oOff${ins.map((i) => `, a${i} = offs[${i}]`).join('')};
+    for (let r = 0; r < rows; r++) {
+      ${outer.join('\n      ')}
+      for (let j = 0; j < n; j++) {
+        ${inner.join('\n        ')}
+        out[${outAt}] = ${result.name};
+      }
+      for (let d = rank - 2; d >= 0; d--) {
+        o += oSt[d];${ins.map((i) => ` a${i} += st${i}[d];`).join('')}
+        if (++idx[d] < shape[d]) break;
+        const len = shape[d];
+        o -= oSt[d] * len;${ins.map((i) => ` a${i} -= st${i}[d] * len;`).join('')}
+        idx[d] = 0;
+      }
+    }`;
+}
+
+/** JSON with -0, NaN and the infinities kept apart (plain JSON.stringify writes 0 and null for them). */
+export const exprKey = (e: Expr): string => JSON.stringify(e, (_, v: unknown) =>
+  typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v);
+
+const classOf = (s: number): StrideClass => (s === 0 ? '0' : s === 1 ? '1' : 's');
+
+/**
+ * Merges adjacent dims that every operand walks contiguously, drops dims of size 1, and returns the
+ * collapsed shape with each operand's strides (at least rank 1).
+ */
+export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const dims: number[] = [], sts: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strides.every((s, i) => sts[i][last] === s[d] * shape[d])) {
+      dims[last] *= shape[d];
+      strides.forEach((s, i) => { sts[i][last] = s[d]; });
+    } else {
+      dims.push(shape[d]);
+      strides.forEach((s, i) => sts[i].push(s[d]));
+    }
+  }
+  if (dims.length === 0) { dims.push(1); sts.forEach((s) => s.push(0)); }
+  return { shape: dims, strides: sts };
+}
+
+/**
+ * Evaluates `expr` over `shape`, writing `out` (strided). `headIndex` names the operand a `head` leaf reads.
+ * With `native`, kernels of at least NATIVE_MIN elements and no float64 node run in the addon's VM.
+ * Nothing is done for an empty shape.
+ */
+export function runElementwise(expr: Expr, shape: readonly number[], out: Operand, inputs: readonly Operand[], headIndex = -1,
+  native: NativeAddon | null = null): 'vm' | 'js' {
+  let size = 1;
+  for (const d of shape) size *= d;
+  if (size === 0) return 'js';
+  const c = collapse(shape, [out.strides, ...inputs.map((x) => x.strides)]);
+  const rank = c.shape.length;
+  if (native && size >= NATIVE_MIN && !(out.data instanceof Float64Array)) {
+    const p = compileProgram(expr, headIndex);
+    if (p) {
+      const inSt = new Int32Array(inputs.length * rank);
+      inputs.forEach((_, i) => inSt.set(c.strides[i + 1], i * rank));
+      native.ewise(p.prog, p.consts, p.nregs, p.result, Int32Array.from(c.shape), out.data, out.offset, Int32Array.from(c.strides[0]),
+        inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), inSt, p.floatMode);
+      return 'vm';
+    }
+  }
+  const classes = inputs.map((_, i) => classOf(c.strides[i + 1][rank - 1]));
+  const outClass = c.strides[0][rank - 1] === 1 ? '1' : 's';
+  const types = inputs.map((x) => x.data.constructor.name).join(',');
+  const key = `${exprKey(expr)}|${headIndex}|${classes.join('')}${outClass}|${out.data.constructor.name}|${types}`;
+  let f = cache.get(key);
+  if (!f) {
+    const body = generate(expr, inputs.length, headIndex, classes, outClass);
+    f = new Function('out', 'oOff', 'oSt', 'shape', 'rank', 'ins', 'offs', 'sts', body) as Compiled;
+    cache.set(key, f);
+    compiles++;
+  }
+  f(out.data, out.offset, Int32Array.from(c.strides[0]), Int32Array.from(c.shape), rank,
+    inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), c.strides.slice(1).map((s) => Int32Array.from(s)));
+  return 'js';
+}
+
+/** Row-major strides of `shape`. */
+export function contiguous(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]; }
+  return st;
+}
+
+/** Strides that read an array of shape `inShape` broadcast (NumPy rules) to `outShape`. */
+export function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
+  const st = contiguous(inShape), lead = outShape.length - inShape.length;
+  return outShape.map((_, d) => (d < lead || inShape[d - lead] === 1 ? 0 : st[d - lead]));
+}
+
+/** Copies `src` read through `strides`/`offset` into `dst` (strided) over `shape`. */
+export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, native: NativeAddon | null = null): void {
+  runElementwise({ op: 'input', index: 0, dtype }, shape, dst, [src], -1, native);
+}
+
+export { arrayType };

@@ -1,0 +1,75 @@
+// Compiles an element-wise `Expr` to the register program of the addon's element-wise VM (native/cpu.cc,
+// `ewise`): one instruction per distinct node (structurally equal subtrees share a register), each
+// [op, dst, a, b, c, round] where `round` is the node's dtype rounding (or the input / constant index for
+// LOAD / CONST). Programs are cached by expression; shapes and strides are arguments.
+import type { DType, Expr } from '@safekey-ts/core';
+import { exprKey } from './elementwise.js';
+
+const OP: Record<string, number> = {
+  load: 1, const: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9, reciprocal: 10, neg: 11, abs: 12, sign: 13,
+  add: 14, sub: 15, mul: 16, div: 17, pow: 18, maximum: 19, minimum: 20, eq: 21, ne: 22, lt: 23, le: 24, gt: 25, ge: 26,
+  where: 27, castBool: 28, castInt: 29, ident: 30,
+};
+const ROUND: Record<DType, number> = { float64: 0, float32: 1, int32: 2, bool: 3 };
+const compares = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+export interface Program {
+  readonly prog: Int32Array; readonly consts: Float64Array; readonly nregs: number; readonly result: number;
+  /** Every node float32 or bool: the VM computes in float (same bits, twice the SIMD width, no rounding). */
+  readonly floatMode: boolean;
+}
+
+const cache = new Map<string, Program | null>();
+
+/** The program for `expr` (a `head` leaf reads input `headIndex`), or null when the VM should not run it. */
+export function compileProgram(expr: Expr, headIndex: number): Program | null {
+  const key = `${exprKey(expr)}|${headIndex}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const prog: number[] = [], consts: number[] = [];
+  const memo = new Map<string, number>();
+  let nregs = 0, ok = true, floatMode = true;
+  const emit = (op: number, a = -1, b = -1, c = -1, r = 0): number => { const dst = nregs++; prog.push(op, dst, a, b, c, r); return dst; };
+  const visit = (e: Expr): number => {
+    if (e.dtype === 'float64') ok = false; // float64 stays in JS: its transcendentals must match V8's bit for bit
+    if (e.dtype !== 'float32' && e.dtype !== 'bool') floatMode = false;
+    const k = exprKey(e);
+    const m = memo.get(k);
+    if (m !== undefined) return m;
+    let reg: number;
+    switch (e.op) {
+      case 'input': reg = emit(OP.load, -1, -1, -1, e.index); break;
+      case 'head': reg = emit(OP.load, -1, -1, -1, headIndex); break;
+      case 'const': {
+        const v = e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? e.value | 0 : e.dtype === 'bool' ? +!!e.value : e.value;
+        consts.push(v);
+        reg = emit(OP.const, -1, -1, -1, consts.length - 1);
+        break;
+      }
+      case 'cast': {
+        const a = visit(e.args[0]), from = e.args[0].dtype;
+        if (e.dtype === 'bool') reg = emit(OP.castBool, a, -1, -1, ROUND.bool);
+        else if (e.dtype === 'int32' && from !== 'int32' && from !== 'bool') reg = emit(OP.castInt, a, -1, -1, ROUND.int32);
+        else reg = emit(OP.ident, a, -1, -1, e.dtype === 'float32' && from !== 'bool' ? ROUND.float32 : 0);
+        break;
+      }
+      case 'where': {
+        const [c, a, b] = e.args.map(visit);
+        reg = emit(OP.where, c, a, b, 0);
+        break;
+      }
+      default: {
+        const code = OP[e.op];
+        if (!code) { ok = false; return 0; }
+        const args = (e as { args: readonly Expr[] }).args.map(visit);
+        reg = emit(code, args[0], args[1] ?? -1, -1, compares.has(e.op) ? 0 : ROUND[e.dtype]);
+      }
+    }
+    memo.set(k, reg);
+    return reg;
+  };
+  const result = visit(expr);
+  const p = ok && nregs <= 256 ? { prog: Int32Array.from(prog), consts: Float64Array.from(consts), nregs, result, floatMode } : null;
+  cache.set(key, p);
+  return p;
+}

@@ -1,0 +1,282 @@
+// Every primitive and fused kernels of the cpu backend against the reference backend, on each path this
+// machine has (native, wasm, js), with fast-check: random shapes with broadcasting, every dtype, special values,
+// all matmul transpose flags and batch broadcasting. Everything must be bit-identical to the reference except
+// float32 matmuls on the native and wasm paths, which accumulate in float32: there
+// |got - want| <= (k + 2) * 2^-23 * sum_p |a_ip| |b_pj| (float32 summation error bound, with slack).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { DType, Expr, FusedKernel, TypedArray } from '@safekey-ts/core';
+import { type CpuPath, loadNative } from '@safekey-ts/cpu';
+import {
+  type HostTensor, assertSame, availablePaths, backendFor, broadcastAll, broadcastShapesArb, dimsArb, host, hostArb, ref, runFusedOn,
+  runOn, shapeArb,
+} from './helpers.js';
+import { setNativeMin } from '../src/elementwise.js';
+
+const { paths, missing } = availablePaths();
+if (missing.length) console.log(`# cpu paths not available here: ${missing.join('; ')}`);
+if (process.env.CI && paths.length < 3) throw new Error(`CI must build every cpu path; missing: ${missing.join('; ')}`);
+
+const RUNS = Number(process.env.CPU_TEST_RUNS ?? 40);
+const floatUnary = ['exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'reciprocal'] as const;
+const numUnary = ['neg', 'abs', 'sign'] as const;
+const arith = ['add', 'sub', 'mul', 'maximum', 'minimum'] as const;
+const floatArith = ['div', 'pow'] as const;
+const compare = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+const numDtypes: DType[] = ['float32', 'float64', 'int32'];
+
+/** Checks a float32 matmul result against the reference with the float32 accumulation bound. */
+function assertMatmulClose(got: TypedArray, a: HostTensor, b: HostTensor, transA: boolean, transB: boolean, k: number): void {
+  const want = runOn(ref, 'matmul', [a, b], { transA, transB }).data;
+  const absA = host(Array.from(a.data, Math.abs), a.info.shape, a.info.dtype), absB = host(Array.from(b.data, Math.abs), b.info.shape, b.info.dtype);
+  const bound = runOn(ref, 'matmul', [absA, absB], { transA, transB }).data;
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < want.length; i++) {
+    const tol = (k + 2) * 2 ** -23 * bound[i] + 1e-30;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`matmul at ${i}: got ${got[i]}, want ${want[i]} (tol ${tol})`);
+  }
+}
+
+/** Operand shapes for a batched matmul with broadcast batch dims. */
+const matmulCaseArb = (maxDim: number) => fc.record({
+  m: fc.integer({ min: 1, max: maxDim }), n: fc.integer({ min: 1, max: maxDim }), k: fc.integer({ min: 1, max: maxDim }),
+  transA: fc.boolean(), transB: fc.boolean(),
+  batch: broadcastShapesArb(2, 3, 2),
+});
+
+// ---------- typed random expressions for fused kernels ----------
+
+const INPUT_DTYPES: DType[] = ['float32', 'int32', 'bool', 'float64'];
+
+function exprArb(dtype: DType, depth: number, head: DType | null): fc.Arbitrary<Expr> {
+  const leaves: fc.Arbitrary<Expr>[] = [];
+  INPUT_DTYPES.forEach((d, index) => { if (d === dtype) leaves.push(fc.constant({ op: 'input', index, dtype: d } as Expr)); });
+  if (head === dtype) leaves.push(fc.constant({ op: 'head', dtype } as Expr));
+  leaves.push((dtype === 'bool' ? fc.integer({ min: 0, max: 1 }) : dtype === 'int32' ? fc.integer({ min: -5, max: 5 })
+    : fc.oneof(fc.double({ min: -3, max: 3, noNaN: true }), fc.constantFrom(0.1, 2, -0))).map((value) => ({ op: 'const', value, dtype } as Expr)));
+  const leaf = fc.oneof(...leaves);
+  if (depth <= 0) return leaf;
+  const sub = (d: DType) => exprArb(d, depth - 1, head);
+  const nodes: fc.Arbitrary<Expr>[] = [leaf];
+  const other = INPUT_DTYPES.filter((d) => d !== dtype);
+  nodes.push(fc.constantFrom(...other).chain((from) => sub(from)).map((a) => ({ op: 'cast', args: [a], dtype } as Expr)));
+  nodes.push(fc.tuple(sub('bool'), sub(dtype), sub(dtype)).map((args) => ({ op: 'where', args, dtype } as Expr)));
+  if (dtype === 'bool') {
+    nodes.push(fc.tuple(fc.constantFrom(...compare), fc.constantFrom<DType>('float32', 'int32', 'float64'))
+      .chain(([op, d]) => fc.tuple(sub(d), sub(d)).map((args) => ({ op, args, dtype } as Expr))));
+  } else {
+    const un = dtype === 'int32' ? numUnary : [...floatUnary, ...numUnary];
+    const bin = dtype === 'int32' ? arith : [...arith, ...floatArith];
+    nodes.push(fc.tuple(fc.constantFrom(...un), sub(dtype)).map(([op, a]) => ({ op, args: [a], dtype } as Expr)));
+    nodes.push(fc.tuple(fc.constantFrom(...bin), sub(dtype), sub(dtype)).map(([op, a, b]) => ({ op, args: [a, b], dtype } as Expr)));
+  }
+  return fc.oneof(...nodes);
+}
+
+// The native path runs small kernels in JS and large ones in the addon's VM: its second pass sends every
+// kernel (and reduction) to the VM.
+const variants: [string, CpuPath, number | null][] = paths.map((p) => [p, p, null]);
+if (paths.includes('native')) variants.splice(1, 0, ['native, every kernel in the addon', 'native', 1]);
+
+for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label} path, against the reference`, () => {
+  const b = backendFor(path);
+  let saved = 0;
+  if (nativeMin !== null) {
+    before(() => { saved = setNativeMin(nativeMin); });
+    after(() => { setNativeMin(saved); });
+  }
+
+  test('reports its path', () => { assert.equal(b.path, path); assert.equal(b.name, 'cpu'); });
+
+  if (nativeMin !== null) test('kernels and reductions do run in the addon', () => {
+    const n = loadNative();
+    assert.ok('addon' in n);
+    const { ewise, reduce } = n.addon;
+    let calls = 0;
+    n.addon.ewise = (...a) => { calls++; ewise(...a); };
+    n.addon.reduce = (...a) => { calls++; reduce(...a); };
+    try {
+      const x = host([1, -2, 3], [3], 'float32');
+      assertSame(runOn(b, 'neg', [x], {}).data, Float32Array.of(-1, 2, -3), 'neg');
+      assertSame(runOn(b, 'reduceSum', [x], { axes: [0], keepdims: false }).data, Float32Array.of(2), 'sum');
+      assert.equal(calls, 2);
+    } finally { n.addon.ewise = ewise; n.addon.reduce = reduce; }
+  });
+
+  test('unary ops (all dtypes, special values)', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...floatUnary, ...numUnary), fc.constantFrom(...numDtypes), shapeArb(),
+      (op, dtype0, shape) => {
+        const dtype = (floatUnary as readonly string[]).includes(op) && dtype0 === 'int32' ? 'float32' : dtype0;
+        fc.assert(fc.property(hostArb(shape, dtype), (x) => {
+          assertSame(runOn(b, op, [x], {}).data, runOn(ref, op, [x], {}).data, `${op} ${dtype}`);
+        }), { numRuns: 3 });
+      }), { numRuns: RUNS });
+  });
+
+  test('binary arithmetic and comparisons with broadcasting', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...arith, ...floatArith, ...compare), fc.constantFrom(...numDtypes), broadcastShapesArb(2),
+      (op, dtype0, [sa, sb]) => {
+        const dtype = (floatArith as readonly string[]).includes(op) && dtype0 === 'int32' ? 'float64' : dtype0;
+        fc.assert(fc.property(hostArb(sa, dtype), hostArb(sb, dtype), (x, y) => {
+          assertSame(runOn(b, op, [x, y], {}).data, runOn(ref, op, [x, y], {}).data, `${op} ${dtype} [${sa}] [${sb}]`);
+        }), { numRuns: 3 });
+      }), { numRuns: RUNS });
+  });
+
+  test('where and cast', () => {
+    fc.assert(fc.property(fc.constantFrom(...INPUT_DTYPES), broadcastShapesArb(3), (dtype, [sc, sa, sb]) => {
+      fc.assert(fc.property(hostArb(sc, 'bool'), hostArb(sa, dtype), hostArb(sb, dtype), (c, x, y) => {
+        assertSame(runOn(b, 'where', [c, x, y], {}).data, runOn(ref, 'where', [c, x, y], {}).data, 'where');
+      }), { numRuns: 2 });
+    }), { numRuns: RUNS });
+    fc.assert(fc.property(fc.constantFrom(...INPUT_DTYPES), fc.constantFrom(...INPUT_DTYPES), shapeArb(), (from, to, shape) => {
+      fc.assert(fc.property(hostArb(shape, from), (x) => {
+        assertSame(runOn(b, 'cast', [x], { dtype: to }).data, runOn(ref, 'cast', [x], { dtype: to }).data, `cast ${from}->${to}`);
+      }), { numRuns: 2 });
+    }), { numRuns: RUNS });
+    // int32 -> float32 rounds, float -> int32 truncates and wraps
+    const x = host([16777217, -2147483648, 2147483647], [3], 'int32');
+    assertSame(runOn(b, 'cast', [x], { dtype: 'float32' }).data, runOn(ref, 'cast', [x], { dtype: 'float32' }).data, 'cast rounding');
+  });
+
+  test('reduceSum / reduceMax over any axes', () => {
+    fc.assert(fc.property(fc.constantFrom<'reduceSum' | 'reduceMax'>('reduceSum', 'reduceMax'), fc.constantFrom(...numDtypes),
+      shapeArb(0, 4, 5), fc.boolean(), fc.integer(), (op, dtype, shape, keepdims, seed) => {
+        const axes = shape.map((_, i) => i).filter((i) => ((seed >> i) & 1) === 1);
+        fc.assert(fc.property(hostArb(shape, dtype), (x) => {
+          const p = { axes, keepdims };
+          assertSame(runOn(b, op, [x], p).data, runOn(ref, op, [x], p).data, `${op} ${dtype} [${shape}] axes [${axes}]`);
+        }), { numRuns: 2 });
+      }), { numRuns: RUNS });
+    // empty axis: sum gives zeros
+    const e = host([], [2, 0, 3], 'float32');
+    assertSame(runOn(b, 'reduceSum', [e], { axes: [1], keepdims: false }).data, new Float32Array(6), 'sum over empty axis');
+  });
+
+  test('movement ops: reshape, permute, broadcastTo, slice, pad, concat', () => {
+    fc.assert(fc.property(shapeArb(1, 4, 5), fc.constantFrom(...INPUT_DTYPES), fc.integer({ min: 0, max: 1 << 20 }), (shape, dtype, seed) => {
+      fc.assert(fc.property(hostArb(shape, dtype), (x) => {
+        const rank = shape.length;
+        const perm = shape.map((_, i) => i).sort((p, q) => ((seed * (p + 3)) % 7) - ((seed * (q + 3)) % 7));
+        assertSame(runOn(b, 'permute', [x], { perm }).data, runOn(ref, 'permute', [x], { perm }).data, 'permute');
+        const starts = shape.map((d, i) => (seed >> i) % (d + 1)), ends = shape.map((d, i) => Math.max(starts[i], d - ((seed >> (i + 4)) % 2)));
+        assertSame(runOn(b, 'slice', [x], { starts, ends }).data, runOn(ref, 'slice', [x], { starts, ends }).data, 'slice');
+        const before = shape.map((_, i) => (seed >> (2 * i)) % 3), after = shape.map((_, i) => (seed >> (2 * i + 1)) % 2);
+        for (const value of [0, 1.5]) {
+          const pp = { before, after, value: dtype === 'bool' ? 1 : value };
+          assertSame(runOn(b, 'pad', [x], pp).data, runOn(ref, 'pad', [x], pp).data, 'pad');
+        }
+        const axis = seed % rank;
+        assertSame(runOn(b, 'concat', [x, x, x], { axis }).data, runOn(ref, 'concat', [x, x, x], { axis }).data, 'concat');
+        const target = [2, ...shape];
+        assertSame(runOn(b, 'broadcastTo', [x], { shape: target }).data, runOn(ref, 'broadcastTo', [x], { shape: target }).data, 'broadcastTo');
+        assertSame(runOn(b, 'reshape', [x], { shape: [x.data.length] }).data, x.data, 'reshape');
+      }), { numRuns: 2 });
+    }), { numRuns: RUNS });
+  });
+
+  test('reshape shares storage and memory() counts it once', () => {
+    const m0 = b.memory();
+    const x = b.upload(Float32Array.of(1, 2, 3, 4), { shape: [2, 2], dtype: 'float32' });
+    const y = b.run('reshape', [{ handle: x, info: { shape: [2, 2], dtype: 'float32' } }], { shape: [4] }, { shape: [4], dtype: 'float32' });
+    assert.equal(b.memory().liveBuffers, m0.liveBuffers + 1);
+    b.free(x);
+    assert.deepEqual(Array.from(b.read(y, { shape: [4], dtype: 'float32' })), [1, 2, 3, 4]);
+    assert.equal(b.memory().liveBuffers, m0.liveBuffers + 1);
+    b.free(y);
+    b.free(y);
+    assert.deepEqual(b.memory(), m0);
+  });
+
+  test('gather and scatterAdd with batch dims', () => {
+    fc.assert(fc.property(dimsArb(4, 3), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), dimsArb(2, 3),
+      fc.constantFrom<DType>('float32', 'int32', 'float64'), (xShape, axis0, bd0, rest, dtype) => {
+        const axis = axis0, batchDims = Math.min(bd0, axis);
+        const idxShape = [...xShape.slice(0, batchDims), ...rest.slice(0, (bd0 + axis) % 3)];
+        fc.assert(fc.property(hostArb(xShape, dtype), fc.array(fc.integer({ min: 0, max: xShape[axis] - 1 }),
+          { minLength: idxShape.reduce((p, d) => p * d, 1), maxLength: idxShape.reduce((p, d) => p * d, 1) }), (x, iv) => {
+          const idx = host(iv, idxShape, 'int32');
+          const g = runOn(b, 'gather', [x, idx], { axis, batchDims });
+          assertSame(g.data, runOn(ref, 'gather', [x, idx], { axis, batchDims }).data, 'gather');
+          const p = { axis, batchDims, size: xShape[axis] };
+          assertSame(runOn(b, 'scatterAdd', [g, idx], p).data, runOn(ref, 'scatterAdd', [g, idx], p).data, 'scatterAdd');
+        }), { numRuns: 2 });
+      }), { numRuns: RUNS });
+    const x = host([1, 2, 3], [3], 'float32');
+    assert.throws(() => runOn(b, 'gather', [x, host([3], [1], 'int32')], { axis: 0, batchDims: 0 }), /out of range/);
+  });
+
+  test('iota', () => {
+    for (const dtype of ['int32', 'float32', 'float64'] as const)
+      assertSame(runOn(b, 'iota', [], { n: 5, dtype }).data, runOn(ref, 'iota', [], { n: 5, dtype }).data, 'iota');
+  });
+
+  test('matmul: float64 is identical to the reference, float32 within the accumulation bound', () => {
+    fc.assert(fc.property(matmulCaseArb(20), fc.constantFrom<DType>('float32', 'float64'), ({ m, n, k, transA, transB, batch }, dtype) => {
+      const sa = [...batch[0], ...(transA ? [k, m] : [m, k])], sb = [...batch[1], ...(transB ? [n, k] : [k, n])];
+      fc.assert(fc.property(hostArb(sa, dtype, false), hostArb(sb, dtype, false), (a, bb) => {
+        const got = runOn(b, 'matmul', [a, bb], { transA, transB }).data;
+        if (dtype === 'float64' || path === 'js') assertSame(got, runOn(ref, 'matmul', [a, bb], { transA, transB }).data, 'matmul');
+        else assertMatmulClose(got, a, bb, transA, transB, k);
+      }), { numRuns: 2 });
+    }), { numRuns: RUNS });
+  });
+
+  test('matmul: sizes across the kernels\' block edges (k > 256, n > 1024, ragged tiles)', () => {
+    for (const [m, n, k] of [[7, 1030, 9], [13, 17, 300], [97, 33, 513], [1, 1, 1], [6, 8, 256], [200, 3, 2]] as const) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const a = host(Array.from({ length: m * k }, (_, i) => Math.sin(i * 1.3)), transA ? [k, m] : [m, k], 'float32');
+        const bb = host(Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.7)), transB ? [n, k] : [k, n], 'float32');
+        const got = runOn(b, 'matmul', [a, bb], { transA, transB }).data;
+        if (path === 'js') assertSame(got, runOn(ref, 'matmul', [a, bb], { transA, transB }).data, 'matmul');
+        else assertMatmulClose(got, a, bb, transA, transB, k);
+      }
+    }
+    // zero-size operands
+    const z = runOn(b, 'matmul', [host([], [3, 0], 'float32'), host([], [0, 2], 'float32')], { transA: false, transB: false });
+    assertSame(z.data, new Float32Array(6), 'k = 0');
+  });
+
+  test('fused element-wise kernels (random typed expressions over broadcast inputs)', () => {
+    fc.assert(fc.property(broadcastShapesArb(4), fc.constantFrom(...INPUT_DTYPES), fc.integer({ min: 0, max: 4 }), ([s0, s1, s2, s3], outDtype, depth) => {
+      const shapes = [s0, s1, s2, s3];
+      const outShape = broadcastAll(shapes);
+      fc.assert(fc.property(exprArb(outDtype, depth, null), fc.tuple(...shapes.map((s, i) => hostArb(s, INPUT_DTYPES[i]))), (expr, xs) => {
+        const k: FusedKernel = { inputs: xs.map((x) => x.info), out: { shape: outShape, dtype: outDtype }, expr };
+        assertSame(runFusedOn(b, k, xs), runFusedOn(ref, k, xs), `fused ${JSON.stringify(expr)}`);
+      }), { numRuns: 3 });
+    }), { numRuns: RUNS });
+  });
+
+  test('fused kernels with a matmul or reduction head', () => {
+    // small integer values: float32 products are exact, so even comparisons in the epilogue agree bitwise
+    const small = (shape: number[]) => fc.array(fc.integer({ min: -3, max: 3 }), { minLength: shape.reduce((p, d) => p * d, 1), maxLength: shape.reduce((p, d) => p * d, 1) })
+      .map((v) => host(v, shape, 'float32'));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), dimsArb(3, 12), fc.boolean(), fc.boolean(), (bt, [m, n, k], transA, transB) => {
+      const sa = [bt, ...(transA ? [k, m] : [m, k])], sb = transB ? [n, k] : [k, n];
+      fc.assert(fc.property(small(sa), small(sb), small([n]), exprArb('float32', 3, 'float32'), (a, bb, bias, e) => {
+        // inputs: 0 float32 bias [n] (the expression's float32 input), 1 int32, 2 bool, 3 float64; 4 and 5 feed the head
+        const others = [bias, host([1], [1], 'int32'), host([1], [1], 'bool'), host([0.5], [1], 'float64')];
+        const xs = [...others, a, bb];
+        const k2: FusedKernel = { inputs: xs.map((x) => x.info), out: { shape: [bt, m, n], dtype: 'float32' }, expr: e,
+          head: { prim: 'matmul', inputs: [4, 5], params: { transA, transB } } };
+        assertSame(runFusedOn(b, k2, xs), runFusedOn(ref, k2, xs), `matmul head ${JSON.stringify(e)}`);
+      }), { numRuns: 3 });
+    }), { numRuns: 15 });
+    fc.assert(fc.property(dimsArb(3, 5), fc.integer({ min: 1, max: 6 }), (shape, mask) => {
+      const axes = [0, 1, 2].filter((i) => (mask >> i) & 1);
+      const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      fc.assert(fc.property(hostArb(shape, 'float32'), exprArb('float32', 2, 'float32'), (x, e) => {
+        const xs = [host([2], [1], 'float32'), host([1], [1], 'int32'), host([1], [1], 'bool'), host([0.5], [1], 'float64'), x];
+        for (const prim of ['reduceSum', 'reduceMax'] as const) {
+          const k2: FusedKernel = { inputs: xs.map((y) => y.info), out: { shape: outShape, dtype: 'float32' }, expr: e,
+            head: { prim, inputs: [4], params: { axes, keepdims: true } } };
+          assertSame(runFusedOn(b, k2, xs), runFusedOn(ref, k2, xs), `${prim} head`);
+        }
+      }), { numRuns: 3 });
+    }), { numRuns: 15 });
+  });
+});

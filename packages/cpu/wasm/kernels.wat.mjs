@@ -1,0 +1,239 @@
+// WebAssembly SIMD kernels of @safekey-ts/cpu, written as WAT text (the register-blocked micro-kernel is
+// unrolled by the generator below). `scripts/build.mjs` assembles it with wabt into build/kernels.wasm.
+//
+// Memory is imported and shared, so every worker of the pool instantiates the same module over one memory.
+// All pointers are byte addresses into it.
+//
+// gemm: C[t] = op(A[t]) x op(B[t]) for batch entries t0 <= t < t1 and rows r0 <= i < r1 of each product,
+// float32, row-major, accumulated in float32 (f32x4 mul then add: WebAssembly SIMD has no FMA in Node 20).
+// The loops are GotoBLAS-style: B packed into KC x NR panels, A into MR x KC panels, an MR x NR micro-kernel
+// holding its C tile in registers. Each call works only on its own rows, so the result does not depend on
+// how rows are split among threads.
+
+export const MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
+
+/** Bytes of scratch one gemm call needs (packed B, packed A, one C tile). */
+export const scratchBytes = 4 * (KC * NC + MC * KC + MR * NR);
+
+const acc = (r, c) => `$c${r}${c}`;
+
+function microKernel() {
+  const locals = [];
+  for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++) locals.push(`(local ${acc(r, c)} v128)`);
+  const zero = [];
+  for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++) zero.push(`(local.set ${acc(r, c)} (v128.const i32x4 0 0 0 0))`);
+  const body = [];
+  for (let r = 0; r < MR; r++) {
+    body.push(`(local.set $a (v128.load32_splat offset=${4 * r} (local.get $pa)))`);
+    for (let c = 0; c < 2; c++)
+      body.push(`(local.set ${acc(r, c)} (f32x4.add (local.get ${acc(r, c)}) (f32x4.mul (local.get $a) (local.get $b${c}))))`);
+  }
+  // full tile straight to C; a partial one through the tile buffer
+  const storeFull = [];
+  for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++) {
+    const addr = `(i32.add (local.get $pc) (i32.const ${r === 0 ? 16 * c : 0}))`;
+    const at = r === 0 ? addr : `(i32.add (local.get $row${r}) (i32.const ${16 * c}))`;
+    storeFull.push(`(if (local.get $accum)
+        (then (v128.store ${at} (f32x4.add (v128.load ${at}) (local.get ${acc(r, c)}))))
+        (else (v128.store ${at} (local.get ${acc(r, c)}))))`);
+  }
+  const rowPtrs = [];
+  for (let r = 1; r < MR; r++) rowPtrs.push(`(local.set $row${r} (i32.add (local.get $pc) (i32.mul (local.get $ldc) (i32.const ${4 * r}))))`);
+  const storeTile = [];
+  for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++)
+    storeTile.push(`(v128.store offset=${(r * NR + 4 * c) * 4} (local.get $tile) (local.get ${acc(r, c)}))`);
+  return `
+  ;; C tile (mr x nr, row stride ldc floats) (+)= Ap panel (kc x MR) x Bp panel (kc x NR)
+  (func $micro (param $kc i32) (param $pa i32) (param $pb i32) (param $pc i32) (param $ldc i32)
+      (param $mr i32) (param $nr i32) (param $accum i32) (param $tile i32)
+    (local $a v128) (local $b0 v128) (local $b1 v128) (local $i i32) (local $j i32) (local $src i32) (local $dst i32)
+    ${Array.from({ length: MR - 1 }, (_, r) => `(local $row${r + 1} i32)`).join(' ')}
+    ${locals.join(' ')}
+    ${zero.join('\n    ')}
+    (if (i32.gt_s (local.get $kc) (i32.const 0)) (then
+    (loop $kl
+      (local.set $b0 (v128.load (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      ${body.join('\n      ')}
+      (local.set $pa (i32.add (local.get $pa) (i32.const ${4 * MR})))
+      (local.set $pb (i32.add (local.get $pb) (i32.const ${4 * NR})))
+      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+      (br_if $kl (i32.gt_s (local.get $kc) (i32.const 0))))))
+    (if (i32.and (i32.eq (local.get $mr) (i32.const ${MR})) (i32.eq (local.get $nr) (i32.const ${NR})))
+      (then
+        ${rowPtrs.join('\n        ')}
+        ${storeFull.join('\n        ')}
+        (return)))
+    ${storeTile.join('\n    ')}
+    (local.set $i (i32.const 0))
+    (loop $ri
+      (local.set $j (i32.const 0))
+      (loop $ci
+        (local.set $src (i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $i) (i32.const ${NR})) (local.get $j)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $pc) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))
+        (if (local.get $accum)
+          (then (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src)))))
+          (else (f32.store (local.get $dst) (f32.load (local.get $src)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $ci (i32.lt_s (local.get $j) (local.get $nr))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $ri (i32.lt_s (local.get $i) (local.get $mr)))))`;
+}
+
+export function wat() {
+  return `(module
+  (import "env" "memory" (memory 1 65536 shared))
+  (func (export "scratchBytes") (result i32) (i32.const ${scratchBytes}))
+  (func (export "mr") (result i32) (i32.const ${MR}))
+
+  ${microKernel()}
+
+  ;; Bp[(jp*kc + p)*NR + c] = B(k0 + p, j0 + jp*NR + c), zero past column j1. B(p, j) at pB + 4*(p*sbp + j*sbj).
+  (func $packB (param $pB i32) (param $sbp i32) (param $sbj i32) (param $k0 i32) (param $kc i32) (param $j0 i32) (param $j1 i32) (param $dst i32)
+    (local $j i32) (local $p i32) (local $c i32) (local $col i32) (local $src i32)
+    (local.set $j (local.get $j0))
+    (block $done (loop $panels
+      (br_if $done (i32.ge_s (local.get $j) (local.get $j1)))
+      (local.set $p (i32.const 0))
+      (if (i32.and (i32.eq (local.get $sbj) (i32.const 1)) (i32.le_s (i32.add (local.get $j) (i32.const ${NR})) (local.get $j1)))
+        (then
+          ;; rows of B are contiguous: two vector loads per row
+          (local.set $src (i32.add (local.get $pB) (i32.shl (i32.add (i32.mul (local.get $k0) (local.get $sbp)) (local.get $j)) (i32.const 2))))
+          (loop $rows
+            (v128.store (local.get $dst) (v128.load (local.get $src)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.shl (local.get $sbp) (i32.const 2))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br_if $rows (i32.lt_s (local.get $p) (local.get $kc)))))
+        (else
+          (loop $rows
+            (local.set $c (i32.const 0))
+            (loop $cols
+              (local.set $col (i32.add (local.get $j) (local.get $c)))
+              (f32.store (local.get $dst)
+                (if (result f32) (i32.lt_s (local.get $col) (local.get $j1))
+                  (then (f32.load (i32.add (local.get $pB) (i32.shl (i32.add
+                    (i32.mul (i32.add (local.get $k0) (local.get $p)) (local.get $sbp))
+                    (i32.mul (local.get $col) (local.get $sbj))) (i32.const 2)))))
+                  (else (f32.const 0))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $c (i32.add (local.get $c) (i32.const 1)))
+              (br_if $cols (i32.lt_s (local.get $c) (i32.const ${NR}))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br_if $rows (i32.lt_s (local.get $p) (local.get $kc))))))
+      (local.set $j (i32.add (local.get $j) (i32.const ${NR})))
+      (br $panels))))
+
+  ;; Ap[(ip*kc + p)*MR + r] = A(i0 + ip*MR + r, k0 + p), zero past row i1. A(i, p) at pA + 4*(i*sai + p*sap).
+  (func $packA (param $pA i32) (param $sai i32) (param $sap i32) (param $k0 i32) (param $kc i32) (param $i0 i32) (param $i1 i32) (param $dst i32)
+    (local $i i32) (local $p i32) (local $r i32) (local $row i32)
+    (local.set $i (local.get $i0))
+    (block $done (loop $panels
+      (br_if $done (i32.ge_s (local.get $i) (local.get $i1)))
+      (local.set $p (i32.const 0))
+      (loop $cols
+        (local.set $r (i32.const 0))
+        (loop $rows
+          (local.set $row (i32.add (local.get $i) (local.get $r)))
+          (f32.store (local.get $dst)
+            (if (result f32) (i32.lt_s (local.get $row) (local.get $i1))
+              (then (f32.load (i32.add (local.get $pA) (i32.shl (i32.add
+                (i32.mul (local.get $row) (local.get $sai))
+                (i32.mul (i32.add (local.get $k0) (local.get $p)) (local.get $sap))) (i32.const 2)))))
+              (else (f32.const 0))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $rows (i32.lt_s (local.get $r) (i32.const ${MR}))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $cols (i32.lt_s (local.get $p) (local.get $kc))))
+      (local.set $i (i32.add (local.get $i) (i32.const ${MR})))
+      (br $panels))))
+
+  ;; rows [r0, r1) of one product C (m x n) = op(A) (m x k) x op(B) (k x n)
+  (func $gemm1 (param $ta i32) (param $tb i32) (param $m i32) (param $n i32) (param $k i32)
+      (param $pA i32) (param $pB i32) (param $pC i32) (param $r0 i32) (param $r1 i32) (param $scratch i32)
+    (local $sai i32) (local $sap i32) (local $sbp i32) (local $sbj i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+    (local $jr i32) (local $ir i32) (local $bp i32) (local $ap i32) (local $tile i32)
+    (if (local.get $ta)
+      (then (local.set $sai (i32.const 1)) (local.set $sap (local.get $m)))
+      (else (local.set $sai (local.get $k)) (local.set $sap (i32.const 1))))
+    (if (local.get $tb)
+      (then (local.set $sbp (i32.const 1)) (local.set $sbj (local.get $k)))
+      (else (local.set $sbp (local.get $n)) (local.set $sbj (i32.const 1))))
+    (local.set $bp (local.get $scratch))
+    (local.set $ap (i32.add (local.get $scratch) (i32.const ${4 * KC * NC})))
+    (local.set $tile (i32.add (local.get $ap) (i32.const ${4 * MC * KC})))
+    (local.set $jc (i32.const 0))
+    (block $jdone (loop $jloop
+      (br_if $jdone (i32.ge_s (local.get $jc) (local.get $n)))
+      (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
+      (if (i32.gt_s (local.get $nc) (i32.const ${NC})) (then (local.set $nc (i32.const ${NC}))))
+      (local.set $pc (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_s (local.get $pc) (local.get $k)))
+        (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
+        (if (i32.gt_s (local.get $kc) (i32.const ${KC})) (then (local.set $kc (i32.const ${KC}))))
+        (call $packB (local.get $pB) (local.get $sbp) (local.get $sbj) (local.get $pc) (local.get $kc)
+          (local.get $jc) (i32.add (local.get $jc) (local.get $nc)) (local.get $bp))
+        (local.set $ic (local.get $r0))
+        (block $idone (loop $iloop
+          (br_if $idone (i32.ge_s (local.get $ic) (local.get $r1)))
+          (local.set $mc (i32.sub (local.get $r1) (local.get $ic)))
+          (if (i32.gt_s (local.get $mc) (i32.const ${MC})) (then (local.set $mc (i32.const ${MC}))))
+          (call $packA (local.get $pA) (local.get $sai) (local.get $sap) (local.get $pc) (local.get $kc)
+            (local.get $ic) (i32.add (local.get $ic) (local.get $mc)) (local.get $ap))
+          (local.set $jr (i32.const 0))
+          (loop $jrloop
+            (local.set $ir (i32.const 0))
+            (loop $irloop
+              (call $micro (local.get $kc)
+                (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
+                (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
+                (i32.add (local.get $pC) (i32.shl (i32.add
+                  (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $n))
+                  (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
+                (local.get $n)
+                (select (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${MR})
+                  (i32.lt_s (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${MR})))
+                (select (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${NR})
+                  (i32.lt_s (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${NR})))
+                (i32.gt_s (local.get $pc) (i32.const 0))
+                (local.get $tile))
+              (local.set $ir (i32.add (local.get $ir) (i32.const ${MR})))
+              (br_if $irloop (i32.lt_s (local.get $ir) (local.get $mc))))
+            (local.set $jr (i32.add (local.get $jr) (i32.const ${NR})))
+            (br_if $jrloop (i32.lt_s (local.get $jr) (local.get $nc))))
+          (local.set $ic (i32.add (local.get $ic) (local.get $mc)))
+          (br $iloop)))
+        (local.set $pc (i32.add (local.get $pc) (local.get $kc)))
+        (br $ploop)))
+      (local.set $jc (i32.add (local.get $jc) (local.get $nc)))
+      (br $jloop))))
+
+  ;; batch entries [t0, t1), rows [r0, r1) of each; operand t starts at element offset offA[t] / offB[t]
+  ;; (int32 arrays at pOffA / pOffB), output t at pC + 4*t*m*n. m, n > 0; k may be 0 (C is zeroed).
+  (func (export "gemm") (param $ta i32) (param $tb i32) (param $m i32) (param $n i32) (param $k i32)
+      (param $pA i32) (param $pB i32) (param $pC i32) (param $pOffA i32) (param $pOffB i32)
+      (param $t0 i32) (param $t1 i32) (param $r0 i32) (param $r1 i32) (param $scratch i32)
+    (local $t i32)
+    (local.set $t (local.get $t0))
+    (block $done (loop $batch
+      (br_if $done (i32.ge_s (local.get $t) (local.get $t1)))
+      (if (i32.eqz (local.get $k))
+        (then (memory.fill
+          (i32.add (local.get $pC) (i32.shl (i32.add (i32.mul (local.get $t) (i32.mul (local.get $m) (local.get $n)))
+            (i32.mul (local.get $r0) (local.get $n))) (i32.const 2)))
+          (i32.const 0)
+          (i32.shl (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $n)) (i32.const 2))))
+        (else (call $gemm1 (local.get $ta) (local.get $tb) (local.get $m) (local.get $n) (local.get $k)
+          (i32.add (local.get $pA) (i32.shl (i32.load (i32.add (local.get $pOffA) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2)))
+          (i32.add (local.get $pB) (i32.shl (i32.load (i32.add (local.get $pOffB) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2)))
+          (i32.add (local.get $pC) (i32.shl (i32.mul (local.get $t) (i32.mul (local.get $m) (local.get $n))) (i32.const 2)))
+          (local.get $r0) (local.get $r1) (local.get $scratch))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $batch))))
+)
+`;
+}

@@ -1,0 +1,296 @@
+import { createRequire } from 'node:module';
+import {
+  type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
+  type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey,
+} from '@safekey-ts/core';
+import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource, primitiveAsFused } from './codegen.js';
+import { type RequestedMode, type RunMode, probeHeadlessGL } from './modes.js';
+import { webgpuDevice } from './webgpu.js';
+
+const require = createRequire(import.meta.url);
+
+export interface GpujsOptions {
+  /**
+   * `gpu`: a real GPU through headless GL (or WebGPU where GL cannot start), else an error saying why;
+   * `webgpu` / `headlessgl`: that one only; `webasm`, `cpu`: gpu.js's WebAssembly and JavaScript modes;
+   * `auto` (default): `gpu` when it can start, else `webasm`, with the reason in `fallbackReason`.
+   */
+  readonly mode?: RequestedMode;
+  /** Print a line to stderr when `auto` cannot get a GPU (default true). */
+  readonly warn?: boolean;
+}
+
+export interface GpujsStats {
+  readonly mode: RunMode;
+  readonly fallbackReason: string | null;
+  /** Distinct gpu.js kernels compiled (kernels are shared between cache keys with the same source). */
+  readonly kernelsCompiled: number;
+  /** Total time of first calls (gpu.js builds a kernel on its first call; the first run is included). */
+  readonly compileMs: number;
+  /** Cache keys (op, dtypes, shapes, params) seen. */
+  readonly cacheKeys: number;
+  readonly kernelRuns: number;
+  readonly uploads: number;
+  readonly readbacks: number;
+  /** Tensor buffers allocated on the device and not yet freed (views share their buffer). */
+  readonly liveBuffers: number;
+  readonly liveBytes: number;
+}
+
+export interface GpujsBackend extends Backend {
+  /** The mode kernels run in. */
+  readonly mode: RunMode;
+  /** Why no GPU mode was taken (auto), or null. */
+  readonly fallbackReason: string | null;
+  stats(): GpujsStats;
+  /** Frees every cached kernel and the gpu.js instance; the backend cannot be used afterwards. */
+  destroy(): void;
+}
+
+/** A device buffer: a Float32Array (cpu, webasm), a GL texture, or a WebGPU buffer id. */
+export type Buf = unknown;
+
+/** What differs between modes: how buffers are made, read and freed, and how kernels run. */
+export interface Device {
+  readonly mode: RunMode;
+  readonly dialect: Dialect;
+  upload(data: Float32Array): Buf;
+  read(buf: Buf, size: number): Float32Array;
+  free(buf: Buf): void;
+  /** Compiles a kernel; returns a function running it on device buffers. */
+  compile(src: KernelSource): (args: readonly Buf[]) => Buf;
+  destroy(): void;
+}
+
+interface Store { buf: Buf | null; readonly size: number; refs: number; host: Float32Array | null; readonly dtype: DType }
+interface Handle extends DataHandle { store: Store | null }
+
+type GpuCtor = new (settings: { mode: string }) => {
+  createKernel(src: string, settings: object): ((...args: unknown[]) => unknown) & { kernel: { constructor: { name: string }; fallbackReason?: string | null } };
+  destroy(): void;
+};
+
+const KERNEL_CLASS: Record<string, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', headlessgl: 'HeadlessGLKernel' };
+
+/** A device over gpu.js in one of its synchronous modes (cpu, webasm, headlessgl). */
+function gpujsDevice(mode: 'cpu' | 'webasm' | 'headlessgl'): Device {
+  const { GPU } = require('gpu.js') as { GPU: GpuCtor };
+  const gpu = new GPU({ mode });
+  const make = (src: KernelSource) => gpu.createKernel(src.source, {
+    output: [src.size], precision: 'single', pipeline: true, immutable: true, tactic: 'precision',
+    loopMaxIterations: src.loopMax + 1,
+  });
+  const check = (k: ReturnType<typeof make>) => {
+    const cls = k.kernel.constructor.name;
+    if (cls !== KERNEL_CLASS[mode])
+      throw new Error(`gpu.js ran a ${mode} kernel as ${cls}${k.kernel.fallbackReason ? ` (${k.kernel.fallbackReason})` : ''}; this backend does not fall back silently`);
+  };
+  const gl = mode === 'headlessgl';
+  const uploaders = new Map<number, ReturnType<typeof make>>();
+  type Tex = { toArray(): Float32Array; delete(): void };
+  return {
+    mode, dialect: mode === 'cpu' ? 'f64' : 'f32',
+    upload: (data) => {
+      if (!gl) return data.slice();
+      let k = uploaders.get(data.length);
+      if (!k) { k = make(copySource(data.length)); uploaders.set(data.length, k); }
+      return k(data);
+    },
+    read: (buf) => (gl ? (buf as Tex).toArray() : (buf as Float32Array)),
+    free: (buf) => { if (gl) (buf as Tex).delete(); },
+    compile: (src) => {
+      const k = make(src);
+      let checked = false;
+      return (args) => {
+        const r = k(...args);
+        if (!checked) { check(k); checked = true; }
+        return r;
+      };
+    },
+    destroy: () => gpu.destroy(),
+  };
+}
+
+/** Resolves a requested mode to a device, or throws saying why it cannot run here. */
+function openDevice(requested: RequestedMode, warn: boolean): { device: Device; fallbackReason: string | null } {
+  const needWasm = () => {
+    if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') throw new Error('gpujs: WebAssembly is not available in this runtime');
+  };
+  switch (requested) {
+    case 'cpu': return { device: gpujsDevice('cpu'), fallbackReason: null };
+    case 'webasm': needWasm(); return { device: gpujsDevice('webasm'), fallbackReason: null };
+    case 'headlessgl': {
+      const gl = probeHeadlessGL();
+      if (!gl.ok) throw new Error(`gpujs: headless GL cannot start: ${gl.reason}`);
+      return { device: gpujsDevice('headlessgl'), fallbackReason: null };
+    }
+    case 'webgpu': {
+      const w = webgpuDevice();
+      if (!w.ok) throw new Error(`gpujs: WebGPU cannot start: ${w.reason}`);
+      return { device: w.device, fallbackReason: null };
+    }
+    case 'gpu':
+    case 'auto': {
+      const gl = probeHeadlessGL();
+      if (gl.ok) return { device: gpujsDevice('headlessgl'), fallbackReason: null };
+      const w = webgpuDevice();
+      if (w.ok) return { device: w.device, fallbackReason: null };
+      const reason = `headless GL: ${gl.reason}; WebGPU: ${w.reason}`;
+      if (requested === 'gpu') throw new Error(`gpujs: no GPU mode can start here (${reason})`);
+      needWasm();
+      if (warn) process.stderr.write(`gpujs: no GPU, running gpu.js in webasm mode (${reason})\n`);
+      return { device: gpujsDevice('webasm'), fallbackReason: reason };
+    }
+  }
+  throw new Error(`gpujs: unknown mode ${String(requested)}`);
+}
+
+const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/**
+ * The gpu.js backend. float32, int32 and bool are stored as float32 on the device (int32 is exact for
+ * |x| < 2^24 and does not wrap around on overflow); float64 is not supported. Results stay on the device
+ * until `read`; `free` releases a buffer at once.
+ */
+export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
+  const { device, fallbackReason } = openDevice(opts.mode ?? 'auto', opts.warn ?? true);
+  const name = `gpujs-${device.mode}`;
+  const cache = new Map<string, (args: readonly Buf[]) => Buf>();
+  const bySource = new Map<string, (args: readonly Buf[]) => Buf>();
+  let compileMs = 0, kernelRuns = 0, uploads = 0, readbacks = 0, liveBuffers = 0, liveBytes = 0;
+  let zero: Buf | null = null;
+  let destroyed = false;
+
+  const tensorError = (kind: 'DTypeMismatch' | 'InvalidArgument' | 'Disposed', op: string, message: string) => new TensorError({ kind, op, message });
+  const checkSize = (op: string, info: TensorInfo) => {
+    if (sizeOf(info.shape) > MAX_ELEMENTS) throw tensorError('InvalidArgument', op, `tensor [${info.shape.join(', ')}] has more than 2^23 elements, the most the ${name} backend indexes exactly`);
+  };
+  const storeOf = (h: DataHandle): Store => {
+    const s = (h as Handle).store;
+    if (!s) throw tensorError('Disposed', name, 'tensor was already disposed');
+    return s;
+  };
+  const newStore = (buf: Buf | null, info: TensorInfo, host: Float32Array | null = null): Handle => {
+    const size = sizeOf(info.shape);
+    liveBuffers++; liveBytes += size * 4;
+    return { backend: name, store: { buf, size, refs: 1, host, dtype: info.dtype } };
+  };
+  const zeroBuf = (): Buf => (zero ??= device.upload(new Float32Array(1)));
+  const bufOf = (i: BackendInput): Buf => storeOf(i.handle).buf ?? zeroBuf();
+
+  const compiled = (key: string, make: () => KernelSource, inputs: readonly BackendInput[]): { run: (args: readonly Buf[]) => Buf; src: KernelSource } => {
+    const hit = cache.get(key);
+    if (hit) return { run: hit, src: (hit as unknown as { src: KernelSource }).src };
+    const src = make();
+    // gpu.js builds a kernel for the argument sizes of its first call: they are part of its identity
+    const sourceKey = `${src.source}|${src.size}|${src.args.map((k) => (k < 0 ? 1 : Math.max(1, sizeOf(inputs[k].info.shape)))).join(',')}`;
+    let fn = bySource.get(sourceKey);
+    if (!fn) {
+      const k = device.compile(src);
+      let first = true;
+      fn = (args) => {
+        if (!first) return k(args);
+        const t0 = performance.now();
+        const r = k(args);
+        compileMs += performance.now() - t0;
+        first = false;
+        return r;
+      };
+      bySource.set(sourceKey, fn);
+    }
+    const entry = Object.assign((args: readonly Buf[]) => fn!(args), { src });
+    cache.set(key, entry);
+    return { run: entry, src };
+  };
+
+  const launch = (key: string, make: () => KernelSource, inputs: readonly BackendInput[], out: TensorInfo): Handle => {
+    if (destroyed) throw new Error(`${name}: backend was destroyed`);
+    checkSize(key.slice(0, key.indexOf('|')), out);
+    if (sizeOf(out.shape) === 0) return newStore(null, out);
+    const { run, src } = compiled(key, make, inputs);
+    const args = src.args.map((k) => (k < 0 ? zeroBuf() : bufOf(inputs[k])));
+    kernelRuns++;
+    return newStore(run(args), out);
+  };
+
+  /** Host values of an int32 tensor (kept from its upload, or read back once and kept: tensors are immutable). */
+  const hostValues = (i: BackendInput): Float32Array => {
+    const s = storeOf(i.handle);
+    if (!s.host) { s.host = s.buf === null ? new Float32Array(0) : device.read(s.buf, s.size).slice(); readbacks++; }
+    return s.host;
+  };
+  const checkIndices = (op: string, idx: BackendInput, size: number) => {
+    const v = hostValues(idx);
+    for (let k = 0; k < v.length; k++) {
+      const j = v[k];
+      if (!(j >= 0 && j < size)) throw tensorError('InvalidArgument', op, `index ${j} out of range [0, ${size})`);
+    }
+  };
+
+  const backend: GpujsBackend = {
+    name,
+    dtypes: DTYPES,
+    mode: device.mode,
+    fallbackReason,
+    upload: (data: TypedArray, info: TensorInfo): DataHandle => {
+      if (!DTYPES.includes(info.dtype)) throw tensorError('DTypeMismatch', 'upload', `backend ${name} does not support ${info.dtype} (float32, int32 and bool only)`);
+      checkSize('upload', info);
+      uploads++;
+      if (data.length === 0) return newStore(null, info);
+      const f32 = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      const buf = device.upload(f32);
+      return newStore(buf, info, info.dtype === 'float32' ? null : (f32 === data ? f32.slice() : f32));
+    },
+    read: (h: DataHandle, info: TensorInfo): TypedArray => {
+      const s = storeOf(h);
+      readbacks++;
+      const f = s.buf === null ? new Float32Array(0) : s.host ?? device.read(s.buf, s.size);
+      switch (info.dtype) {
+        case 'float32': return f.slice();
+        case 'int32': return Int32Array.from(f);
+        case 'bool': return Uint8Array.from(f, (v) => (v !== 0 ? 1 : 0));
+        default: throw tensorError('DTypeMismatch', 'read', `backend ${name} does not support ${info.dtype}`);
+      }
+    },
+    run: <P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle => {
+      if (prim === 'reshape') {
+        const s = storeOf(inputs[0].handle);
+        s.refs++;
+        return { backend: name, store: s } as Handle;
+      }
+      if (prim === 'gather') checkIndices('gather', inputs[1], inputs[0].info.shape[(params as PrimParams['gather']).axis]);
+      if (prim === 'scatterAdd') checkIndices('scatterAdd', inputs[1], (params as PrimParams['scatterAdd']).size);
+      const key = `${prim}|${JSON.stringify(params)}|${inputs.map((i) => `${i.info.dtype}[${i.info.shape.join(',')}]`).join(';')}|${out.dtype}[${out.shape.join(',')}]`;
+      return launch(key, () => {
+        const infos = inputs.map((i) => i.info);
+        const fused = primitiveAsFused(prim, infos, params, out);
+        return fused ? fusedSource(fused, device.dialect) : movementSource(prim, infos, params, out, device.dialect);
+      }, inputs, out);
+    },
+    runFused: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
+      launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
+    free: (h: DataHandle): void => {
+      const handle = h as Handle;
+      const s = handle.store;
+      if (!s) return;
+      handle.store = null;
+      if (--s.refs > 0) return;
+      liveBuffers--; liveBytes -= s.size * 4;
+      if (s.buf !== null) device.free(s.buf);
+      s.buf = null;
+    },
+    memory: (): MemoryStats => ({ liveBuffers, liveBytes }),
+    stats: (): GpujsStats => ({
+      mode: device.mode, fallbackReason, kernelsCompiled: bySource.size, compileMs, cacheKeys: cache.size,
+      kernelRuns, uploads, readbacks, liveBuffers, liveBytes,
+    }),
+    destroy: () => {
+      if (destroyed) return;
+      destroyed = true;
+      cache.clear(); bySource.clear();
+      device.destroy();
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,384 @@
+// Kernel IR -> gpu.js kernel source. Every kernel is written as a source string (never `fn.toString()`),
+// over 1-D buffers: a tensor of any rank is stored flat, row-major, as the 1-D output of the kernel that made
+// it, and each kernel computes one output element from `this.thread.x`, its flat index. Multi-indices come
+// from that flat index by float division (`Math.floor((i + 0.5) / stride)`), exact while a tensor has fewer
+// than 2^23 elements (checked by the backend). Shapes and params are literals in the source, so a source
+// string identifies a kernel: the kernel cache is keyed by (op, dtypes, shapes, params) and compiled kernels
+// are shared between keys with the same source.
+import type { DType, Expr, FusedKernel, Head, PrimParams, Primitive, TensorInfo } from '@safekey-ts/core';
+
+/**
+ * `f64`: gpu.js's `cpu` mode runs the kernel as JavaScript in float64, so float32 nodes are rounded with
+ * `Math.fround` (then fused and unfused results agree bit for bit, as on the reference backend).
+ * `f32`: GL, WebGPU and WebAssembly compute in float32 already; special cases of `pow`, `tanh`, `max` and
+ * `sign` are spelled out so that the results follow IEEE/JavaScript semantics there too.
+ */
+export type Dialect = 'f64' | 'f32';
+
+export interface KernelSource {
+  /** `function (a0, a1, ...) { ... }` */
+  readonly source: string;
+  /** Indices (into the op's inputs) of the buffers passed as arguments, in order; -1 is the zero buffer. */
+  readonly args: readonly number[];
+  /** Number of output elements (the kernel's 1-D output). */
+  readonly size: number;
+  /** Largest loop trip count (gpu.js `loopMaxIterations`). */
+  readonly loopMax: number;
+}
+
+/** Largest tensor the float index arithmetic addresses exactly. */
+export const MAX_ELEMENTS = 2 ** 23;
+
+const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+const stridesOf = (s: readonly number[]): number[] => {
+  const st = new Array<number>(s.length);
+  let acc = 1;
+  for (let k = s.length - 1; k >= 0; k--) { st[k] = acc; acc *= s[k]; }
+  return st;
+};
+
+/** A float literal gpu.js types as Float; non-finite values come from the zero buffer `z`. */
+function lit(v: number, b?: Builder): string {
+  if (Number.isFinite(v)) {
+    const s = String(v);
+    if (/[.e]/.test(s)) return s.startsWith('-') ? `(${s})` : s;
+    return v < 0 || Object.is(v, -0) ? `(-${-v}.0)` : `${s}.0`;
+  }
+  if (!b) throw new Error('non-finite literal without a builder');
+  const z = b.zero();
+  return Number.isNaN(v) ? `(${z} / ${z})` : v > 0 ? `(1.0 / ${z})` : `(-1.0 / ${z})`;
+}
+
+/** Emits `const tN = ...;` lines with common-subexpression elimination by text. */
+class Builder {
+  readonly lines: string[] = [];
+  readonly args: number[] = [];
+  readonly #memo = new Map<string, string>();
+  #n = 0;
+  loopMax = 1;
+  constructor(readonly dialect: Dialect) {}
+
+  /** The argument name of input `k` (-1: the zero buffer). */
+  arg(k: number): string {
+    let j = this.args.indexOf(k);
+    if (j < 0) j = this.args.push(k) - 1;
+    return k < 0 ? 'az' : `a${k}`;
+  }
+  zero(): string {
+    return this.let(`${this.arg(-1)}[0]`);
+  }
+  let(expr: string): string {
+    const hit = this.#memo.get(expr);
+    if (hit) return hit;
+    const name = `t${this.#n++}`;
+    this.lines.push(`const ${name} = ${expr};`);
+    this.#memo.set(expr, name);
+    return name;
+  }
+  fresh(prefix: string): string { return `${prefix}${this.#n++}`; }
+
+  /** Digit `k` of flat index `idx` over `shape` (row-major). */
+  digit(idx: string, shape: readonly number[], k: number): string {
+    const os = sizeOf(shape.slice(k + 1));
+    const q = os === 1 ? idx : this.let(`Math.floor((${idx} + 0.5) / ${lit(os)})`);
+    if (k === 0) return q;
+    const d = shape[k];
+    return this.let(`${q} - Math.floor((${q} + 0.5) / ${lit(d)}) * ${lit(d)}`);
+  }
+
+  /**
+   * `sum_k digit_k(idx over shape) * strides[k]`, merging axes that are contiguous (or all broadcast, stride
+   * 0) so that each group costs one division.
+   */
+  affine(idx: string, shape: readonly number[], strides: readonly number[]): string {
+    const ds: number[] = [], ss: number[] = [];
+    shape.forEach((d, k) => { if (d !== 1) { ds.push(d); ss.push(strides[k]); } });
+    for (let g = ds.length - 2; g >= 0; g--) {
+      if (ss[g] === ss[g + 1] * ds[g + 1]) { ds[g] *= ds[g + 1]; ss[g] = ss[g + 1]; ds.splice(g + 1, 1); ss.splice(g + 1, 1); }
+    }
+    const terms: string[] = [];
+    ds.forEach((_, g) => {
+      if (ss[g] === 0) return;
+      const dg = this.digit(idx, ds, g);
+      terms.push(ss[g] === 1 ? dg : `${dg} * ${lit(ss[g])}`);
+    });
+    return terms.length === 0 ? '0.0' : terms.join(' + ');
+  }
+
+  source(ret: string): string {
+    const params = this.args.map((k) => (k < 0 ? 'az' : `a${k}`));
+    return `function (${params.join(', ')}) {\nconst i = this.thread.x;\n${this.lines.join('\n')}\nreturn ${ret};\n}`;
+  }
+}
+
+/** Strides of `inShape` read broadcast to `outShape` (0 on broadcast axes). */
+function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
+  const lead = outShape.length - inShape.length;
+  const st = stridesOf(inShape);
+  return outShape.map((d, k) => (k < lead || inShape[k - lead] === 1 && d !== 1 ? 0 : st[k - lead]));
+}
+
+// ---------- element-wise expressions ----------
+
+const INFIX: Partial<Record<string, string>> = { add: '+', sub: '-', mul: '*', div: '/' };
+const COMPARE: Partial<Record<string, string>> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+function scalarOp(b: Builder, op: string, x: string[], inDtype: DType, outDtype: DType): string {
+  const [p, q] = x;
+  const f32 = b.dialect === 'f32';
+  if (op in INFIX) return `${p} ${INFIX[op]} ${q}`;
+  if (op in COMPARE) return `(${p} ${COMPARE[op]} ${q} ? 1.0 : 0.0)`;
+  switch (op) {
+    case 'exp': return `Math.exp(${p})`;
+    case 'log': return `Math.log(${p})`;
+    case 'sqrt': return `Math.sqrt(${p})`;
+    case 'rsqrt': return `1.0 / Math.sqrt(${p})`;
+    case 'sin': return `Math.sin(${p})`;
+    case 'cos': return `Math.cos(${p})`;
+    // GLSL's tanh is (e^2x - 1) / (e^2x + 1): NaN once e^2x overflows; tanh(9) is 1 in float32
+    case 'tanh': return f32 ? `(Math.abs(${p}) > 9.0 ? (${p} > 0.0 ? 1.0 : -1.0) : Math.tanh(${p}))` : `Math.tanh(${p})`;
+    case 'reciprocal': return `1.0 / ${p}`;
+    case 'neg': return `-${p}`;
+    case 'abs': return `Math.abs(${p})`;
+    case 'sign': return `(${p} > 0.0 ? 1.0 : (${p} < 0.0 ? -1.0 : ${p}))`;
+    // GLSL's pow is undefined for a negative base; JavaScript's gives (-2)^3 = -8
+    case 'pow': return f32
+      ? `(${q} == 0.0 ? 1.0 : (${p} < 0.0 && Math.floor(${q}) == ${q} ? (Math.floor(${q} * 0.5) * 2.0 == ${q} ? 1.0 : -1.0) * Math.pow(-${p}, ${q}) : Math.pow(${p}, ${q})))`
+      : `Math.pow(${p}, ${q})`;
+    // NaN propagates, as Math.max / Math.min
+    case 'maximum': return `((${p} > ${q} || ${p} != ${p}) ? ${p} : ${q})`;
+    case 'minimum': return `((${p} < ${q} || ${p} != ${p}) ? ${p} : ${q})`;
+    case 'where': return `(${p} != 0.0 ? ${q} : ${x[2]})`;
+    case 'cast':
+      if (outDtype === 'bool') return `(${p} != 0.0 ? 1.0 : 0.0)`;
+      if (outDtype === 'int32' && (inDtype === 'float32' || inDtype === 'float64'))
+        return `(${p} != ${p} ? 0.0 : (${p} < 0.0 ? Math.ceil(${p}) : Math.floor(${p})))`;
+      return p;
+  }
+  throw new Error(`gpujs codegen: unknown element-wise op ${op}`);
+}
+
+/** Renders an expression tree; `read(k)` gives the value of input `k` at this thread's element. */
+function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () => string): string {
+  switch (e.op) {
+    case 'input': return read(e.index);
+    case 'const': return lit(e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? Math.trunc(e.value) : +(e.value !== 0), b);
+    case 'head': return head();
+    default: {
+      const args = e.args.map((a) => renderExpr(b, a, read, head));
+      const v = scalarOp(b, e.op, args, e.args[0].dtype, e.dtype);
+      return b.let(b.dialect === 'f64' && e.dtype === 'float32' ? `Math.fround(${v})` : v);
+    }
+  }
+}
+
+function renderMatmul(b: Builder, h: Head & { prim: 'matmul' }, ins: readonly TensorInfo[], out: readonly number[]): string {
+  const { transA, transB } = h.params;
+  const [ia, ib] = h.inputs;
+  const sa = ins[ia].shape, sb = ins[ib].shape;
+  const r = out.length, m = out[r - 2], n = out[r - 1];
+  const k = transA ? sa[sa.length - 2] : sa[sa.length - 1];
+  const batch = out.slice(0, -2);
+  const row = b.digit('i', out, r - 2), col = b.digit('i', out, r - 1);
+  let aBase = `${row} * ${lit(transA ? 1 : k)}`, bBase = `${col} * ${lit(transB ? k : 1)}`;
+  if (batch.length > 0) {
+    const bi = b.let(`Math.floor((i + 0.5) / ${lit(m * n)})`);
+    const oa = b.affine(bi, batch, broadcastStrides(sa.slice(0, -2), batch).map((s) => s * m * k));
+    const ob = b.affine(bi, batch, broadcastStrides(sb.slice(0, -2), batch).map((s) => s * k * n));
+    if (oa !== '0.0') aBase = `${oa} + ${aBase}`;
+    if (ob !== '0.0') bBase = `${ob} + ${bBase}`;
+  }
+  const A = b.arg(ia), B = b.arg(ib);
+  const ab = b.let(aBase), bb = b.let(bBase);
+  const s = b.fresh('s'), p = b.fresh('p');
+  b.loopMax = Math.max(b.loopMax, k);
+  b.lines.push(`let ${s} = 0.0;`);
+  b.lines.push(`for (let ${p} = 0; ${p} < ${k}; ${p}++) { ${s} += ${A}[${ab} + ${p} * ${lit(transA ? m : 1)}] * ${B}[${bb} + ${p} * ${lit(transB ? 1 : n)}]; }`);
+  return s;
+}
+
+function renderReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax' }, ins: readonly TensorInfo[]): string {
+  const { axes } = h.params;
+  const x = ins[h.inputs[0]].shape;
+  const st = stridesOf(x);
+  const keptAxes = x.map((_, k) => k).filter((k) => !axes.includes(k));
+  const base = b.let(b.affine('i', keptAxes.map((k) => x[k]), keptAxes.map((k) => st[k])));
+  // reduced axes, merged where contiguous: one loop each
+  const ds: number[] = [], ss: number[] = [];
+  for (const k of axes) if (x[k] !== 1) { ds.push(x[k]); ss.push(st[k]); }
+  for (let g = ds.length - 2; g >= 0; g--) if (ss[g] === ss[g + 1] * ds[g + 1]) { ds[g] *= ds[g + 1]; ss[g] = ss[g + 1]; ds.splice(g + 1, 1); ss.splice(g + 1, 1); }
+  if (axes.some((k) => x[k] === 0)) { ds.length = 0; ds.push(0); ss.length = 0; ss.push(1); }
+  const X = b.arg(h.inputs[0]);
+  const acc = b.fresh('s');
+  const isMax = h.prim === 'reduceMax';
+  b.lines.push(`let ${acc} = ${isMax ? `${X}[${base}]` : '0.0'};`);
+  if (ds.length === 0) {
+    if (!isMax) b.lines.push(`${acc} = ${X}[${base}];`);
+    return acc;
+  }
+  const vars = ds.map(() => b.fresh('r'));
+  const off = [base, ...vars.map((v, g) => (ss[g] === 1 ? v : `${v} * ${lit(ss[g])}`))].join(' + ');
+  const v = b.fresh('v');
+  const body = isMax ? `const ${v} = ${X}[${off}]; ${acc} = (${v} > ${acc} || ${v} != ${v}) ? ${v} : ${acc};` : `${acc} += ${X}[${off}];`;
+  let loop = body;
+  for (let g = ds.length - 1; g >= 0; g--) loop = `for (let ${vars[g]} = 0; ${vars[g]} < ${ds[g]}; ${vars[g]}++) { ${loop} }`;
+  b.loopMax = Math.max(b.loopMax, ...ds);
+  b.lines.push(loop);
+  return acc;
+}
+
+/** A fused kernel (also used for single element-wise primitives, matmul and reductions). */
+export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
+  const b = new Builder(dialect);
+  const out = k.out.shape;
+  const reads = new Map<number, string>();
+  const read = (j: number): string => {
+    let v = reads.get(j);
+    if (!v) {
+      const off = b.affine('i', out, broadcastStrides(k.inputs[j].shape, out));
+      v = b.let(`${b.arg(j)}[${off}]`);
+      reads.set(j, v);
+    }
+    return v;
+  };
+  let headVar: string | undefined;
+  const head = (): string => {
+    if (headVar) return headVar;
+    if (!k.head) throw new Error('gpujs codegen: head read without a head');
+    headVar = k.head.prim === 'matmul' ? renderMatmul(b, k.head, k.inputs, out) : renderReduce(b, k.head, k.inputs);
+    if (dialect === 'f64' && headDtype(k.expr) === 'float32') headVar = b.let(`Math.fround(${headVar})`);
+    return headVar;
+  };
+  if (k.head) head(); // the loop first, so that reads inside the expression come after it
+  const ret = renderExpr(b, k.expr, read, head);
+  return { source: b.source(ret), args: b.args, size: sizeOf(out), loopMax: b.loopMax };
+}
+
+function headDtype(e: Expr): DType | null {
+  if (e.op === 'head') return e.dtype;
+  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
+  return null;
+}
+
+/** The fused kernel that one element-wise primitive, matmul or reduction is. */
+export function primitiveAsFused(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
+  if (prim === 'matmul')
+    return { inputs, out, expr: { op: 'head', dtype: out.dtype }, head: { prim, inputs: [0, 1], params: params as PrimParams['matmul'] } };
+  if (prim === 'reduceSum' || prim === 'reduceMax')
+    return { inputs, out, expr: { op: 'head', dtype: out.dtype }, head: { prim, inputs: [0], params: params as PrimParams['reduceSum'] } };
+  const elementwise = new Set(['exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'reciprocal', 'neg', 'abs', 'sign',
+    'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'where', 'cast']);
+  if (!elementwise.has(prim)) return null;
+  const args = inputs.map((info, index): Expr => ({ op: 'input', index, dtype: info.dtype }));
+  return { inputs, out, expr: { op: prim, args, dtype: out.dtype } as unknown as Expr };
+}
+
+// ---------- movement, indexing, creation ----------
+
+/** Kernels of the primitives that are not element-wise (reshape is a view and needs none). */
+export function movementSource(prim: Primitive, ins: readonly TensorInfo[], params: unknown, out: TensorInfo, dialect: Dialect): KernelSource {
+  const b = new Builder(dialect);
+  const os = out.shape;
+  const size = sizeOf(os);
+  const done = (ret: string): KernelSource => ({ source: b.source(ret), args: b.args, size, loopMax: b.loopMax });
+  switch (prim) {
+    case 'permute': {
+      const { perm } = params as PrimParams['permute'];
+      const st = stridesOf(ins[0].shape);
+      return done(`${b.arg(0)}[${b.affine('i', os, perm.map((p) => st[p]))}]`);
+    }
+    case 'broadcastTo':
+      return done(`${b.arg(0)}[${b.affine('i', os, broadcastStrides(ins[0].shape, os))}]`);
+    case 'slice': {
+      const { starts } = params as PrimParams['slice'];
+      const st = stridesOf(ins[0].shape);
+      const base = starts.reduce((a, s, k) => a + s * st[k], 0);
+      const off = b.affine('i', os, st);
+      // a literal-only index (`1.0 + 0.0`) does not compile on gpu.js's GL path: fold it
+      return done(`${b.arg(0)}[${off === '0.0' ? lit(base) : base === 0 ? off : `${lit(base)} + ${off}`}]`);
+    }
+    case 'pad': {
+      const { before, value } = params as PrimParams['pad'];
+      const xs = ins[0].shape, st = stridesOf(xs);
+      const conds: string[] = [], terms: string[] = [];
+      os.forEach((d, k) => {
+        if (d === 1 && xs[k] === 1) return;
+        const o = b.digit('i', os, k);
+        const src = before[k] === 0 ? o : b.let(`${o} - ${lit(before[k])}`);
+        if (before[k] > 0) conds.push(`${src} < 0.0`);
+        if (before[k] + xs[k] < d) conds.push(`${src} > ${lit(xs[k] - 1)}`);
+        terms.push(st[k] === 1 ? src : `${src} * ${lit(st[k])}`);
+      });
+      const v = lit(value, b);
+      if (sizeOf(xs) === 0) return done(v);
+      const X = b.arg(0);
+      if (conds.length === 0) return done(`${X}[${terms.join(' + ') || '0.0'}]`);
+      b.lines.push(`if (${conds.join(' || ')}) { return ${v}; }`);
+      return done(`${X}[${terms.join(' + ') || '0.0'}]`);
+    }
+    case 'concat': {
+      const { axis } = params as PrimParams['concat'];
+      const c = b.digit('i', os, axis);
+      let start = 0;
+      const parts: { j: number; start: number; end: number }[] = [];
+      ins.forEach((x, j) => { const e = start + x.shape[axis]; if (e > start) parts.push({ j, start, end: e }); start = e; });
+      const offOf = (j: number, s0: number): string => {
+        const st = stridesOf(ins[j].shape);
+        const terms: string[] = [];
+        os.forEach((d, k) => {
+          if (k === axis) { const t = s0 === 0 ? c : `(${c} - ${lit(s0)})`; terms.push(st[k] === 1 ? t : `${t} * ${lit(st[k])}`); }
+          else if (d !== 1) { const o = b.digit('i', os, k); terms.push(st[k] === 1 ? o : `${o} * ${lit(st[k])}`); }
+        });
+        return terms.join(' + ') || '0.0';
+      };
+      const lastPart = parts[parts.length - 1];
+      for (const p of parts.slice(0, -1)) b.lines.push(`if (${c} < ${lit(p.end)}) { return ${b.arg(p.j)}[${offOf(p.j, p.start)}]; }`);
+      return done(`${b.arg(lastPart.j)}[${offOf(lastPart.j, lastPart.start)}]`);
+    }
+    case 'gather': {
+      const { axis, batchDims } = params as PrimParams['gather'];
+      const xs = ins[0].shape, is = ins[1].shape;
+      const rest = is.length - batchDims;
+      const xst = stridesOf(xs), ist = stridesOf(is);
+      const term = (o: string, s: number) => (s === 1 ? o : `${o} * ${lit(s)}`);
+      const iTerms: string[] = [];
+      for (let k = 0; k < batchDims; k++) if (os[k] !== 1) iTerms.push(term(b.digit('i', os, k), ist[k]));
+      for (let t = 0; t < rest; t++) if (os[axis + t] !== 1) iTerms.push(term(b.digit('i', os, axis + t), ist[batchDims + t]));
+      const j = b.let(`${b.arg(1)}[${iTerms.join(' + ') || '0.0'}]`);
+      const xTerms: string[] = [term(j, xst[axis])];
+      for (let k = 0; k < axis; k++) if (os[k] !== 1) xTerms.push(term(b.digit('i', os, k), xst[k]));
+      for (let k = axis + 1; k < xs.length; k++) if (xs[k] !== 1) xTerms.push(term(b.digit('i', os, k - 1 + rest), xst[k]));
+      return done(`${b.arg(0)}[${xTerms.join(' + ')}]`);
+    }
+    case 'scatterAdd': {
+      const { axis, batchDims } = params as PrimParams['scatterAdd'];
+      const us = ins[0].shape, is = ins[1].shape;
+      const rest = is.length - batchDims;
+      const T = sizeOf(is.slice(batchDims));
+      const ust = stridesOf(us), ist = stridesOf(is);
+      const term = (o: string, s: number) => (s === 1 ? o : `${o} * ${lit(s)}`);
+      const j = b.digit('i', os, axis);
+      const bTerms: string[] = [];
+      for (let k = 0; k < batchDims; k++) if (os[k] !== 1) bTerms.push(term(b.digit('i', os, k), ist[k]));
+      const uTerms: string[] = [];
+      for (let k = 0; k < axis; k++) if (os[k] !== 1) uTerms.push(term(b.digit('i', os, k), ust[k]));
+      for (let k = axis + 1; k < os.length; k++) if (os[k] !== 1) uTerms.push(term(b.digit('i', os, k), ust[k - 1 + rest]));
+      const tStride = rest === 0 ? 0 : ust[axis + rest - 1];
+      const ib = b.let(bTerms.join(' + ') || '0.0'), ub = b.let(uTerms.join(' + ') || '0.0');
+      if (T === 0) return done('0.0');
+      const U = b.arg(0), I = b.arg(1);
+      const s = b.fresh('s'), t = b.fresh('q');
+      b.loopMax = Math.max(b.loopMax, T);
+      b.lines.push(`let ${s} = 0.0;`);
+      b.lines.push(`for (let ${t} = 0; ${t} < ${T}; ${t}++) { if (${I}[${ib} + ${t}] == ${j}) { ${s} += ${U}[${ub} + ${t} * ${lit(tStride)}]; } }`);
+      return done(dialect === 'f64' && out.dtype === 'float32' ? `Math.fround(${s})` : s);
+    }
+    case 'iota':
+      return done('i');
+  }
+  throw new Error(`gpujs codegen: no kernel for ${prim}`);
+}
+
+/** The identity kernel over `n` elements (uploads in GL, copies). */
+export const copySource = (n: number): KernelSource =>
+  ({ source: 'function (a0) {\nreturn a0[this.thread.x];\n}', args: [0], size: n, loopMax: 1 });
