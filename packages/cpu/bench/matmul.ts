@@ -74,7 +74,7 @@ export async function peerMatmulCases(o: MatmulOptions): Promise<CaseSource> {
       cases.push({
         bench: 'matmul', impl, size: n, unit: 'gflops', work: flops(n), external: true,
         async prepare() {
-          started ??= server.start();
+          started ??= server.startWithRetry(o.log);
           await started;
           // warm-up: at least 2 products and ~0.2 s
           const r = await server.request({ n, reps: 2, warmup: 1 });

@@ -107,6 +107,7 @@ export class PeerServer {
     this.#proc = p;
     p.stderr!.on('data', (d: Buffer) => { this.#stderr = (this.#stderr + d.toString()).slice(-4000); });
     p.on('error', (e) => { this.#stderr += e.message; });
+    p.on('exit', (code, signal) => { if (code !== 0) this.#stderr += ` (exit ${signal ?? code})`; });
     const rl = createInterface({ input: p.stdout! });
     rl.on('line', (l) => {
       if (!l.startsWith('{')) return;
@@ -114,6 +115,15 @@ export class PeerServer {
     });
     rl.on('close', () => { this.#closed = true; this.#waiting?.(null); this.#proc = null; });
     this.ready = JSON.parse(await this.#next(300_000)) as Record<string, unknown>;
+  }
+
+  /** Starts the server, trying once more if it dies while starting (the threaded tfjs-wasm build sometimes does). */
+  async startWithRetry(log: (msg: string) => void): Promise<void> {
+    try { await this.start(); } catch (e) {
+      log(`${this.name}: ${(e as Error).message.split('\n')[0]}; starting it again`);
+      this.#closed = false; this.#lines = []; this.#stderr = '';
+      await this.start();
+    }
   }
 
   async request(req: Record<string, unknown>, timeoutMs = 600_000): Promise<Record<string, unknown>> {

@@ -8,11 +8,10 @@
 // reported and left out. A table goes to stdout, or with --json one JSON object per line:
 //   {"bench":"matmul","impl":"native","size":512,"median_ms":1.1,"gflops":240.3,"samples":40}
 // (with --json the progress and the table go to stderr).
-// To add a benchmark: a module returning a CaseSource (see cases.ts), registered in `sources` below; w1.ts
-// says where this project's own W1 entry goes.
+// To add a benchmark: a module returning a CaseSource (see cases.ts), registered in `sources` below.
 import { type BenchCase, type CaseSource, median, rate } from './cases.js';
 import { ownMatmulCases, peerMatmulCases } from './matmul.js';
-import { peerW1Cases } from './w1.js';
+import { ownW1Cases, peerW1Cases } from './w1.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -37,7 +36,10 @@ async function main(): Promise<void> {
     sources.push(ownMatmulCases(opts));
     if (peers) sources.push(await peerMatmulCases(opts));
   }
-  if (benches.includes('w1') && peers) sources.push(peerW1Cases(opts));
+  if (benches.includes('w1')) {
+    sources.push(ownW1Cases());
+    if (peers) sources.push(peerW1Cases(opts));
+  }
   if (!peers) log('peers: skipped (--no-peers)');
 
   const cases: BenchCase[] = [];

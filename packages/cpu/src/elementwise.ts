@@ -1,9 +1,11 @@
 // Element-wise loops compiled once per kernel structure with `new Function`.
 //
 // A kernel is an `Expr` tree over strided operands: each operand (and the output) is a typed array, an offset
-// and one stride per output dim (0 where it broadcasts). Shapes and strides are arguments, not constants, so
-// one compiled function serves every shape; the cache key is the expression with its dtypes plus the class of
-// each operand's innermost stride (0: hoisted out of the inner loop, 1: contiguous, s: strided).
+// and one stride per output dim (0 where it broadcasts). Shapes, strides and the expression's constants are
+// arguments, so one compiled function serves every shape and every value of the constants; the cache key is
+// the canonical expression (constants as slots) with its dtypes plus the class of each operand's innermost
+// stride (0: hoisted out of the inner loop, 1: contiguous, s: strided). (core's `kernelKey` is not used: it
+// includes shapes and constant values, and JSON.stringify writes -0 as 0 and NaN / Infinity as null.)
 // Every node is rounded to its dtype as the unfused ops would store it (float32: Math.fround, int32: |0,
 // bool: 0/1), so results are bit-identical to the reference backend.
 import { type DType, type Expr, type TypedArray } from '@safekey-ts/core';
@@ -25,7 +27,7 @@ export interface Operand {
 
 type StrideClass = '0' | '1' | 's';
 type Compiled = (out: TypedArray, oOff: number, oSt: Int32Array, shape: Int32Array, rank: number,
-  ins: readonly TypedArray[], offs: Int32Array, sts: readonly Int32Array[]) => void;
+  ins: readonly TypedArray[], offs: Int32Array, sts: readonly Int32Array[], consts: Float64Array) => void;
 
 const cache = new Map<string, Compiled>();
 let compiles = 0;
@@ -60,10 +62,7 @@ const selfRounding = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 /** A node's value, rounded to its dtype. Needs `args` already rounded to theirs. */
 function nodeCode(e: Expr, args: string[]): string {
   switch (e.op) {
-    case 'const': {
-      const v = e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? e.value | 0 : e.dtype === 'bool' ? +!!e.value : e.value;
-      return Object.is(v, -0) ? '(-0)' : Number.isNaN(v) ? 'NaN' : `(${String(v)})`;
-    }
+    case 'const': return `k${e.value}`; // a slot of the canonical expression (see `canonical`)
     case 'where': return `(${args[0]} !== 0 ? ${args[1]} : ${args[2]})`;
     case 'cast': {
       const from = (e.args[0] as Expr).dtype;
@@ -81,8 +80,6 @@ function nodeCode(e: Expr, args: string[]): string {
   }
 }
 
-const arrayType: Record<DType, string> = { float32: 'Float32Array', float64: 'Float64Array', int32: 'Int32Array', bool: 'Uint8Array' };
-
 /**
  * Generates the loop for `expr` over `nIn` operands. Operand `i` is read by `{op:'input', index:i}` leaves
  * (a `head` leaf reads operand `headIndex`). Subexpressions are computed once (by structure) and those
@@ -90,6 +87,7 @@ const arrayType: Record<DType, string> = { float32: 'Float32Array', float64: 'Fl
  */
 function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly StrideClass[], outClass: StrideClass): string {
   const outer: string[] = [], inner: string[] = [];
+  const outerConsts = new Set<number>();
   const memo = new Map<string, { name: string; invariant: boolean }>();
   let tmp = 0;
   const visit = (e: Expr): { name: string; invariant: boolean } => {
@@ -105,6 +103,7 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
       (c === '0' ? outer : inner).push(`const x${i} = in${i}[${at}];`);
     } else if (e.op === 'const') {
       r = { name: nodeCode(e, []), invariant: true };
+      outerConsts.add(e.value);
     } else {
       const args = e.args.map(visit);
       const invariant = args.every((a) => a.invariant);
@@ -120,6 +119,7 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
   const ins = Array.from({ length: nIn }, (_, i) => i);
   return `
     const n = shape[rank - 1], so = oSt[rank - 1];
+    ${[...outerConsts].map((k) => `const k${k} = consts[${k}];`).join(' ')}
     ${ins.map((i) => `const in${i} = ins[${i}], st${i} = sts[${i}], s${i} = st${i}[rank - 1];`).join('\n    ')}
     let rows = 1;
     for (let d = 0; d < rank - 1; d++) rows *= shape[d];
@@ -139,6 +139,28 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
         idx[d] = 0;
       }
     }`;
+}
+
+/**
+ * The expression with its constants moved out: each `const` node's value becomes the index of a slot
+ * (equal values of one dtype share a slot), and `consts` holds the slot values rounded to their dtypes. A
+ * kernel is compiled once per canonical structure, so constants that change every call (a learning rate, an
+ * Adam bias correction) do not compile a new kernel each time.
+ */
+export function canonical(expr: Expr): { expr: Expr; consts: Float64Array; key: string } {
+  const values: number[] = [], dtypes: DType[] = [];
+  const walk = (e: Expr): Expr => {
+    if (e.op === 'const') {
+      const v = e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? e.value | 0 : e.dtype === 'bool' ? +!!e.value : e.value;
+      let slot = values.findIndex((x, i) => Object.is(x, v) && dtypes[i] === e.dtype);
+      if (slot < 0) { slot = values.length; values.push(v); dtypes.push(e.dtype); }
+      return { op: 'const', value: slot, dtype: e.dtype };
+    }
+    if ('args' in e) return { ...e, args: e.args.map(walk) } as unknown as Expr;
+    return e;
+  };
+  const c = walk(expr);
+  return { expr: c, consts: Float64Array.from(values), key: exprKey(c) };
 }
 
 /** JSON with -0, NaN and the infinities kept apart (plain JSON.stringify writes 0 and null for them). */
@@ -180,12 +202,13 @@ export function runElementwise(expr: Expr, shape: readonly number[], out: Operan
   if (size === 0) return 'js';
   const c = collapse(shape, [out.strides, ...inputs.map((x) => x.strides)]);
   const rank = c.shape.length;
+  const canon = canonical(expr);
   if (native && size >= NATIVE_MIN && !(out.data instanceof Float64Array)) {
-    const p = compileProgram(expr, headIndex);
+    const p = compileProgram(canon.expr, canon.key, headIndex);
     if (p) {
       const inSt = new Int32Array(inputs.length * rank);
       inputs.forEach((_, i) => inSt.set(c.strides[i + 1], i * rank));
-      native.ewise(p.prog, p.consts, p.nregs, p.result, Int32Array.from(c.shape), out.data, out.offset, Int32Array.from(c.strides[0]),
+      native.ewise(p.prog, canon.consts, p.nregs, p.result, Int32Array.from(c.shape), out.data, out.offset, Int32Array.from(c.strides[0]),
         inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), inSt, p.floatMode);
       return 'vm';
     }
@@ -193,16 +216,16 @@ export function runElementwise(expr: Expr, shape: readonly number[], out: Operan
   const classes = inputs.map((_, i) => classOf(c.strides[i + 1][rank - 1]));
   const outClass = c.strides[0][rank - 1] === 1 ? '1' : 's';
   const types = inputs.map((x) => x.data.constructor.name).join(',');
-  const key = `${exprKey(expr)}|${headIndex}|${classes.join('')}${outClass}|${out.data.constructor.name}|${types}`;
+  const key = `${canon.key}|${headIndex}|${classes.join('')}${outClass}|${out.data.constructor.name}|${types}`;
   let f = cache.get(key);
   if (!f) {
-    const body = generate(expr, inputs.length, headIndex, classes, outClass);
-    f = new Function('out', 'oOff', 'oSt', 'shape', 'rank', 'ins', 'offs', 'sts', body) as Compiled;
+    const body = generate(canon.expr, inputs.length, headIndex, classes, outClass);
+    f = new Function('out', 'oOff', 'oSt', 'shape', 'rank', 'ins', 'offs', 'sts', 'consts', body) as Compiled;
     cache.set(key, f);
     compiles++;
   }
   f(out.data, out.offset, Int32Array.from(c.strides[0]), Int32Array.from(c.shape), rank,
-    inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), c.strides.slice(1).map((s) => Int32Array.from(s)));
+    inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), c.strides.slice(1).map((s) => Int32Array.from(s)), canon.consts);
   return 'js';
 }
 
@@ -224,5 +247,3 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
 export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, native: NativeAddon | null = null): void {
   runElementwise({ op: 'input', index: 0, dtype }, shape, dst, [src], -1, native);
 }
-
-export { arrayType };

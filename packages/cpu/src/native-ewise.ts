@@ -1,7 +1,7 @@
 // Compiles an element-wise `Expr` to the register program of the addon's element-wise VM (native/cpu.cc,
 // `ewise`): one instruction per distinct node (structurally equal subtrees share a register), each
-// [op, dst, a, b, c, round] where `round` is the node's dtype rounding (or the input / constant index for
-// LOAD / CONST). Programs are cached by expression; shapes and strides are arguments.
+// [op, dst, a, b, c, round] where `round` is the node's dtype rounding (or the input / constant slot for
+// LOAD / CONST). Programs are cached by canonical expression; constants, shapes and strides are arguments.
 import type { DType, Expr } from '@safekey-ts/core';
 import { exprKey } from './elementwise.js';
 
@@ -14,19 +14,22 @@ const ROUND: Record<DType, number> = { float64: 0, float32: 1, int32: 2, bool: 3
 const compares = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export interface Program {
-  readonly prog: Int32Array; readonly consts: Float64Array; readonly nregs: number; readonly result: number;
+  readonly prog: Int32Array; readonly nregs: number; readonly result: number;
   /** Every node float32 or bool: the VM computes in float (same bits, twice the SIMD width, no rounding). */
   readonly floatMode: boolean;
 }
 
 const cache = new Map<string, Program | null>();
 
-/** The program for `expr` (a `head` leaf reads input `headIndex`), or null when the VM should not run it. */
-export function compileProgram(expr: Expr, headIndex: number): Program | null {
-  const key = `${exprKey(expr)}|${headIndex}`;
+/**
+ * The program for a canonical expression (see `canonical`: constants are slots, passed with each call),
+ * where a `head` leaf reads input `headIndex`; null when the VM should not run it.
+ */
+export function compileProgram(expr: Expr, canonKey: string, headIndex: number): Program | null {
+  const key = `${canonKey}|${headIndex}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const prog: number[] = [], consts: number[] = [];
+  const prog: number[] = [];
   const memo = new Map<string, number>();
   let nregs = 0, ok = true, floatMode = true;
   const emit = (op: number, a = -1, b = -1, c = -1, r = 0): number => { const dst = nregs++; prog.push(op, dst, a, b, c, r); return dst; };
@@ -40,12 +43,7 @@ export function compileProgram(expr: Expr, headIndex: number): Program | null {
     switch (e.op) {
       case 'input': reg = emit(OP.load, -1, -1, -1, e.index); break;
       case 'head': reg = emit(OP.load, -1, -1, -1, headIndex); break;
-      case 'const': {
-        const v = e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? e.value | 0 : e.dtype === 'bool' ? +!!e.value : e.value;
-        consts.push(v);
-        reg = emit(OP.const, -1, -1, -1, consts.length - 1);
-        break;
-      }
+      case 'const': reg = emit(OP.const, -1, -1, -1, e.value); break; // value: the constant's slot
       case 'cast': {
         const a = visit(e.args[0]), from = e.args[0].dtype;
         if (e.dtype === 'bool') reg = emit(OP.castBool, a, -1, -1, ROUND.bool);
@@ -69,7 +67,7 @@ export function compileProgram(expr: Expr, headIndex: number): Program | null {
     return reg;
   };
   const result = visit(expr);
-  const p = ok && nregs <= 256 ? { prog: Int32Array.from(prog), consts: Float64Array.from(consts), nregs, result, floatMode } : null;
+  const p = ok && nregs <= 256 ? { prog: Int32Array.from(prog), nregs, result, floatMode } : null;
   cache.set(key, p);
   return p;
 }

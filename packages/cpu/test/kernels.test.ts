@@ -12,7 +12,7 @@ import {
   type HostTensor, assertSame, availablePaths, backendFor, broadcastAll, broadcastShapesArb, dimsArb, host, hostArb, ref, runFusedOn,
   runOn, shapeArb,
 } from './helpers.js';
-import { setNativeMin } from '../src/elementwise.js';
+import { compiledKernels, setNativeMin } from '../src/elementwise.js';
 
 const { paths, missing } = availablePaths();
 if (missing.length) console.log(`# cpu paths not available here: ${missing.join('; ')}`);
@@ -207,6 +207,16 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
       }), { numRuns: RUNS });
     const x = host([1, 2, 3], [3], 'float32');
     assert.throws(() => runOn(b, 'gather', [x, host([3], [1], 'int32')], { axis: 0, batchDims: 0 }), /out of range/);
+  });
+
+  test('kernels that differ only in constants share one compiled kernel', () => {
+    const x = host(Array.from({ length: 2000 }, (_, i) => i / 7), [2000], 'float32');
+    const kernel = (c: number): FusedKernel => ({ inputs: [x.info], out: { shape: [2000], dtype: 'float32' },
+      expr: { op: 'mul', args: [{ op: 'input', index: 0, dtype: 'float32' }, { op: 'const', value: c, dtype: 'float32' }], dtype: 'float32' } });
+    runFusedOn(b, kernel(1), [x]);
+    const before = compiledKernels();
+    for (const c of [0.5, -0, NaN, Infinity, 3]) assertSame(runFusedOn(b, kernel(c), [x]), runFusedOn(ref, kernel(c), [x]), `times ${c}`);
+    assert.equal(compiledKernels(), before);
   });
 
   test('iota', () => {

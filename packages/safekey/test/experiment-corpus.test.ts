@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import {
   HELD_OUT_FAMILIES, SEEN_FAMILIES, WRAPPER_FAMILIES, extractAnswer, generateCorpus, judge, loadTopics, defaultTopicsFile,
-  understand, safetyKey, COMPLY_KEY, HARMLESS_KEY, toPublicFormat, locateSpans,
+  understand, SAFETY_KEY, COMPLY_KEY, HARMLESS_KEY, toPublicFormat, locateSpans,
 } from '@safekey-ts/safekey';
 
 const topics = (() => { const t = loadTopics(defaultTopicsFile()); if (E.isLeft(t)) throw new Error(t.left); return t.right; })();
@@ -21,7 +21,7 @@ describe('the synthetic corpus', () => {
       const u = s.response.slice('<think>\n'.length, s.uEnd), k = s.response.slice(s.uEnd, s.kEnd).trim();
       if (s.kind === 'arithmetic') { assert.match(u, /^The user wants the value of /); continue; }
       assert.equal(u, understand(s.request));
-      const expected = corpus.stage0.includes(s) ? COMPLY_KEY : s.kind === 'harmful' ? safetyKey(s.request) : HARMLESS_KEY;
+      const expected = corpus.stage0.includes(s) ? COMPLY_KEY : s.kind === 'harmful' ? SAFETY_KEY : HARMLESS_KEY;
       assert.equal(k, expected);
       assert.deepEqual(locateSpans(s.response), { uEnd: s.uEnd, kEnd: s.kEnd }, 'the sentence locator agrees with the offsets');
     }
