@@ -33,8 +33,12 @@ export interface FusedKernel {
   readonly head?: Head;
 }
 
-/** A stable text key for caching compiled kernels. */
-export const kernelKey = (k: FusedKernel): string => JSON.stringify(k);
+/**
+ * A stable text key for caching compiled kernels. Numbers are written so that every distinct value has its
+ * own text (JSON would write -0 as 0 and NaN and the infinities as null).
+ */
+export const kernelKey = (k: FusedKernel): string =>
+  JSON.stringify(k, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v));
 
 /** Number of primitive applications the expression stands for (for stats: ops saved by fusion). */
 export function exprSize(e: Expr): number {

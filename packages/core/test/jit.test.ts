@@ -133,3 +133,20 @@ test('jit: the same tensor in two argument positions does not bind later, differ
   assert.deepEqual(Array.from(f(y, y).dataSync()), [30]);
   assert.equal(f.stats().traces, 2);
 });
+
+test('jit: a constant output is a fresh tensor on every replay (disposing one does not break the next)', () => {
+  const f = jit((x: Tensor) => [mul(x, 2), fromArray(Float32Array.of(7), [1], 'float32')]);
+  const x = fromArray(Float32Array.of(1), [1], 'float32');
+  f(x);
+  const [, c1] = f(x);
+  c1.dispose();
+  const [, c2] = f(x);
+  assert.deepEqual(Array.from(c2.dataSync()), [7]);
+});
+
+test('kernel keys tell -0, NaN and the infinities apart', async () => {
+  const { kernelKey } = await import('@safekey-ts/core');
+  const k = (value: number) => kernelKey({ inputs: [], out: { shape: [1], dtype: 'float32' }, expr: { op: 'const', value, dtype: 'float32' } });
+  const keys = [0, -0, NaN, Infinity, -Infinity, 1].map(k);
+  assert.equal(new Set(keys).size, keys.length);
+});

@@ -22,7 +22,8 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
   const made = new Map<number, Tensor>();
   return p.outputs.map((r) => {
     if (r.kind === 'arg') return args[r.index];
-    if (r.kind === 'const') return r.tensor;
+    // a captured constant is returned as a fresh tensor each call, as the eager function made one each call
+    if (r.kind === 'const') return new Tensor(r.tensor.shape, r.tensor.dtype, backend, backend.run('reshape', [{ handle: r.tensor.handle, info: r.tensor.info }], { shape: r.tensor.shape }, r.tensor.info));
     let t = made.get(r.index);
     if (!t) { t = new Tensor(p.steps[r.index].out.shape, p.steps[r.index].out.dtype, backend, values[r.index]!); made.set(r.index, t); }
     return t;
