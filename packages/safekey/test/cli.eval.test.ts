@@ -3,16 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli } from '@safekey-ts/safekey';
+import { cli } from './cliHarness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'safekey-eval-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (f: string) => join(root, f);
-async function cli(...args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 test('safekey eval on a user prompt file: responses, verdicts, a summary, prefilling attacks on harmful prompts', async () => {
   writeFileSync(at('tiny.json'), JSON.stringify({

@@ -3,16 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli } from '@safekey-ts/safekey';
+import { cli } from './cliHarness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'safekey-train-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const at = (f: string) => join(root, f);
-async function cli(...args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 const sample = (q: string, harmful: 0 | 1) => ({
   query: q, harmful,
   response: `<think>\nThe user wants to ${q}. ${harmful ? 'Hmm, this could hurt people.' : 'This is fine.'} Done.\n</think>\n\n${harmful ? 'No.' : 'Yes.'}`,
