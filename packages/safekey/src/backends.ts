@@ -18,7 +18,7 @@ export async function useBackend(name: BackendName): Promise<ChosenBackend> {
     const b = cpuBackend();
     chosen = { backend: b, description: `cpu, ${b.path} path, ${b.threads} thread(s)${b.fallbackReason ? ` (fell back: ${b.fallbackReason})` : ''}` };
   } else {
-    const { gpujsBackend } = await import('@safekey-ts/gpujs' as string) as { gpujsBackend: (o: { mode: 'auto' }) => Backend & { mode: string; fallbackReason?: string } };
+    const { gpujsBackend } = await import('@safekey-ts/gpujs');
     const b = gpujsBackend({ mode: 'auto' });
     chosen = { backend: b, description: `gpujs, ${b.mode} mode${b.fallbackReason ? ` (no GPU: ${b.fallbackReason})` : ''}` };
   }
