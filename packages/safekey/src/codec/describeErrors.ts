@@ -18,7 +18,7 @@ const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => {
  * number the members of an intersection or union are left out; an error inside a union is reported at the union,
  * with the union's name as what was expected. A codec's own message follows the path.
  */
-export function describeValidationError(error: t.ValidationError): string {
+function describeParts(error: t.ValidationError): { readonly path: string; readonly detail: string } {
   const ctx = error.context;
   let path = '';
   // A failure of one intersection member is reported as a failure of the whole intersection.
@@ -36,10 +36,20 @@ export function describeValidationError(error: t.ValidationError): string {
       break;
     }
   }
-  return error.message
-    ? `${path || '(root)'}: ${error.message}`
-    : `${path || '(root)'}: expected ${expected}, got ${show(actual)}`;
+  return { path: path || '(root)', detail: error.message ? error.message : `expected ${expected}, got ${show(actual)}` };
 }
+
+export function describeValidationError(error: t.ValidationError): string {
+  const { path, detail } = describeParts(error);
+  return `${path}: ${detail}`;
+}
+
+/** The first error as `field 'a.b': what was wrong`, for messages that already name the file and line. */
+export const describeField = (errors: t.Errors): string => {
+  if (errors.length === 0) return 'invalid value';
+  const { path, detail } = describeParts(errors[0]!);
+  return `field '${path}': ${detail}`;
+};
 
 /** The first error, described (io-ts reports many; the first is the one to fix first). */
 export const describeErrors = (errors: t.Errors): string =>

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { describeField } from '../codec/describeErrors.js';
 
 /** One training sample: the query, the response `<think>\n...\n</think>\n\n answer`, and its label. */
 export interface RawSample {
@@ -30,7 +31,7 @@ export const PublicSampleCodec = t.intersection([
 export function decodeSample(u: unknown): E.Either<string, RawSample> {
   if (typeof u === 'object' && u !== null && 'question' in u) {
     const r = PublicSampleCodec.decode(u);
-    if (E.isLeft(r)) return E.left(describe(r.left));
+    if (E.isLeft(r)) return E.left(describeField(r.left));
     const p = r.right;
     return E.right({
       query: p.question, response: p.response, harmful: p.source === '4o_rewrite' ? 0 : 1,
@@ -39,15 +40,9 @@ export function decodeSample(u: unknown): E.Either<string, RawSample> {
     });
   }
   const r = SampleCodec.decode(u);
-  return E.isLeft(r) ? E.left(describe(r.left)) : E.right(r.right);
+  return E.isLeft(r) ? E.left(describeField(r.left)) : E.right(r.right);
 }
 
-function describe(errors: t.Errors): string {
-  const e = errors[0];
-  if (!e) return 'invalid sample';
-  const field = e.context.map((c) => c.key).filter((k) => k !== '' && !/^\d+$/.test(k)).join('.') || '(sample)';
-  return `field '${field}': ${e.message ?? `expected ${e.context.at(-1)?.type.name}, got ${JSON.stringify(e.value)}`}`;
-}
 
 /** The public format, for training a real reasoning model with the public PyTorch code. */
 export const toPublicFormat = (s: RawSample & { readonly uEnd: number; readonly kEnd: number }) => ({

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { readFileSync } from 'node:fs';
+import { describeField } from '../codec/describeErrors.js';
 import type { EvalItem } from './corpus.js';
 
 /** A user's evaluation prompt: the text as the user would send it, whether it is harmful, an optional family. */
@@ -20,10 +21,7 @@ export function readPromptFile(file: string): E.Either<string, EvalItem[]> {
     let json: unknown;
     try { json = JSON.parse(lines[i]); } catch (e) { return E.left(`${file}:${i + 1}: not JSON (${(e as Error).message})`); }
     const r = PromptCodec.decode(json);
-    if (E.isLeft(r)) {
-      const field = r.left[0]?.context.map((c) => c.key).filter((k) => k !== '' && !/^\d+$/.test(k)).join('.') || '(line)';
-      return E.left(`${file}:${i + 1}: field '${field}': invalid value ${JSON.stringify(r.left[0]?.value)}`);
-    }
+    if (E.isLeft(r)) return E.left(`${file}:${i + 1}: ${describeField(r.left)}`);
     const p = r.right;
     const harmful = p.harmful === true || p.harmful === 1 ? 1 : 0;
     items.push({ prompt: p.prompt, harmful, kind: harmful ? 'harmful' : 'benign', family: p.family ?? 'custom', split: p.split ?? 'test', request: p.prompt });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { describeField } from '../codec/describeErrors.js';
 
 const Topic = t.type({ category: t.string, request: t.string, split: t.union([t.literal('train'), t.literal('test')]) });
 export const TopicsCodec = t.type({ harmful: t.array(Topic), benign: t.array(Topic), lookalike: t.array(Topic) }, 'SafetyTopics');
@@ -12,11 +13,7 @@ export function loadTopics(file: string): E.Either<string, Topics> {
   let json: unknown;
   try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
   const r = TopicsCodec.decode(json);
-  if (E.isLeft(r)) {
-    const c = r.left[0]?.context.map((x) => x.key).filter(Boolean).join('.');
-    return E.left(`${file}: invalid field '${c}'`);
-  }
-  return E.right(r.right);
+  return E.isLeft(r) ? E.left(`${file}: ${describeField(r.left)}`) : E.right(r.right);
 }
 
 /** Where the shared folder sits: `../shared` beside the repository. */

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
+import { describeField } from '../codec/describeErrors.js';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpointDir.js';
 import { readConfigFile } from '../checkpoint/configFile.js';
 import { readTokenizerFile } from '../checkpoint/tokenizerFile.js';
@@ -30,10 +31,7 @@ const decodeConfig = (file: string): E.Either<string, TrainConfig> => {
   let json: unknown;
   try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
   const r = TrainConfigCodec.decode(json);
-  if (E.isRight(r)) return r;
-  const err = r.left[0];
-  const field = err?.context.map((c) => c.key).filter((k) => k !== '' && !/^\d+$/.test(k)).join('.') || '(root)';
-  return E.left(`${file}: field '${field}': ${err?.message ?? `invalid value ${JSON.stringify(err?.value)}`}`);
+  return E.isRight(r) ? r : E.left(`${file}: ${describeField(r.left)}`);
 };
 
 /**
