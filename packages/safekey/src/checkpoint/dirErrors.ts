@@ -1,4 +1,4 @@
-import type { CheckpointErrorKind } from './errors.js';
+import { type CheckpointErrorKind, type LocatedError, locatedError } from './errors.js';
 
 export type CheckpointDirErrorKind =
   | CheckpointErrorKind
@@ -14,14 +14,7 @@ export type CheckpointDirErrorKind =
  * A checkpoint directory could not be saved or loaded. Like `CheckpointError` (which it includes), `message`
  * stands alone: it starts with the file's path and names the tensor or JSON field at fault.
  */
-export interface CheckpointDirError {
-  readonly kind: CheckpointDirErrorKind;
-  readonly file: string;
-  readonly tensor?: string;
-  readonly message: string;
-}
+export type CheckpointDirError = LocatedError<CheckpointDirErrorKind>;
 
 export const dirError = (kind: CheckpointDirErrorKind, file: string, detail: string, tensor?: string): CheckpointDirError =>
-  tensor === undefined
-    ? { kind, file, message: `${file}: ${detail}` }
-    : { kind, file, tensor, message: `${file}: tensor '${tensor}': ${detail}` };
+  locatedError(kind, file, detail, tensor);

@@ -1,4 +1,4 @@
-import { MinHeap } from './minHeap.js';
+import { Heap } from './heap.js';
 import { pairKey, type Tokenizer } from './tokenizer.js';
 
 /**
@@ -13,7 +13,7 @@ export function applyMerges(tok: Tokenizer, bytes: Uint8Array): { ids: number[];
   const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
   const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
   const alive = new Uint8Array(n).fill(1);
-  const heap = new MinHeap();
+  const heap = new Heap<number>((a, b) => a < b);
   const stride = n + 1;
   const consider = (p: number): void => {
     if (p < 0 || next[p]! < 0) return;

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { BYTE_TO_CHAR } from './byteLevel.js';
 import { checkChatTemplate, DEFAULT_CHAT_TEMPLATE, type ChatTemplate } from './chatTemplate.js';
 import { tokenizerError, type TokenizerError } from './errors.js';
-import { PairHeap } from './pairHeap.js';
+import { pairHeap } from './pairHeap.js';
 import { preTokenize } from './preTokenize.js';
 import { buildSpecialTrie, DEFAULT_SPECIAL_TOKENS, splitOnSpecialTokens } from './specialTokens.js';
 import { buildTokenizer, MAX_VOCAB_SIZE, pairKey, type Tokenizer } from './tokenizer.js';
@@ -104,7 +104,7 @@ export function trainBpe(texts: readonly string[], options: TrainBpeOptions): E.
     for (let i = 0; i + 1 < word.length; i++) addPair(pairKey(word[i]!, word[i + 1]!), freqs[w]!, w);
   }
 
-  const heap = new PairHeap();
+  const heap = pairHeap();
   const pushPair = (key: number): void => {
     const count = pairCount.get(key);
     if (count !== undefined) heap.push({ count, left: Math.floor(key / MAX_VOCAB_SIZE), right: key % MAX_VOCAB_SIZE });
