@@ -22,10 +22,17 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
   const made = new Map<number, Tensor>();
   return p.outputs.map((r) => {
     if (r.kind === 'arg') return args[r.index];
-    // a captured constant is returned as a fresh tensor each call, as the eager function made one each call
-    if (r.kind === 'const') return new Tensor(r.tensor.shape, r.tensor.dtype, backend, backend.run('reshape', [{ handle: r.tensor.handle, info: r.tensor.info }], { shape: r.tensor.shape }, r.tensor.info));
+    if (r.kind === 'const') return freshView(r.tensor);
     let t = made.get(r.index);
     if (!t) { t = new Tensor(p.steps[r.index].out.shape, p.steps[r.index].out.dtype, backend, values[r.index]!); made.set(r.index, t); }
     return t;
   });
+}
+
+/**
+ * A new tensor sharing `t`'s storage. A captured constant is returned this way on every call, the trace
+ * included, as the eager function made one each call: disposing it must not free the program's copy.
+ */
+export function freshView(t: Tensor): Tensor {
+  return new Tensor(t.shape, t.dtype, t.backend, t.backend.run('reshape', [{ handle: t.handle, info: t.info }], { shape: t.shape }, t.info));
 }

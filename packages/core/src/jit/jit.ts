@@ -2,7 +2,7 @@ import { TensorError } from '../errors.js';
 import { Tensor, getBackend } from '../tensor.js';
 import { leaves } from '../pytree.js';
 import { activeTracers, withTracer } from '../trace.js';
-import { execute } from './execute.js';
+import { execute, freshView } from './execute.js';
 import { fuse } from './fuse.js';
 import { type Program, type Ref, deadCodeEliminated, lastUses } from './program.js';
 import { Recorder } from './recorder.js';
@@ -64,7 +64,8 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     const recorder = new Recorder(argLeaves);
     const result = withTracer(recorder, () => f(...args));
     const outputs: Ref[] = [];
-    const template = mapTensors(result, (t) => { outputs.push(recorder.refOf(t)); return t; });
+    const traced: Tensor[] = [];
+    const template = mapTensors(result, (t) => { const r = recorder.refOf(t); outputs.push(r); traced.push(r.kind === 'const' ? freshView(t) : t); return t; });
     const infoOf = (r: Ref) => (r.kind === 'arg' ? argLeaves[r.index].info : r.kind === 'const' ? r.tensor.info : recorder.steps[r.index].out);
     const recorded = deadCodeEliminated({ steps: recorder.steps, outputs });
     const program = opts.fuse === false ? recorded : fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r)));
@@ -72,7 +73,8 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     recordedOps = recorder.steps.length;
     cache.set(key, last);
     traces++;
-    return result;
+    let i = 0;
+    return mapTensors(template, () => traced[i++]) as R;
   };
   return Object.assign(call, {
     stats: (): JitStats => ({
