@@ -68,6 +68,13 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   matmul: (g, { inputs: [a, b], params: { transA, transB } }) => {
     const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean) => bind('matmul', [x, y], { transA: tx, transB: ty });
     const da = transA ? mm(b, g, transB, true) : mm(g, b, false, !transB);
+    if (b.rank === 2 && a.rank > 2 && !transA) {
+      // a shared matrix times a batch: fold the batch into rows, one product summing over every row
+      // instead of a product per batch entry and a sum over the batch
+      const rows = a.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+      const a2 = reshape(a, [rows, a.shape[a.rank - 1]]), g2 = reshape(g, [rows, g.shape[g.rank - 1]]);
+      return [unbroadcast(da, a.shape), transB ? mm(g2, a2, true, false) : mm(a2, g2, true, false)];
+    }
     const db = transB ? mm(g, a, true, transA) : mm(a, g, !transA, false);
     return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
   },

@@ -39,6 +39,7 @@ static int g_threads = 1;
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
+#include <algorithm>
 static std::vector<pid_t> g_workers;   // OS thread ids of OpenMP threads 1..n-1
 static cpu_set_t g_allowed;
 static int g_ncpu = 0, g_pinnedFor = -1; // workers are pinned away from CPU g_pinnedFor
@@ -278,11 +279,18 @@ static inline double jsMinT(double a, double b) { return jsMin(a, b); }
  * sign, max, min, comparisons, where, casts between float32 and bool): IEEE float arithmetic gives the same
  * bits as the rounded double, with twice the SIMD width and no rounding pass.
  */
+template <typename T> static inline bool sameKind(int kind) { return sizeof(T) == 4 ? kind == K_F32 : kind == K_F64; }
+
 template <typename T>
 static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks) {
   std::vector<T> regs((size_t)J.nregs * BLOCK);
+  // where each register's block is: its own slot in regs, or (a contiguous load of the VM's own type) the
+  // input's memory itself, or (the result, when the output is contiguous and of the VM's type) the output's
+  std::vector<T*> at(J.nregs);
   const int rank = J.rank, nin = (int)J.ins.size();
-  const int64_t n = J.shape[rank - 1];
+  const int64_t n = J.shape[rank - 1], oSt = J.outSt[rank - 1];
+  const int resultOp = J.prog[J.result * INSN];
+  const bool direct = oSt == 1 && sameKind<T>(J.out.kind) && resultOp != LOAD && resultOp != CONST;
   std::vector<int64_t> offs(nin);
   for (int64_t item = item0; item < item1; item++) {
     int64_t row = item / nBlocks, j0 = (item % nBlocks) * BLOCK, len = n - j0 < BLOCK ? n - j0 : BLOCK;
@@ -294,15 +302,19 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
       o += digit * J.outSt[d];
       for (int i = 0; i < nin; i++) offs[i] += digit * J.inSt[i * rank + d];
     }
+    for (int k = 0; k < J.nregs; k++) at[k] = regs.data() + (size_t)k * BLOCK;
+    if (direct) at[J.result] = (T*)J.out.p + o + j0;
     for (int k = 0; k < J.nInsn; k++) {
       const int32_t* q = J.prog + k * INSN;
-      T* r = regs.data() + (size_t)q[1] * BLOCK;
-      const T* a = q[2] >= 0 ? regs.data() + (size_t)q[2] * BLOCK : nullptr;
-      const T* b = q[3] >= 0 ? regs.data() + (size_t)q[3] * BLOCK : nullptr;
-      const T* c = q[4] >= 0 ? regs.data() + (size_t)q[4] * BLOCK : nullptr;
+      T* r = at[q[1]];
+      const T* a = q[2] >= 0 ? at[q[2]] : nullptr;
+      const T* b = q[3] >= 0 ? at[q[3]] : nullptr;
+      const T* c = q[4] >= 0 ? at[q[4]] : nullptr;
       switch (q[0]) {
         case LOAD: { int i = q[5]; int64_t st = J.inSt[i * rank + rank - 1];
-          loadBlock<T>(J.ins[i], offs[i] + j0 * st, st, len, r); continue; }
+          if (st == 1 && sameKind<T>(J.ins[i].kind)) at[q[1]] = (T*)J.ins[i].p + offs[i] + j0;
+          else loadBlock<T>(J.ins[i], offs[i] + j0 * st, st, len, r);
+          continue; }
         case CONST: { T v = (T)J.consts[q[5]]; for (int64_t i = 0; i < len; i++) r[i] = v; continue; }
         case EXP: expLoop<T>(a, r, len); break;
         case LOG: for (int64_t i = 0; i < len; i++) r[i] = (T)std::log((double)a[i]); break;
@@ -335,7 +347,7 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
       }
       roundBlock(q[5], r, len);
     }
-    storeBlock<T>(J.out, o + j0 * J.outSt[rank - 1], J.outSt[rank - 1], len, regs.data() + (size_t)J.result * BLOCK);
+    if (!direct) storeBlock<T>(J.out, o + j0 * oSt, oSt, len, at[J.result]);
   }
 }
 
@@ -372,7 +384,7 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
   for (int d = 0; d < J.rank - 1; d++) rows *= shape[d];
   const int64_t n = shape[J.rank - 1], nBlocks = (n + BLOCK - 1) / BLOCK, items = rows * nBlocks;
   if (rows * n == 0) return nullptr;
-  const int threads = (rows * n >= (1 << 18) && g_threads > 1) ? g_threads : 1;
+  const int threads = (rows * n >= (1 << 15) && g_threads > 1) ? g_threads : 1;
   auto run = floatMode ? ewRows<float> : ewRows<double>;
   if (threads == 1) run(J, 0, items, nBlocks);
   else {
@@ -384,6 +396,93 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
     }
   }
   return nullptr;
+}
+
+// ---- reductions ------------------------------------------------------------------------------------------
+// Every output folds its inputs in the reference's order (row-major, one float64 accumulator), so results are
+// identical to it. Speed comes from independence, not reordering: when the inner dim is reduced, eight rows are
+// folded side by side (eight independent dependency chains instead of one); when it is kept, the inner loop
+// runs over distinct outputs and vectorises. Threads split rows (inner reduced, each row its own output) or
+// columns (inner kept), so no output is shared between threads.
+
+template <bool MAX> __attribute__((always_inline, optimize("no-trapping-math"))) static inline double fold(double s, double v) { return MAX ? (((v > s) | (v != v)) ? v : s) : s + v; }
+
+// no-trapping-math: lets GCC turn max's compare-and-select into branch-free (vector) selects
+template <typename X, bool MAX>
+__attribute__((optimize("no-trapping-math"))) static void reduceRowsInner(const X* x, const int64_t* aOff, const int64_t* oOff, int64_t r0, int64_t r1, int64_t n, int64_t xi, double* acc,
+    bool distinctRows) {
+  const int G = 8;
+  int64_t r = r0;
+  // rows side by side only when they fold into different outputs
+  if (distinctRows) for (; r + G <= r1; r += G) {
+    double s[G]; const X* p[G];
+    for (int g = 0; g < G; g++) { s[g] = acc[oOff[r + g]]; p[g] = x + aOff[r + g]; }
+    if (xi == 1) for (int64_t j = 0; j < n; j++) for (int g = 0; g < G; g++) s[g] = fold<MAX>(s[g], (double)p[g][j]);
+    else for (int64_t j = 0; j < n; j++) for (int g = 0; g < G; g++) s[g] = fold<MAX>(s[g], (double)p[g][j * xi]);
+    for (int g = 0; g < G; g++) acc[oOff[r + g]] = s[g];
+  }
+  for (; r < r1; r++) {
+    double s = acc[oOff[r]]; const X* q = x + aOff[r];
+    for (int64_t j = 0; j < n; j++) s = fold<MAX>(s, (double)q[j * xi]);
+    acc[oOff[r]] = s;
+  }
+}
+
+template <typename X, bool MAX>
+__attribute__((optimize("no-trapping-math"))) static void reduceRowsOuter(const X* x, const int64_t* aOff, const int64_t* oOff, int64_t rows, int64_t j0, int64_t j1, int64_t xi, int64_t oi, double* acc) {
+  for (int64_t r = 0; r < rows; r++) {
+    const X* q = x + aOff[r]; double* ap = acc + oOff[r];
+    if (xi == 1 && oi == 1) for (int64_t j = j0; j < j1; j++) ap[j] = fold<MAX>(ap[j], (double)q[j]);
+    else for (int64_t j = j0; j < j1; j++) ap[j * oi] = fold<MAX>(ap[j * oi], (double)q[j * xi]);
+  }
+}
+
+template <typename X, bool MAX>
+static void reduceAll(const X* x, const int32_t* shape, const int32_t* xs, const int32_t* os, int R, double* acc) {
+  const int64_t n = shape[R - 1], xi = xs[R - 1], oi = os[R - 1];
+  int64_t rows = 1;
+  for (int d = 0; d < R - 1; d++) rows *= shape[d];
+  std::vector<int64_t> aOff(rows), oOff(rows), idx(R, 0);
+  bool distinctRows = true; // every row folds into its own outputs (no outer dim is reduced)
+  for (int d = 0; d < R - 1; d++) if (os[d] == 0) distinctRows = false;
+  int64_t a = 0, o = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    aOff[r] = a; oOff[r] = o;
+    for (int d = R - 2; d >= 0; d--) {
+      a += xs[d]; o += os[d];
+      if (++idx[d] < shape[d]) break;
+      a -= (int64_t)xs[d] * shape[d]; o -= (int64_t)os[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  const int64_t total = rows * n;
+  const int threads = (total >= (1 << 15) && g_threads > 1) ? g_threads : 1;
+  if (oi == 0) {
+    if (threads == 1 || !distinctRows || rows < 16) { reduceRowsInner<X, MAX>(x, aOff.data(), oOff.data(), 0, rows, n, xi, acc, distinctRows); return; }
+    Placement place(threads);
+    #pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      reduceRowsInner<X, MAX>(x, aOff.data(), oOff.data(), rows * t / nt, rows * (t + 1) / nt, n, xi, acc, true);
+    }
+  } else {
+    if (threads == 1 || n < 64) { reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, 0, n, xi, oi, acc); return; }
+    Placement place(threads);
+    #pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      // column ranges in multiples of 16, so threads do not write the same cache lines of acc
+      const int64_t blocks = (n + 15) / 16;
+      const int64_t j0 = std::min(n, blocks * t / nt * 16), j1 = std::min(n, blocks * (t + 1) / nt * 16);
+      reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, j0, j1, xi, oi, acc);
+    }
+  }
+}
+
+template <typename X>
+static void reduceKind(bool isMax, const X* x, const int32_t* shape, const int32_t* xs, const int32_t* os, int R, double* acc) {
+  if (isMax) reduceAll<X, true>(x, shape, xs, os, R, acc);
+  else reduceAll<X, false>(x, shape, xs, os, R, acc);
 }
 
 /**
@@ -403,31 +502,11 @@ static napi_value Reduce(napi_env env, napi_callback_info info) {
   const bool isMax = argBool(env, argv[0]);
   double* acc = (double*)p;
   const int R = (int)rank;
-  const int64_t n = shape[R - 1], xi = xs[R - 1], oi = os[R - 1];
-  int64_t rows = 1;
-  for (int d = 0; d < R - 1; d++) rows *= shape[d];
-  std::vector<int64_t> idx(R, 0);
-  std::vector<double> buf(n);
-  int64_t a = 0, o = 0;
-  for (int64_t r = 0; r < rows; r++) {
-    loadBlock<double>(x, a, xi, n, buf.data());
-    if (oi == 0) {
-      double s = acc[o];
-      if (isMax) for (int64_t j = 0; j < n; j++) { double v = buf[j]; s = (v > s || v != v) ? v : s; }
-      else for (int64_t j = 0; j < n; j++) s += buf[j];
-      acc[o] = s;
-    } else {
-      double* ap = acc + o;
-      if (isMax) for (int64_t j = 0; j < n; j++) { double v = buf[j], s = ap[j * oi]; ap[j * oi] = (v > s || v != v) ? v : s; }
-      else if (oi == 1) for (int64_t j = 0; j < n; j++) ap[j] += buf[j];
-      else for (int64_t j = 0; j < n; j++) ap[j * oi] += buf[j];
-    }
-    for (int d = R - 2; d >= 0; d--) {
-      a += xs[d]; o += os[d];
-      if (++idx[d] < shape[d]) break;
-      a -= (int64_t)xs[d] * shape[d]; o -= (int64_t)os[d] * shape[d];
-      idx[d] = 0;
-    }
+  switch (x.kind) {
+    case K_F32: reduceKind(isMax, (const float*)x.p, shape, xs, os, R, acc); break;
+    case K_F64: reduceKind(isMax, (const double*)x.p, shape, xs, os, R, acc); break;
+    case K_I32: reduceKind(isMax, (const int32_t*)x.p, shape, xs, os, R, acc); break;
+    case K_U8: reduceKind(isMax, (const uint8_t*)x.p, shape, xs, os, R, acc); break;
   }
   return nullptr;
 }

@@ -151,6 +151,15 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
           assertSame(runOn(b, op, [x], p).data, runOn(ref, op, [x], p).data, `${op} ${dtype} [${shape}] axes [${axes}]`);
         }), { numRuns: 2 });
       }), { numRuns: RUNS });
+    // shapes large enough for the addon's threads and its side-by-side rows, with rows that share an output
+    // (axes [0, 2]) and special values; every axis set of a rank-3 shape
+    for (const shape of [[3, 4, 5], [64, 40, 16], [9, 130, 33]]) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const vals = Array.from({ length: n }, (_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? -0 : Math.sin(i * 12.9898) * 1e3));
+      const x = host(vals, shape, 'float32');
+      for (const axes of [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]]) for (const op of ['reduceSum', 'reduceMax'] as const)
+        assertSame(runOn(b, op, [x], { axes, keepdims: false }).data, runOn(ref, op, [x], { axes, keepdims: false }).data, `${op} [${shape}] axes [${axes}]`);
+    }
     // empty axis: sum gives zeros
     const e = host([], [2, 0, 3], 'float32');
     assertSame(runOn(b, 'reduceSum', [e], { axes: [1], keepdims: false }).data, new Float32Array(6), 'sum over empty axis');
