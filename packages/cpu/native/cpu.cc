@@ -38,8 +38,27 @@ static int g_threads = 1;
 // for seconds at a time. OMP_PROC_BIND / OMP_PLACES / GOMP_CPU_AFFINITY set by the user turn this off.
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <signal.h>
+#include <pthread.h>
 #include <vector>
 #include <algorithm>
+// ---- signals during oneDNN's products ------------------------------------------------------------------
+// A signal handled while Debian's oneDNN 2.6 runs an AVX-512 sgemm kernel corrupts the process's memory
+// (measured: a C program calling dnnl_sgemm under a 10 kHz SIGPROF timer aborts with heap corruption every
+// run; with ONEDNN_MAX_CPU_ISA=AVX2, or with the signal blocked during the call, it never did). Node's
+// --cpu-prof sends such signals. So asynchronous signals are held back while a product runs (they are
+// delivered when it returns), and the OpenMP worker threads, which run nothing else, block them for good.
+static sigset_t asyncSignals() {
+  sigset_t s; sigfillset(&s);
+  for (int sig : { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS }) sigdelset(&s, sig);
+  return s;
+}
+struct SignalsHeld {
+  sigset_t old;
+  SignalsHeld() { const sigset_t s = asyncSignals(); pthread_sigmask(SIG_BLOCK, &s, &old); }
+  ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+};
+
 static std::vector<pid_t> g_workers;   // OS thread ids of OpenMP threads 1..n-1
 static cpu_set_t g_allowed;
 static int g_ncpu = 0, g_pinnedFor = -1; // workers are pinned away from CPU g_pinnedFor
@@ -50,12 +69,13 @@ static void recordWorkers() {
     && sched_getaffinity(0, sizeof g_allowed, &g_allowed) == 0 && CPU_COUNT(&g_allowed) >= 2 && g_threads >= 2;
   g_workers.assign(g_threads > 1 ? g_threads - 1 : 0, 0);
   g_pinnedFor = -1;
-  if (!g_pinning) return;
-  g_ncpu = CPU_COUNT(&g_allowed);
+  if (g_pinning) g_ncpu = CPU_COUNT(&g_allowed);
+  if (g_threads < 2) return;
   #pragma omp parallel num_threads(g_threads)
   {
     const int t = omp_get_thread_num();
     if (t > 0 && t - 1 < (int)g_workers.size()) g_workers[t - 1] = (pid_t)syscall(SYS_gettid);
+    if (t > 0) { const sigset_t s = asyncSignals(); pthread_sigmask(SIG_BLOCK, &s, nullptr); }
   }
 }
 
@@ -109,6 +129,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
   const double flops = 2.0 * m * n * k;
   Placement place(g_threads);
+  SignalsHeld held;
   dnnl_status_t status = dnnl_success;
   if (batch > 1 && g_threads > 1 && flops < 8e6) {
     // one product per thread: oneDNN runs single-threaded inside a parallel region

@@ -1,6 +1,9 @@
 // Path selection and fallback reasons, the thread setting, and determinism for a given setting.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CpuBackend, cpuBackend } from '@safekey-ts/cpu';
@@ -117,5 +120,24 @@ describe('cpu backend: recycled buffers', () => {
       ];
       for (const [, run] of cases) run();
     } finally { b.close(); }
+  });
+});
+
+describe('cpu backend: signals', () => {
+  // oneDNN's AVX-512 kernels corrupt memory when a signal is handled mid-product; the addon holds signals back
+  // during products (native/cpu.cc, SignalsHeld). Node's CPU profiler signals the main thread every 50 us here.
+  test('products under a sampling profiler (a signal every 50 us) run to the end', { skip: paths.includes('native') ? false : 'no native path' }, () => {
+    const code = `import { cpuBackend } from '@safekey-ts/cpu';
+      import { fromArray, matmul, setBackend } from '@safekey-ts/core';
+      setBackend(cpuBackend({ path: 'native' }));
+      const a = fromArray(new Float32Array(1024 * 128).fill(0.5), [8, 128, 128], 'float32');
+      const w = fromArray(new Float32Array(128 * 344).fill(0.25), [128, 344], 'float32');
+      let s = 0;
+      for (const t0 = performance.now(); performance.now() - t0 < 1500;) { const y = matmul(a, w); s += y.dataSync()[7]; y.dispose(); }
+      console.log(s > 0 ? 'ok' : 'bad');`;
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', mkdtempSync(join(tmpdir(), 'sk-prof-')),
+      '--conditions=development', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: pkgRoot, encoding: 'utf8' });
+    assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(-500)}`);
+    assert.equal(r.stdout.trim(), 'ok');
   });
 });
