@@ -145,8 +145,8 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     gt: (xs, p, o) => elementwise('gt', xs, p, o), ge: (xs, p, o) => elementwise('ge', xs, p, o),
     where: (xs, p, o) => elementwise('where', xs, p, o),
     cast: (xs, p, o) => elementwise('cast', xs, p, o),
-    reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, nat(), alloc),
-    reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, nat(), alloc),
+    reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, nat(), alloc, pool.release),
+    reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, nat(), alloc, pool.release),
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
     reshape: () => { throw new Error('unreachable: reshape shares storage'); },
     permute: ([x], { perm }, o) => {
@@ -208,7 +208,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
       } else {
         const x = xs[h.inputs[0]];
-        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, nat(), alloc);
+        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, nat(), alloc, pool.release);
       }
       if (kernel.expr.op === 'head' && hd === out.dtype) { lastFused = 'head'; return make(head); }
     }

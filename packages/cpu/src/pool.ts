@@ -35,7 +35,7 @@ export class BufferPool {
     return allocArray(dtype, n);
   };
 
-  release(a: TypedArray): void {
+  readonly release = (a: TypedArray): void => {
     if (a.length < this.minElems || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
     if (this.#bytes + a.byteLength > this.maxBytes) return;
     const key = `${dtypeOf(a)}:${a.length}`;
@@ -44,7 +44,7 @@ export class BufferPool {
     if (list.length >= this.perSize) return;
     list.push(a);
     this.#bytes += a.byteLength;
-  }
+  };
 
   /** Bytes held for reuse. */
   get bytes(): number { return this.#bytes; }

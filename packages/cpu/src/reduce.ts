@@ -35,7 +35,7 @@ function compile(kind: 'sum' | 'max', innerReduced: boolean): Loop {
 
 /** Reduces `x` (shape `shape`) over `axes` (sorted, non-negative) into a new array of `dtype`. */
 export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType,
-  native: NativeAddon | null = null, alloc: Alloc = allocArray): TypedArray {
+  native: NativeAddon | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
   const reduced = shape.map((_, d) => axes.includes(d));
   const kept = shape.map((d, i) => (reduced[i] ? 1 : d));
   const outSize = kept.reduce((p, d) => p * d, 1);
@@ -47,7 +47,7 @@ export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly numbe
     const rank = c.shape.length;
     if (native && x.length >= nativeMin()) {
       native.reduce(kind === 'max', x, Int32Array.from(c.shape), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]), acc);
-      return finish(acc, dtype, outSize, alloc);
+      return finish(acc, dtype, outSize, alloc, release);
     }
     const innerReduced = c.strides[1][rank - 1] === 0;
     const key = `${kind}|${innerReduced}|${x.constructor.name}`;
@@ -55,12 +55,14 @@ export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly numbe
     if (!f) { f = compile(kind, innerReduced); cache.set(key, f); }
     f(x, acc, Int32Array.from(c.shape), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]), rank);
   }
-  return finish(acc, dtype, outSize, alloc);
+  return finish(acc, dtype, outSize, alloc, release);
 }
 
-function finish(acc: Float64Array, dtype: DType, outSize: number, alloc: Alloc): TypedArray {
+/** The accumulators as `dtype`; a float64 accumulator that is not the result goes back through `release`. */
+function finish(acc: Float64Array, dtype: DType, outSize: number, alloc: Alloc, release: (a: TypedArray) => void): TypedArray {
   if (dtype === 'float64') return acc;
   const out = alloc(dtype, outSize);
   out.set(acc);
+  release(acc);
   return out;
 }
