@@ -192,7 +192,7 @@ static inline double jsPow(double a, double b) {
  * double, far below float32's half ulp: float32 results match the reference's Math.exp except when the exact
  * value lies within ~1e-16 of a float32 rounding boundary (measured: 0 differences in 4M inputs).
  */
-__attribute__((optimize("no-trapping-math"))) static inline double expd(double x) {
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512"))) static inline double expd(double x) {
   const double LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10;
   double xc = x > 710.0 ? 710.0 : x < -746.0 ? -746.0 : x == x ? x : 0.0;
   const double SHIFT = 6755399441055744.0; // 1.5 * 2^52: adding it rounds to an integer, held in the low bits
@@ -214,7 +214,7 @@ __attribute__((optimize("no-trapping-math"))) static inline double expd(double x
 // Only this loop is compiled with -fno-trapping-math (which lets GCC vectorise expd's selects): globally it
 // would also let GCC turn (double)(int32_t)x into trunc(x), which keeps -0 where ToInt32 gives +0.
 template <typename T>
-__attribute__((optimize("no-trapping-math"))) static void expLoop(const T* a, T* r, int64_t n) {
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512"))) static void expLoop(const T* a, T* r, int64_t n) {
   for (int64_t i = 0; i < n; i++) r[i] = (T)expd((double)a[i]);
 }
 
@@ -405,7 +405,11 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
   for (int d = 0; d < J.rank - 1; d++) rows *= shape[d];
   const int64_t n = shape[J.rank - 1], nBlocks = (n + BLOCK - 1) / BLOCK, items = rows * nBlocks;
   if (rows * n == 0) return nullptr;
-  const int threads = (rows * n >= (1 << 15) && g_threads > 1) ? g_threads : 1;
+  // a second thread pays off from ~2^15 elements for transcendental kernels, from ~2^17 for cheap ones
+  // (below that the operands fit one core's L2 and the fork and join cost more than they save)
+  bool costly = false;
+  for (int k = 0; k < J.nInsn; k++) { const int op = prog[k * INSN]; costly |= op == EXP || op == LOG || op == SIN || op == COS || op == TANH || op == POW; }
+  const int threads = (rows * n >= (costly ? 1 << 15 : 1 << 17) && g_threads > 1) ? g_threads : 1;
   auto run = floatMode ? ewRows<float> : ewRows<double>;
   if (threads == 1) run(J, 0, items, nBlocks);
   else {
