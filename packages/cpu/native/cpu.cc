@@ -313,15 +313,30 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
   const int resultOp = J.prog[J.result * INSN];
   const bool direct = oSt == 1 && sameKind<T>(J.out.kind) && resultOp != LOAD && resultOp != CONST;
   std::vector<int64_t> offs(nin);
-  for (int64_t item = item0; item < item1; item++) {
-    int64_t row = item / nBlocks, j0 = (item % nBlocks) * BLOCK, len = n - j0 < BLOCK ? n - j0 : BLOCK;
-    // offsets of this row (odometer digits of `row` over the outer dims)
-    int64_t o = J.outOff, rem = row;
-    for (int i = 0; i < nin; i++) offs[i] = J.inOffs[i];
+  // offsets of the first item's row from its odometer digits over the outer dims; later rows step the
+  // odometer (a carry now and then instead of a division per dim per block)
+  std::vector<int64_t> digit(rank > 1 ? rank - 1 : 1, 0);
+  int64_t o = J.outOff;
+  for (int i = 0; i < nin; i++) offs[i] = J.inOffs[i];
+  {
+    int64_t rem = item0 / nBlocks;
     for (int d = rank - 2; d >= 0; d--) {
-      int64_t digit = rem % J.shape[d]; rem /= J.shape[d];
-      o += digit * J.outSt[d];
-      for (int i = 0; i < nin; i++) offs[i] += digit * J.inSt[i * rank + d];
+      digit[d] = rem % J.shape[d]; rem /= J.shape[d];
+      o += digit[d] * J.outSt[d];
+      for (int i = 0; i < nin; i++) offs[i] += digit[d] * J.inSt[i * rank + d];
+    }
+  }
+  for (int64_t item = item0; item < item1; item++) {
+    const int64_t blk = item % nBlocks, j0 = blk * BLOCK, len = n - j0 < BLOCK ? n - j0 : BLOCK;
+    if (blk == 0 && item != item0) {
+      for (int d = rank - 2; d >= 0; d--) {
+        o += J.outSt[d];
+        for (int i = 0; i < nin; i++) offs[i] += J.inSt[i * rank + d];
+        if (++digit[d] < J.shape[d]) break;
+        o -= J.outSt[d] * (int64_t)J.shape[d];
+        for (int i = 0; i < nin; i++) offs[i] -= J.inSt[i * rank + d] * (int64_t)J.shape[d];
+        digit[d] = 0;
+      }
     }
     for (int k = 0; k < J.nregs; k++) at[k] = regs.data() + (size_t)k * BLOCK;
     if (direct) at[J.result] = (T*)J.out.p + o + j0;
@@ -372,6 +387,30 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
   }
 }
 
+/** A pure copy (slice, pad, concat, permute, broadcast) between arrays of one element type: rows [r0, r1). */
+template <typename E>
+static void copyRows(const EwJob& J, int64_t r0, int64_t r1) {
+  const int rank = J.rank;
+  const int64_t n = J.shape[rank - 1], so = J.outSt[rank - 1], si = J.inSt[rank - 1];
+  std::vector<int64_t> digit(rank > 1 ? rank - 1 : 1, 0);
+  int64_t o = J.outOff, a = J.inOffs[0], rem = r0;
+  for (int d = rank - 2; d >= 0; d--) { digit[d] = rem % J.shape[d]; rem /= J.shape[d]; o += digit[d] * J.outSt[d]; a += digit[d] * J.inSt[d]; }
+  E* out = (E*)J.out.p; const E* in = (const E*)J.ins[0].p;
+  for (int64_t r = r0; r < r1; r++) {
+    if (so == 1 && si == 1) std::memcpy(out + o, in + a, sizeof(E) * n);
+    else if (so == 1 && si == 0) std::fill(out + o, out + o + n, in[a]);
+    else for (int64_t j = 0; j < n; j++) out[o + j * so] = in[a + j * si];
+    for (int d = rank - 2; d >= 0; d--) {
+      o += J.outSt[d]; a += J.inSt[d];
+      if (++digit[d] < J.shape[d]) break;
+      o -= J.outSt[d] * (int64_t)J.shape[d]; a -= J.inSt[d] * (int64_t)J.shape[d];
+      digit[d] = 0;
+    }
+  }
+}
+
+static const int kindBytes[] = { 4, 8, 4, 1 }; // K_F32, K_F64, K_I32, K_U8
+
 /**
  * ewise(prog, consts, nregs, result, shape, out, outOff, outStrides, inputs[], inOffs, inStrides, floatMode):
  * prog is INSN int32s per instruction [op, dst, a, b, c, round-or-index]; shape is the collapsed iteration
@@ -410,6 +449,21 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
   bool costly = false;
   for (int k = 0; k < J.nInsn; k++) { const int op = prog[k * INSN]; costly |= op == EXP || op == LOG || op == SIN || op == COS || op == TANH || op == POW; }
   const int threads = (rows * n >= (costly ? 1 << 15 : 1 << 17) && g_threads > 1) ? g_threads : 1;
+  if (J.nInsn == 1 && prog[0] == LOAD && J.ins[0].kind == J.out.kind) {
+    // rows of a plain copy: no registers, no conversion
+    const int bytes = kindBytes[J.out.kind];
+    auto copy = bytes == 8 ? copyRows<uint64_t> : bytes == 4 ? copyRows<uint32_t> : copyRows<uint8_t>;
+    if (threads == 1 || rows < 2) copy(J, 0, rows);
+    else {
+      Placement place(threads);
+      #pragma omp parallel num_threads(threads)
+      {
+        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        copy(J, rows * tid / nt, rows * (tid + 1) / nt);
+      }
+    }
+    return nullptr;
+  }
   auto run = floatMode ? ewRows<float> : ewRows<double>;
   if (threads == 1) run(J, 0, items, nBlocks);
   else {
