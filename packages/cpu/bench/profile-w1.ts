@@ -1,30 +1,26 @@
-import { type Tensor, random, scalar, setBackend, tensorsIn, tidy } from '@safekey-ts/core';
-import { cpuBackend } from '@safekey-ts/cpu';
-import { type LlamaConfig, type SampleSpans, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
-const B = 8, T = 128, TOKENS = B * T;
-const W1: LlamaConfig = { vocab_size: 512, hidden_size: 128, intermediate_size: 344, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4, rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true };
-const path = (process.argv[2] ?? 'native') as 'native';
-const arm = (process.argv[3] ?? 'sft') as 'sft';
-const b = cpuBackend({ path, threads: Number(process.env.TH ?? 2), profile: process.env.NOPROF ? false : process.env.SHAPES ? 'shapes' : true });
-setBackend(b);
-const u = random.uniformArray(random.key(1), TOKENS);
-const samples: SampleSpans[] = Array.from({ length: B }, (_, i) => ({ ids: Array.from({ length: T }, (_, j) => Math.floor(u[i * T + j] * W1.vocab_size)), promptEnd: 32, keyStart: 40, keyEnd: 60, harmful: (i % 2) as 0 | 1 }));
-const batch = batchTensors(makeBatch(samples));
-let params = { model: initParams(random.key(2), W1), head: initSafetyHead(random.key(3), W1.hidden_size) };
-let opt = initAdamW(params);
-const steps = makeSteps(W1, arm, { qmm: 0.2, dpsh: 0.2 }, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 }, undefined);
-const release = (old: unknown, kept: unknown) => { const keep = new Set(tensorsIn(kept)); for (const t of tensorsIn(old)) if (!keep.has(t)) t.dispose(); };
-const step = () => { const out = tidy(() => steps.update(params, steps.gradients(params, batch, false)[1], opt, scalar(1e-3) as Tensor)); release({ params, opt }, out); params = out.params; opt = out.state; out.norm.dispose(); };
-for (let i = 0; i < Number(process.env.WARM ?? 5); i++) step();
+// Where a W1 (or W1-SK) training step's time goes on the cpu backend: median step time, then time and calls
+// per primitive and per fused-kernel kind (SHAPES=1: keyed by shapes too).
+//   node --conditions=development --import tsx packages/cpu/bench/profile-w1.ts [native|wasm|js] [w1|sk]
+// Env: N (timed steps, default 20), WARM (warm-up steps, 5), TOP (rows, 30), TH (threads, 2), NOPROF=1 (time only).
+import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
+import { W1_TOKENS, type W1Variant, w1Step } from './w1-step.js';
+
+const path = (process.argv[2] ?? 'native') as CpuPath;
+const variant = (process.argv[3] ?? 'w1') as W1Variant;
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+const b = cpuBackend({ path, threads: env('TH', 2), profile: process.env.NOPROF ? false : process.env.SHAPES ? 'shapes' : true });
+const step = w1Step(b, variant);
+for (let i = 0; i < env('WARM', 5); i++) step();
 b.profile(true);
-const N = Number(process.env.N ?? 20);
+const N = env('N', 20);
 const times: number[] = [];
 for (let i = 0; i < N; i++) { const t0 = performance.now(); step(); times.push(performance.now() - t0); }
-const ms = times.sort((a, b) => a - b)[N >> 1];
-console.log(`${path} ${arm}: median ${ms.toFixed(1)} ms/step, ${(TOKENS / ms * 1000).toFixed(0)} tok/s`);
-const p = b.profile();
-let tot = 0; for (const v of Object.values(p)) tot += v.ms;
-console.log(`profiled total ${(tot / N).toFixed(1)} ms/step`);
-for (const [k, v] of Object.entries(p).slice(0, Number(process.env.TOP ?? 30))) console.log(`${(v.ms / N).toFixed(2).padStart(7)} ms ${String(v.calls / N).padStart(5)} calls  ${k}`);
+const ms = times.sort((x, y) => x - y)[N >> 1];
+console.log(`${path} ${variant}: median ${ms.toFixed(1)} ms/step, ${(W1_TOKENS / ms * 1000).toFixed(0)} tokens/s`);
+if (!process.env.NOPROF) {
+  const p = b.profile();
+  const total = Object.values(p).reduce((s, v) => s + v.ms, 0);
+  console.log(`in kernels: ${(total / N).toFixed(1)} ms/step`);
+  for (const [k, v] of Object.entries(p).slice(0, env('TOP', 30))) console.log(`${(v.ms / N).toFixed(2).padStart(7)} ms ${String(v.calls / N).padStart(5)} calls  ${k}`);
+}
 b.close();
-if (process.env.MISS) console.log([...(globalThis as any).__miss].sort((a: any, b: any) => b[1] - a[1]).slice(0, 20));

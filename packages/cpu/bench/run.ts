@@ -1,5 +1,6 @@
 // The benchmark runner: `npm run bench [-- --json] [--sizes 128,512] [--impl native,pytorch] [--no-peers]
-// [--rounds 5] [--bench matmul,w1]` (default: matmul; w1 runs the peers' training steps, minutes).
+// [--rounds 5] [--bench matmul,w1,w1-sk,rss]` (default: matmul; w1 and w1-sk run the peers' training steps,
+// minutes; rss measures this project's memory over W1 steps in fresh processes).
 //
 // Every case is prepared (set up and warmed up) first; then the cases run in interleaved rounds (each round
 // visits every case, sizes in order, implementations side by side), so slow drift of the machine hits all of
@@ -11,6 +12,7 @@
 // To add a benchmark: a module returning a CaseSource (see cases.ts), registered in `sources` below.
 import { type BenchCase, type CaseSource, median, rate } from './cases.js';
 import { ownMatmulCases, peerMatmulCases } from './matmul.js';
+import { rssBench } from './rss.js';
 import { ownW1Cases, peerW1Cases } from './w1.js';
 
 const argv = process.argv.slice(2);
@@ -36,9 +38,10 @@ async function main(): Promise<void> {
     sources.push(ownMatmulCases(opts));
     if (peers) sources.push(await peerMatmulCases(opts));
   }
-  if (benches.includes('w1')) {
-    sources.push(ownW1Cases());
-    if (peers) sources.push(peerW1Cases(opts));
+  const variants = (['w1', 'sk'] as const).filter((v) => benches.includes(v === 'w1' ? 'w1' : 'w1-sk'));
+  if (variants.length) {
+    sources.push(ownW1Cases(variants));
+    if (peers) sources.push(peerW1Cases(opts, variants));
   }
   if (!peers) log('peers: skipped (--no-peers)');
 
@@ -83,6 +86,19 @@ async function main(): Promise<void> {
   if (json) for (const { c, med, value, n } of results)
     process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n })}\n`);
   table(results);
+  if (benches.includes('rss')) memory();
+}
+
+/** The memory benchmark, after the timed ones (it runs in fresh processes, one path at a time). */
+function memory(): void {
+  const rows = rssBench(log, (['native', 'wasm'] as const).filter((p) => !implFilter || implFilter.includes(p)));
+  if (json) for (const r of rows) {
+    process.stdout.write(`${JSON.stringify({ bench: 'rss', impl: r.impl, size: 'W1 50 steps', peak_rss_mb: +r.peakMb50.toFixed(1) })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'rss-growth', impl: r.impl, size: 'W1 steps 20-200', growth_mb: +(r.rssMb200 - r.rssMb20).toFixed(1) })}\n`);
+  }
+  out('\nrss (MiB): peak over 50 W1 steps; resident at step 20 and step 200');
+  out(['impl'.padEnd(14), 'peak 50'.padStart(12), 'step 20'.padStart(12), 'step 200'.padStart(12), 'growth'.padStart(12)].join(''));
+  for (const r of rows) out([r.impl.padEnd(14), ...[r.peakMb50, r.rssMb20, r.rssMb200, r.rssMb200 - r.rssMb20].map((v) => v.toFixed(1).padStart(12))].join(''));
 }
 
 function table(results: { c: BenchCase; value: number }[]): void {

@@ -1,60 +1,27 @@
-// W1 training step (Llama-style, vocab 512, d 128, 4 layers, 4 heads, SwiGLU 344, batch 8 x 128; forward +
-// backward + AdamW), tokens/s: this project's model (@safekey-ts/safekey's jitted training step, each step in
-// `tidy`, replaced tensors freed) on the cpu backend's paths, and the peers' scripts of
-// ../shared/peers. Each timed iteration is one training step of 1024 tokens. Opt-in (`--bench w1` or
-// `--bench matmul,w1`): a round spawns each peer for a few steps, which takes minutes.
+// W1 and W1-SK training steps (bench/w1-step.ts), tokens/s: this project's model on the cpu backend's paths,
+// and the peers' scripts of ../shared/peers with `--variant w1|sk`. Each timed iteration is one training step
+// of 1024 tokens. Opt-in (`--bench w1,w1-sk`): a round spawns each peer for a few steps, which takes minutes.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type Backend, type Tensor, getBackend, random, scalar, setBackend, tensorsIn, tidy } from '@safekey-ts/core';
 import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
-import { type LlamaConfig, type SampleSpans, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
 import type { BenchCase, CaseSource } from './cases.js';
 import { type Log, setupPeers } from './peers.js';
+import { W1_TOKENS, type W1Variant, w1Step } from './w1-step.js';
 
-const B = 8, T = 128, TOKENS = B * T;
-const W1: LlamaConfig = {
-  vocab_size: 512, hidden_size: 128, intermediate_size: 344, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4,
-  rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true,
-};
+const benchName = (v: W1Variant) => (v === 'w1' ? 'w1' : 'w1-sk');
 
-/** Frees the tensors of `old` that `kept` does not hold. */
-function release(old: unknown, kept: unknown): void {
-  const keep = new Set(tensorsIn(kept));
-  for (const t of tensorsIn(old)) if (!keep.has(t)) t.dispose();
-}
-
-/** This project's W1 step on the cpu backend's native and wasm paths (2 threads). */
-export function ownW1Cases(): CaseSource {
+/** This project's W1 (or W1-SK) step on the cpu backend's native and wasm paths (2 threads). */
+export function ownW1Cases(variants: readonly W1Variant[]): CaseSource {
   const backends: ReturnType<typeof cpuBackend>[] = [];
-  const cases: BenchCase[] = (['native', 'wasm'] as CpuPath[]).map((path) => {
-    let be: Backend | null = null;
+  const cases: BenchCase[] = variants.flatMap((variant) => (['native', 'wasm'] as CpuPath[]).map((path): BenchCase => {
     let step: (() => void) | null = null;
-    const on = <R>(f: () => R): R => { const prev = getBackend(); setBackend(be!); try { return f(); } finally { setBackend(prev); } };
     return {
-      bench: 'w1', impl: path, size: 'B8xT128', unit: 'tokens_per_s' as const, work: TOKENS,
+      bench: benchName(variant), impl: path, size: 'B8xT128', unit: 'tokens_per_s', work: W1_TOKENS,
       async prepare() {
         const b = cpuBackend({ path, threads: 2 });
         backends.push(b);
-        be = b;
-        on(() => {
-          const u = random.uniformArray(random.key(1), TOKENS);
-          const samples: SampleSpans[] = Array.from({ length: B }, (_, i) => ({
-            ids: Array.from({ length: T }, (_, j) => Math.floor(u[i * T + j] * W1.vocab_size)), promptEnd: 32, keyStart: 40, keyEnd: 60, harmful: (i % 2) as 0 | 1,
-          }));
-          const batch = batchTensors(makeBatch(samples));
-          let params = { model: initParams(random.key(2), W1), head: initSafetyHead(random.key(3), W1.hidden_size) };
-          let opt = initAdamW(params);
-          const steps = makeSteps(W1, 'sft', { qmm: 0.2, dpsh: 0.2 }, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 }, undefined);
-          // One tidy around gradients and update: it frees the step's tensors but not the constants a jit
-          // replay returns (a zero gradient of a parameter the loss does not use is the same tensor every step).
-          step = () => on(() => {
-            const out = tidy(() => steps.update(params, steps.gradients(params, batch, false)[1], opt, scalar(1e-3) as Tensor));
-            release({ params, opt }, out);
-            params = out.params; opt = out.state;
-            out.norm.dispose();
-          });
-        });
-        for (let i = 0; i < 3; i++) step!();
+        step = w1Step(b, variant);
+        for (let i = 0; i < 3; i++) step();
       },
       async measure(reps) {
         const ts: number[] = [];
@@ -62,7 +29,7 @@ export function ownW1Cases(): CaseSource {
         return ts;
       },
     };
-  });
+  }));
   return { cases, close: async () => { for (const b of backends) b.close(); } };
 }
 
@@ -81,27 +48,29 @@ function run(cmd: string, args: string[], cwd: string): Promise<Record<string, u
   });
 }
 
-export function peerW1Cases(o: { log: Log }): CaseSource {
+export function peerW1Cases(o: { log: Log }, variants: readonly W1Variant[]): CaseSource {
   const env = setupPeers(o.log);
   const cases: BenchCase[] = [];
-  const add = (impl: string, where: { dir: string } | { python: string } | { error: string }, cmd: () => [string, string[], string], warmup = 2) => {
-    if ('error' in where) { o.log(`peer ${impl} (w1): unavailable: ${where.error}`); return; }
+  const add = (variant: W1Variant, impl: string, where: { dir: string } | { python: string } | { error: string }, cmd: () => [string, string[], string], warmup = 2) => {
+    if ('error' in where) { o.log(`peer ${impl} (${benchName(variant)}): unavailable: ${where.error}`); return; }
     cases.push({
-      bench: 'w1', impl, size: 'B8xT128', unit: 'tokens_per_s', work: TOKENS, external: true,
+      bench: benchName(variant), impl, size: 'B8xT128', unit: 'tokens_per_s', work: W1_TOKENS, external: true,
       async prepare() { /* each measurement is a fresh process with its own warm-up steps */ },
       async measure(reps) {
         const [c, args, cwd] = cmd();
-        const r = await run(c, [...args, '--warmup', String(warmup), '--steps', String(Math.max(2, reps))], cwd);
+        const r = await run(c, [...args, '--variant', variant, '--warmup', String(warmup), '--steps', String(Math.max(2, reps))], cwd);
         return (r.times as number[]).map((s) => s * 1e3);
       },
     });
   };
   const peersDir = 'dir' in env.tfjs ? join(env.tfjs.dir, '..') : 'dir' in env.jaxjs ? join(env.jaxjs.dir, '..') : '';
   const py = 'python' in env.torch ? env.torch.python : '';
-  add('pytorch', env.torch, () => [py, ['torch_w1.py', '--threads', '2'], peersDir || '.']);
-  add('pytorch-1t', env.torch, () => [py, ['torch_w1.py', '--threads', '1'], peersDir || '.']);
-  add('jax-js-wasm', env.jaxjs, () => [process.execPath, ['w1.mjs', '--threads', '2'], 'dir' in env.jaxjs ? env.jaxjs.dir : '.']);
-  add('tfjs-wasm', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'wasm', '--threads', '2'], 'dir' in env.tfjs ? env.tfjs.dir : '.']);
-  add('tfjs-cpu', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'cpu'], 'dir' in env.tfjs ? env.tfjs.dir : '.'], 1);
+  for (const v of variants) {
+    add(v, 'pytorch', env.torch, () => [py, ['torch_w1.py', '--threads', '2'], peersDir || '.']);
+    add(v, 'pytorch-1t', env.torch, () => [py, ['torch_w1.py', '--threads', '1'], peersDir || '.']);
+    add(v, 'jax-js-wasm', env.jaxjs, () => [process.execPath, ['w1.mjs', '--threads', '2'], 'dir' in env.jaxjs ? env.jaxjs.dir : '.']);
+    add(v, 'tfjs-wasm', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'wasm', '--threads', '2'], 'dir' in env.tfjs ? env.tfjs.dir : '.']);
+    add(v, 'tfjs-cpu', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'cpu'], 'dir' in env.tfjs ? env.tfjs.dir : '.'], 1);
+  }
   return { cases, close: async () => undefined };
 }
