@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import type { FusedKernel } from './kernel.js';
+import { type FusedKernel, splitPrologue } from './kernel.js';
 import type { PrimParams, Primitive, TensorInfo } from './primitives.js';
 
 /** An opaque reference to a backend's storage for one tensor. */
@@ -30,4 +30,19 @@ export interface Backend {
   runFused(kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle;
   free(handle: DataHandle): void;
   memory(): MemoryStats;
+}
+
+/**
+ * Runs a kernel whose reduction head has a prologue as its two parts (`splitPrologue`): the prologue's
+ * values are stored, reduced by the rest, and freed. Null when the kernel has no prologue.
+ */
+export function runSplitPrologue(b: Pick<Backend, 'runFused' | 'free'>, kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle | null {
+  const parts = splitPrologue(kernel);
+  if (!parts) return null;
+  const values = b.runFused(parts.prologue, inputs);
+  try {
+    return b.runFused(parts.rest, [...inputs, { handle: values, info: parts.prologue.out }]);
+  } finally {
+    b.free(values);
+  }
 }

@@ -3,6 +3,7 @@ export * from './dtype.js';
 export * from './shape.js';
 export * from './primitives.js';
 export type { Backend, BackendInput, DataHandle, MemoryStats } from './backend.js';
+export { runSplitPrologue } from './backend.js';
 export { referenceBackend } from './reference/backend.js';
 export * from './kernel.js';
 export { unaryFns, binaryFns, type UnaryPrim, type BinaryPrim } from './reference/scalar.js';

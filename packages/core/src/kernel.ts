@@ -16,10 +16,18 @@ export type Expr =
   | { readonly op: 'where'; readonly args: readonly [Expr, Expr, Expr]; readonly dtype: DType }
   | { readonly op: 'cast'; readonly args: readonly [Expr]; readonly dtype: DType };
 
-/** A reduction or matmul whose result the expression reads as `{ op: 'head' }` (an epilogue). */
+/**
+ * A reduction or matmul whose result the expression reads as `{ op: 'head' }` (an epilogue). A reduction
+ * reduces either a kernel input or a prologue: an element-wise expression over the kernel inputs, evaluated
+ * over `prologue.out.shape` (inputs broadcast to it), so the reduced values are never stored.
+ */
 export type Head =
   | { readonly prim: 'matmul'; readonly inputs: readonly [number, number]; readonly params: PrimParams['matmul'] }
-  | { readonly prim: 'reduceSum' | 'reduceMax'; readonly inputs: readonly [number]; readonly params: PrimParams['reduceSum'] };
+  | { readonly prim: 'reduceSum' | 'reduceMax'; readonly inputs: readonly [number]; readonly params: PrimParams['reduceSum'] }
+  | { readonly prim: 'reduceSum' | 'reduceMax'; readonly prologue: Prologue; readonly params: PrimParams['reduceSum'] };
+
+/** The element-wise expression a reduction head reduces, and the shape and dtype of its values. */
+export interface Prologue { readonly expr: Expr; readonly out: TensorInfo }
 
 /**
  * A fused kernel: `out[i] = expr(i)` over every element of `out`, where an `input` leaf reads kernel input
@@ -43,4 +51,17 @@ export const kernelKey = (k: FusedKernel): string =>
 /** Number of primitive applications the expression stands for (for stats: ops saved by fusion). */
 export function exprSize(e: Expr): number {
   return 'args' in e ? 1 + e.args.reduce((n, a) => n + exprSize(a), 0) : 0;
+}
+
+/**
+ * A kernel whose reduction head has a prologue, as two kernels: the prologue on its own (its values stored),
+ * and the rest reading them as one more input. For backends that do not fold a prologue into the reduction.
+ */
+export function splitPrologue(k: FusedKernel): { readonly prologue: FusedKernel; readonly rest: FusedKernel } | null {
+  const h = k.head;
+  if (!h || !('prologue' in h)) return null;
+  return {
+    prologue: { inputs: k.inputs, out: h.prologue.out, expr: h.prologue.expr },
+    rest: { inputs: [...k.inputs, h.prologue.out], out: k.out, expr: k.expr, head: { prim: h.prim, inputs: [k.inputs.length], params: h.params } },
+  };
 }

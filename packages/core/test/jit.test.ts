@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   type Tensor, TensorError, abs, add, broadcastShapes, exp, fromArray, getBackend, gt, jit, matmul, maximum, mul, neg,
-  random, sin, sqrt, sub, sum, tanh, where, silu, max, cast,
+  random, sin, sqrt, sub, sum, tanh, where, silu, max, cast, log,
 } from '@safekey-ts/core';
 
 const f32 = (seed: number, shape: number[]) => random.normal(random.key(seed), shape);
@@ -143,6 +143,21 @@ test('jit: a constant output is a fresh tensor on every call (disposing one does
   c1.dispose();
   const [, c2] = f(x);
   assert.deepEqual(Array.from(c2.dataSync()), [7]);
+});
+
+test('jit: an element-wise value read only by a reduction is its prologue, never stored', () => {
+  const x = f32(31, [4, 6]);
+  const sq = jit((x: Tensor) => sum(mul(x, x), 1));
+  sq(x);
+  assert.deepEqual([sq.stats().kernels, sq.stats().fusedKernels], [1, 1]);
+  same(sq(x), sum(mul(x, x), 1));
+  const lse = jit((x: Tensor) => log(sum(exp(x), 1, true)));
+  lse(x);
+  assert.deepEqual([lse.stats().kernels, lse.stats().fusedKernels], [1, 1]);
+  // read by two reductions: stored once, each reduction its own kernel
+  const two = jit((x: Tensor) => { const y = mul(x, x); return [sum(y, 0), max(y, 1)]; });
+  two(x);
+  assert.equal(two.stats().kernels, 3);
 });
 
 test('kernel keys tell -0, NaN and the infinities apart', async () => {

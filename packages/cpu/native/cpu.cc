@@ -287,6 +287,7 @@ struct EwJob {
   const int32_t* prog; int nInsn; const double* consts; int nregs; int result;
   const int32_t* shape; int rank; Arr out; int64_t outOff; const int32_t* outSt;
   std::vector<Arr> ins; const int32_t* inOffs; const int32_t* inSt;
+  int reduce = 0; // 1 sum, 2 max: `out` is a float64 accumulator each value folds into (outSt 0 where reduced)
 };
 
 static inline float jsMaxT(float a, float b) { return (float)jsMax(a, b); }
@@ -311,7 +312,7 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
   const int rank = J.rank, nin = (int)J.ins.size();
   const int64_t n = J.shape[rank - 1], oSt = J.outSt[rank - 1];
   const int resultOp = J.prog[J.result * INSN];
-  const bool direct = oSt == 1 && sameKind<T>(J.out.kind) && resultOp != LOAD && resultOp != CONST;
+  const bool direct = !J.reduce && oSt == 1 && sameKind<T>(J.out.kind) && resultOp != LOAD && resultOp != CONST;
   std::vector<int64_t> offs(nin);
   // offsets of the first item's row from its odometer digits over the outer dims; later rows step the
   // odometer (a carry now and then instead of a division per dim per block)
@@ -383,7 +384,19 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
       }
       roundBlock(q[5], r, len);
     }
-    if (!direct) storeBlock<T>(J.out, o + j0 * oSt, oSt, len, at[J.result]);
+    if (J.reduce) {
+      // fold in order: the reduced values of one output arrive row-major, as the reference folds them
+      const T* v = at[J.result];
+      double* acc = (double*)J.out.p + o + j0 * oSt;
+      const bool isMax = J.reduce == 2;
+      if (oSt == 0) {
+        double a = acc[0];
+        if (isMax) for (int64_t i = 0; i < len; i++) { const double x = v[i]; a = ((x > a) | (x != x)) ? x : a; }
+        else for (int64_t i = 0; i < len; i++) a += (double)v[i];
+        acc[0] = a;
+      } else if (isMax) for (int64_t i = 0; i < len; i++) { const double x = v[i], a = acc[i * oSt]; acc[i * oSt] = ((x > a) | (x != x)) ? x : a; }
+      else for (int64_t i = 0; i < len; i++) acc[i * oSt] += (double)v[i];
+    } else if (!direct) storeBlock<T>(J.out, o + j0 * oSt, oSt, len, at[J.result]);
   }
 }
 
@@ -417,9 +430,9 @@ static const int kindBytes[] = { 4, 8, 4, 1 }; // K_F32, K_F64, K_I32, K_U8
  * shape (rank >= 1); strides are in elements, one per dim (inStrides: rank per input, input-major).
  */
 static napi_value Ewise(napi_env env, napi_callback_info info) {
-  size_t argc = 12; napi_value argv[12];
+  size_t argc = 13; napi_value argv[13];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 12) { napi_throw_type_error(env, nullptr, "ewise: 12 arguments expected"); return nullptr; }
+  if (argc != 12 && argc != 13) { napi_throw_type_error(env, nullptr, "ewise: 12 or 13 arguments expected"); return nullptr; }
   const bool floatMode = argBool(env, argv[11]);
   EwJob J;
   int32_t *prog, *shape, *outSt, *inOffs, *inSt; size_t nprog, nshape, nOutSt, nInOffs, nInSt;
@@ -440,6 +453,10 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
     if (!arrArg(env, v, &J.ins[i], nullptr)) { napi_throw_type_error(env, nullptr, "ewise: inputs must be typed arrays"); return nullptr; }
   }
   if (J.rank < 1 || nOutSt != nshape || nInOffs != nin || nInSt != nin * nshape) { napi_throw_range_error(env, nullptr, "ewise: inconsistent shapes"); return nullptr; }
+  if (argc == 13) {
+    J.reduce = (int)argInt(env, argv[12]);
+    if (J.reduce != 0 && J.out.kind != K_F64) { napi_throw_type_error(env, nullptr, "ewise: a reduction folds into a Float64Array"); return nullptr; }
+  }
   int64_t rows = 1;
   for (int d = 0; d < J.rank - 1; d++) rows *= shape[d];
   const int64_t n = shape[J.rank - 1], nBlocks = (n + BLOCK - 1) / BLOCK, items = rows * nBlocks;
@@ -448,7 +465,46 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
   // (below that the operands fit one core's L2 and the fork and join cost more than they save)
   bool costly = false;
   for (int k = 0; k < J.nInsn; k++) { const int op = prog[k * INSN]; costly |= op == EXP || op == LOG || op == SIN || op == COS || op == TANH || op == POW; }
-  const int threads = (rows * n >= (costly ? 1 << 15 : 1 << 17) && g_threads > 1) ? g_threads : 1;
+  int threads = (rows * n >= (costly ? 1 << 15 : 1 << 17) && g_threads > 1) ? g_threads : 1;
+  if (J.reduce) {
+    // threads only where each row folds into outputs of its own: the inner dim reduced, every outer dim kept;
+    // they split whole rows, so every output is folded by one thread in order
+    bool ownRows = outSt[J.rank - 1] == 0;
+    for (int d = 0; d < J.rank - 1; d++) ownRows = ownRows && outSt[d] != 0;
+    auto run = floatMode ? ewRows<float> : ewRows<double>;
+    if (threads > 1 && !ownRows && outSt[J.rank - 1] != 0 && n >= 64) {
+      // the inner dim is kept: threads split its columns (in multiples of 16, so that they do not share cache
+      // lines of the accumulator) and each folds every row of its own columns in order
+      Placement place(threads);
+      #pragma omp parallel num_threads(threads)
+      {
+        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int64_t units = (n + 15) / 16, c0 = std::min(n, units * tid / nt * 16), c1 = std::min(n, units * (tid + 1) / nt * 16);
+        if (c1 > c0) {
+          EwJob T = J;
+          std::vector<int32_t> shapeT(shape, shape + J.rank);
+          std::vector<int32_t> offsT(J.inOffs, J.inOffs + nin);
+          shapeT[J.rank - 1] = (int32_t)(c1 - c0);
+          for (uint32_t i = 0; i < nin; i++) offsT[i] += (int32_t)(c0 * J.inSt[i * J.rank + J.rank - 1]);
+          T.shape = shapeT.data(); T.inOffs = offsT.data(); T.outOff = J.outOff + c0 * outSt[J.rank - 1];
+          const int64_t nb = (c1 - c0 + BLOCK - 1) / BLOCK;
+          run(T, 0, rows * nb, nb);
+        }
+      }
+      return nullptr;
+    }
+    if (!ownRows || rows < 2) threads = 1;
+    if (threads == 1) run(J, 0, items, nBlocks);
+    else {
+      Placement place(threads);
+      #pragma omp parallel num_threads(threads)
+      {
+        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        run(J, rows * tid / nt * nBlocks, rows * (tid + 1) / nt * nBlocks, nBlocks);
+      }
+    }
+    return nullptr;
+  }
   if (J.nInsn == 1 && prog[0] == LOAD && J.ins[0].kind == J.out.kind) {
     // rows of a plain copy: no registers, no conversion
     const int bytes = kindBytes[J.out.kind];

@@ -8,7 +8,7 @@ import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
 import { BufferPool } from './pool.js';
-import { reduce } from './reduce.js';
+import { reduce, reducePrologue } from './reduce.js';
 import { WasmGemm, loadWasm } from './wasm.js';
 
 /** Which implementation runs the heavy kernels (matmul): oneDNN through the addon, WebAssembly SIMD, or plain JS. */
@@ -206,6 +206,10 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       if (h.prim === 'matmul') {
         const [a, b] = [xs[h.inputs[0]], xs[h.inputs[1]]];
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
+      } else if ('prologue' in h) {
+        const shape = h.prologue.out.shape;
+        head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape,
+          xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, shape) })), h.params.axes, hd, nat(), alloc, pool.release);
       } else {
         const x = xs[h.inputs[0]];
         head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, nat(), alloc, pool.release);

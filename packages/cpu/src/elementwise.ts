@@ -85,7 +85,7 @@ function nodeCode(e: Expr, args: string[]): string {
  * (a `head` leaf reads operand `headIndex`). Subexpressions are computed once (by structure) and those
  * depending only on broadcast-in-the-inner-dim operands are hoisted out of the inner loop.
  */
-function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly StrideClass[], outClass: StrideClass): string {
+function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly StrideClass[], outClass: StrideClass, sink: Sink): string {
   const outer: string[] = [], inner: string[] = [];
   const outerConsts = new Set<number>();
   const memo = new Map<string, { name: string; invariant: boolean }>();
@@ -129,7 +129,8 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
       ${outer.join('\n      ')}
       for (let j = 0; j < n; j++) {
         ${inner.join('\n        ')}
-        out[${outAt}] = ${result.name};
+        ${sink === 'store' ? `out[${outAt}] = ${result.name};` : `const q = ${outAt}, v = ${result.name}, s = out[q];
+        out[q] = ${sink === 'sum' ? 's + v' : '(v > s || v !== v) ? v : s'};`}
       }
       for (let d = rank - 2; d >= 0; d--) {
         o += oSt[d];${ins.map((i) => ` a${i} += st${i}[d];`).join('')}
@@ -191,35 +192,41 @@ export function collapse(shape: readonly number[], strides: readonly (readonly n
 }
 
 /**
- * Evaluates `expr` over `shape`, writing `out` (strided). `headIndex` names the operand a `head` leaf reads.
- * With `native`, kernels of at least NATIVE_MIN elements and no float64 node run in the addon's VM.
- * Nothing is done for an empty shape.
+ * Where each value goes: stored into `out`, or folded into `out` (a float64 accumulator whose strides are 0
+ * over the reduced dims) by sum or max, in row-major order as the reference's reductions fold.
+ */
+export type Sink = 'store' | 'sum' | 'max';
+
+/**
+ * Evaluates `expr` over `shape`, writing `out` (strided) or folding into it (`sink`). `headIndex` names the
+ * operand a `head` leaf reads. With `native`, kernels of at least NATIVE_MIN elements and no float64 node run
+ * in the addon's VM. Nothing is done for an empty shape.
  */
 export function runElementwise(expr: Expr, shape: readonly number[], out: Operand, inputs: readonly Operand[], headIndex = -1,
-  native: NativeAddon | null = null): 'vm' | 'js' {
+  native: NativeAddon | null = null, sink: Sink = 'store'): 'vm' | 'js' {
   let size = 1;
   for (const d of shape) size *= d;
   if (size === 0) return 'js';
   const c = collapse(shape, [out.strides, ...inputs.map((x) => x.strides)]);
   const rank = c.shape.length;
   const canon = canonical(expr);
-  if (native && size >= NATIVE_MIN && !(out.data instanceof Float64Array)) {
+  if (native && size >= NATIVE_MIN && (sink !== 'store' || !(out.data instanceof Float64Array))) {
     const p = compileProgram(canon.expr, canon.key, headIndex);
     if (p) {
       const inSt = new Int32Array(inputs.length * rank);
       inputs.forEach((_, i) => inSt.set(c.strides[i + 1], i * rank));
       native.ewise(p.prog, canon.consts, p.nregs, p.result, Int32Array.from(c.shape), out.data, out.offset, Int32Array.from(c.strides[0]),
-        inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), inSt, p.floatMode);
+        inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), inSt, p.floatMode, sink === 'store' ? 0 : sink === 'sum' ? 1 : 2);
       return 'vm';
     }
   }
   const classes = inputs.map((_, i) => classOf(c.strides[i + 1][rank - 1]));
   const outClass = c.strides[0][rank - 1] === 1 ? '1' : 's';
   const types = inputs.map((x) => x.data.constructor.name).join(',');
-  const key = `${canon.key}|${headIndex}|${classes.join('')}${outClass}|${out.data.constructor.name}|${types}`;
+  const key = `${canon.key}|${headIndex}|${classes.join('')}${outClass}|${out.data.constructor.name}|${types}|${sink}`;
   let f = cache.get(key);
   if (!f) {
-    const body = generate(canon.expr, inputs.length, headIndex, classes, outClass);
+    const body = generate(canon.expr, inputs.length, headIndex, classes, outClass, sink);
     f = new Function('out', 'oOff', 'oSt', 'shape', 'rank', 'ins', 'offs', 'sts', 'consts', body) as Compiled;
     cache.set(key, f);
     compiles++;

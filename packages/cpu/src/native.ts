@@ -10,7 +10,8 @@ export interface NativeAddon {
   setThreads(n: number): number;
   info(): { dnnl: string; runtime: string; maxThreads: number; procs: number };
   ewise(prog: Int32Array, consts: Float64Array, nregs: number, result: number, shape: Int32Array, out: TypedArray,
-    outOff: number, outStrides: Int32Array, inputs: readonly TypedArray[], inOffs: Int32Array, inStrides: Int32Array, floatMode: boolean): void;
+    outOff: number, outStrides: Int32Array, inputs: readonly TypedArray[], inOffs: Int32Array, inStrides: Int32Array, floatMode: boolean,
+    reduce?: 0 | 1 | 2): void;
   reduce(max: boolean, x: TypedArray, shape: Int32Array, xStrides: Int32Array, oStrides: Int32Array, acc: Float64Array): void;
 }
 

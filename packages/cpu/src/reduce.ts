@@ -1,8 +1,8 @@
 // reduceSum / reduceMax: the input is walked once in row-major order and each element is folded into its
 // output's accumulator (a float64), which is the reference backend's order, so results are identical to it.
 // Adjacent kept (or reduced) dims are merged first; the loops are compiled per (kind, input type, inner dim).
-import { type DType, type TypedArray, allocArray } from '@safekey-ts/core';
-import { collapse, contiguous, nativeMin } from './elementwise.js';
+import { type DType, type Expr, type TypedArray, allocArray } from '@safekey-ts/core';
+import { type Operand, collapse, contiguous, nativeMin, runElementwise } from './elementwise.js';
 import type { NativeAddon } from './native.js';
 import type { Alloc } from './pool.js';
 
@@ -55,6 +55,21 @@ export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly numbe
     if (!f) { f = compile(kind, innerReduced); cache.set(key, f); }
     f(x, acc, Int32Array.from(c.shape), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]), rank);
   }
+  return finish(acc, dtype, outSize, alloc, release);
+}
+
+/**
+ * Reduces the values of an element-wise `prologue` over `shape` (operands broadcast to it) without storing
+ * them: each value is folded into its output's float64 accumulator as it is computed, in the reference's order.
+ */
+export function reducePrologue(kind: 'sum' | 'max', prologue: Expr, shape: readonly number[], inputs: readonly Operand[], axes: readonly number[],
+  dtype: DType, native: NativeAddon | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
+  const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const outSize = kept.reduce((p, d) => p * d, 1);
+  const acc = (alloc('float64', outSize) as Float64Array).fill(kind === 'sum' ? 0 : -Infinity);
+  const keptSt = contiguous(kept);
+  const accSt = shape.map((_, d) => (axes.includes(d) ? 0 : keptSt[d]));
+  runElementwise(prologue, shape, { data: acc, offset: 0, strides: accSt }, inputs, -1, native, kind);
   return finish(acc, dtype, outSize, alloc, release);
 }
 

@@ -218,6 +218,30 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
     assert.throws(() => runOn(b, 'gather', [x, host([3], [1], 'int32')], { axis: 0, batchDims: 0 }), /out of range/);
   });
 
+  test('reduction prologues fold as the reference reduces (threaded rows, outer and mixed axes, NaN, -0)', () => {
+    const I = (index: number): Expr => ({ op: 'input', index, dtype: 'float32' });
+    // mul(x, exp(y)) + z: y broadcast along the last axis, z a scalar input
+    const prologue: Expr = { op: 'add', dtype: 'float32', args: [{ op: 'mul', dtype: 'float32', args: [I(0), { op: 'exp', dtype: 'float32', args: [I(1)] }] }, I(2)] };
+    for (const shape of [[3, 5, 7], [520, 300], [9, 130, 130]]) {
+      const n = shape.reduce((p, d) => p * d, 1), rows = n / shape[shape.length - 1];
+      const x = host(Array.from({ length: n }, (_, i) => (i % 101 === 7 ? NaN : i % 67 === 3 ? -0 : Math.sin(i * 12.9898) * 50)), shape, 'float32');
+      const y = host(Array.from({ length: rows }, (_, i) => Math.cos(i) * 3), [...shape.slice(0, -1), 1], 'float32');
+      const z = host([0.25], [], 'float32');
+      for (const axes of [[shape.length - 1], [0], [0, shape.length - 1], shape.map((_, i) => i)]) for (const prim of ['reduceSum', 'reduceMax'] as const) {
+        const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        const kernel: FusedKernel = { inputs: [x.info, y.info, z.info], out: { shape: outShape, dtype: 'float32' }, expr: { op: 'head', dtype: 'float32' },
+          head: { prim, prologue: { expr: prologue, out: { shape, dtype: 'float32' } }, params: { axes, keepdims: true } } };
+        assertSame(runFusedOn(b, kernel, [x, y, z]), runFusedOn(ref, kernel, [x, y, z]), `${prim} of a prologue over [${shape}] axes [${axes}]`);
+      }
+    }
+    // order matters: 2^54 + 1 - 2^54 is 0 folded in order and 1 in any order that brings -2^54 earlier
+    const shape = [520, 300], big = 2 ** 54;
+    const x = host(Array.from({ length: 520 * 300 }, (_, i) => { const r = Math.floor(i / 300); return r === 0 ? big : r === 400 ? -big : 1; }), shape, 'float32');
+    const plain: FusedKernel = { inputs: [x.info], out: { shape: [1, 300], dtype: 'float32' }, expr: { op: 'head', dtype: 'float32' },
+      head: { prim: 'reduceSum', prologue: { expr: { op: 'mul', dtype: 'float32', args: [I(0), { op: 'const', value: 1, dtype: 'float32' }] }, out: { shape, dtype: 'float32' } }, params: { axes: [0], keepdims: true } } };
+    assertSame(runFusedOn(b, plain, [x]), runFusedOn(ref, plain, [x]), 'order of a sum over the outer axis');
+  });
+
   test('kernels that differ only in constants share one compiled kernel', () => {
     const x = host(Array.from({ length: 2000 }, (_, i) => i / 7), [2000], 'float32');
     const kernel = (c: number): FusedKernel => ({ inputs: [x.info], out: { shape: [2000], dtype: 'float32' },

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey,
+  type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource, primitiveAsFused } from './codegen.js';
 import { type RequestedMode, type RunMode, probeHeadlessGL } from './modes.js';
@@ -269,7 +269,8 @@ export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
       }, inputs, out);
     },
     runFused: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
-      launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
+      // a reduction prologue runs as its own kernel first (its values stored, then reduced)
+      runSplitPrologue(backend, kernel, inputs) ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
     free: (h: DataHandle): void => {
       const handle = h as Handle;
       const s = handle.store;

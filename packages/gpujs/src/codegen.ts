@@ -197,7 +197,7 @@ function renderMatmul(b: Builder, h: Head & { prim: 'matmul' }, ins: readonly Te
   return s;
 }
 
-function renderReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax' }, ins: readonly TensorInfo[]): string {
+function renderReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax'; inputs: readonly [number] }, ins: readonly TensorInfo[]): string {
   const { axes } = h.params;
   const x = ins[h.inputs[0]].shape;
   const st = stridesOf(x);
@@ -245,6 +245,7 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const head = (): string => {
     if (headVar) return headVar;
     if (!k.head) throw new Error('gpujs codegen: head read without a head');
+    if ('prologue' in k.head) throw new Error('gpujs codegen: a reduction prologue runs as its own kernel (runSplitPrologue)');
     headVar = k.head.prim === 'matmul' ? renderMatmul(b, k.head, k.inputs, out) : renderReduce(b, k.head, k.inputs);
     if (dialect === 'f64' && headDtype(k.expr) === 'float32') headVar = b.let(`Math.fround(${headVar})`);
     return headVar;

@@ -7,49 +7,63 @@ type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
 const ELEMENTWISE = new Set(['unary', 'binary', 'compare', 'select', 'cast']);
 const isElementwise = (s: Step) => s.kind === 'prim' && ELEMENTWISE.has(primitives[s.prim].kind);
-const isHeadable = (s: Step) => s.kind === 'prim' && (s.prim === 'matmul' || s.prim === 'reduceSum' || s.prim === 'reduceMax');
+const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
+const isHeadable = (s: Step) => isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul');
 
 /**
- * For each step, the step whose kernel computes it. An element-wise step (or a matmul/reduction, as a
- * head) is computed inside its readers' kernel when every reader is element-wise and they all belong to
- * one kernel; it is then recomputed at each use inside that kernel instead of stored. A kernel holds at
- * most one head, of the kernel's own output shape (a head cannot be broadcast).
+ * For each step, the step whose kernel computes it, and for the nodes of a reduction's prologue that
+ * reduction. An element-wise step (or a matmul/reduction, as a head) is computed inside its readers' kernel
+ * when every reader is element-wise and they all belong to one kernel; it is then recomputed at each use
+ * inside that kernel instead of stored. An element-wise step read only by one reduction (directly or through
+ * other nodes of its prologue) is computed inside the reduction, as its prologue, and never stored. A kernel
+ * holds at most one head, of the kernel's own output shape (a head cannot be broadcast).
  */
-function kernelRoots(p: Program): Int32Array {
+function kernelRoots(p: Program): { root: Int32Array; prologueOf: Int32Array } {
   const n = p.steps.length;
   const readers: number[][] = Array.from({ length: n }, () => []);
   p.steps.forEach((s, i) => s.inputs.forEach((r) => { if (r.kind === 'step') readers[r.index].push(i); }));
   const isOutput = new Set(p.outputs.flatMap((r) => (r.kind === 'step' ? [r.index] : [])));
   const root = Int32Array.from({ length: n }, (_, i) => i);
+  const prologueOf = new Int32Array(n).fill(-1);
   for (let i = n - 1; i >= 0; i--) {
     const s = p.steps[i];
     if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
-    if (!readers[i].every((c) => isElementwise(p.steps[c]))) continue;
+    if (isElementwise(s)) {
+      const red = readers[i].map((c) => (isReduction(p.steps[c]) ? c : prologueOf[c]));
+      if (red[0] >= 0 && red.every((x) => x === red[0])) { prologueOf[i] = red[0]; continue; }
+    }
+    if (!readers[i].every((c) => isElementwise(p.steps[c]) && prologueOf[c] < 0)) continue; // a prologue holds no head
     const r = root[readers[i][0]];
     if (!readers[i].every((c) => root[c] === r)) continue;
     if (isHeadable(s) && !sameShape(s.out.shape, p.steps[r].out.shape)) continue;
     root[i] = r;
   }
   // Recomputing shared values at each use can blow an expression up (x = x*x, thirty times): such shared
-  // values are stored instead.
+  // values are stored instead (and a prologue holding one is dropped: its nodes are stored).
+  const group = (i: number) => (prologueOf[i] >= 0 ? -1 - prologueOf[i] : root[i]);
   const size = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     size[i] = 1;
-    for (const r of p.steps[i].inputs) if (r.kind === 'step' && root[r.index] === root[i] && r.index !== i) size[i] += size[r.index];
+    for (const r of p.steps[i].inputs) if (r.kind === 'step' && group(r.index) === group(i) && r.index !== i) size[i] += size[r.index];
   }
-  for (let i = 0; i < n; i++) if (root[i] !== i && readers[i].length > 1 && size[root[i]] > MAX_EXPR) root[i] = i;
+  for (let i = 0; i < n; i++) if (root[i] !== i && prologueOf[i] < 0 && readers[i].length > 1 && size[root[i]] > MAX_EXPR) root[i] = i;
+  const dropped = new Set<number>();
+  for (let i = 0; i < n; i++) if (prologueOf[i] >= 0 && readers[i].length > 1 && size[i] > MAX_EXPR) dropped.add(prologueOf[i]);
+  for (let i = 0; i < n; i++) if (dropped.has(prologueOf[i])) prologueOf[i] = -1;
   const headOf = new Map<number, number>();
   p.steps.forEach((s, i) => {
     if (!isHeadable(s) || root[i] === i) return;
     if (headOf.has(root[i])) root[i] = i; // a second head gets its own kernel
     else headOf.set(root[i], i);
   });
-  return root;
+  for (let i = 0; i < n; i++) if (prologueOf[i] >= 0) root[i] = root[prologueOf[i]];
+  return { root, prologueOf };
 }
 
-/** Fuses element-wise chains, with matmul/reduction epilogues, into single kernels. */
+/** Fuses element-wise chains, with matmul/reduction epilogues and reduction prologues, into single kernels. */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
-  const root = kernelRoots(p);
+  const { root, prologueOf } = kernelRoots(p);
+  const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
   const out: Step[] = [];
   const newRef = new Map<number, Ref>();
   const mapRef = (r: Ref): Ref => (r.kind === 'step' ? newRef.get(r.index)! : r);
@@ -59,24 +73,38 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
     const indexOf = (ref: Ref) => { const j = refs.findIndex((x) => sameRef(x, ref)); return j >= 0 ? j : refs.push(ref) - 1; };
     let head: Head | undefined;
     let ops = 0;
-    const build = (i: number): Expr => {
+    const leaf = (x: Ref): Expr => {
+      if (x.kind === 'const' && x.tensor.rank === 0) return { op: 'const', value: x.tensor.dataSync()[0], dtype: x.tensor.dtype };
+      return { op: 'input', index: indexOf(mapRef(x)), dtype: infoOf(x).dtype };
+    };
+    // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
+    const node = (i: number, inside: (j: number) => boolean): Expr => {
       const s = p.steps[i] as PrimStep;
       ops++;
-      if (isHeadable(s)) {
-        if (!head) {
+      const args = s.inputs.map((x): Expr => (x.kind === 'step' && inside(x.index) ? node(x.index, inside) : leaf(x)));
+      return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
+    };
+    const build = (i: number): Expr => {
+      const s = p.steps[i] as PrimStep;
+      if (!isHeadable(s)) {
+        ops++;
+        const args = s.inputs.map((x): Expr => (x.kind === 'step' && root[x.index] === r && prologueOf[x.index] < 0 && x.index !== r ? build(x.index) : leaf(x)));
+        return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
+      }
+      ops++;
+      if (!head) {
+        const src = s.inputs[0];
+        if (s.prim !== 'matmul' && src.kind === 'step' && prologueOf[src.index] === i) {
+          const expr = node(src.index, (j) => prologueOf[j] === i);
+          head = { prim: s.prim as 'reduceSum' | 'reduceMax', prologue: { expr, out: p.steps[src.index].out }, params: s.params as PrimParams['reduceSum'] };
+        } else {
           const ins = s.inputs.map((x) => indexOf(mapRef(x)));
           head = s.prim === 'matmul'
             ? { prim: 'matmul', inputs: [ins[0], ins[1]], params: s.params as PrimParams['matmul'] }
             : { prim: s.prim as 'reduceSum' | 'reduceMax', inputs: [ins[0]], params: s.params as PrimParams['reduceSum'] };
         }
-        return { op: 'head', dtype: s.out.dtype };
       }
-      const args = s.inputs.map((x): Expr => {
-        if (x.kind === 'step' && root[x.index] === r && x.index !== r) return build(x.index);
-        if (x.kind === 'const' && x.tensor.rank === 0) return { op: 'const', value: x.tensor.dataSync()[0], dtype: x.tensor.dtype };
-        return { op: 'input', index: indexOf(mapRef(x)), dtype: infoOf(x).dtype };
-      });
-      return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
+      return { op: 'head', dtype: s.out.dtype };
     };
     const expr = build(r);
     const s = p.steps[r];
@@ -88,7 +116,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
 
   p.steps.forEach((s, i) => {
     if (root[i] !== i) return; // computed inside its root's kernel
-    if (isElementwise(s)) emitKernel(i);
+    if (isElementwise(s) || hasPrologue.has(i)) emitKernel(i);
     else { out.push({ ...s, inputs: s.inputs.map(mapRef) }); newRef.set(i, { kind: 'step', index: out.length - 1 }); }
   });
   return { steps: out, outputs: p.outputs.map(mapRef) };

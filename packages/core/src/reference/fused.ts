@@ -1,5 +1,5 @@
 import { type TypedArray, allocArray, roundTo } from '../dtype.js';
-import type { Expr, FusedKernel } from '../kernel.js';
+import { type Expr, type FusedKernel, splitPrologue } from '../kernel.js';
 import { sizeOf } from '../shape.js';
 import { broadcastOffsets } from './indexing.js';
 import { type In, kernels } from './kernels.js';
@@ -9,9 +9,12 @@ type Eval = (i: number) => number;
 
 /** Interprets a fused kernel, rounding every node to its dtype: bit-identical to running the ops one by one. */
 export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedArray {
+  const split = splitPrologue(k);
+  if (split) return runFusedReference(split.rest, [...inputs, { data: runFusedReference(split.prologue, inputs), info: split.prologue.out }]);
   const n = sizeOf(k.out.shape);
-  const head = k.head ? (kernels[k.head.prim] as (i: readonly In[], p: unknown, o: unknown) => TypedArray)(
-    k.head.inputs.map((j) => inputs[j]), k.head.params, { shape: k.out.shape, dtype: headDtype(k.expr) ?? k.out.dtype }) : null;
+  const h = k.head as (typeof k.head & { inputs: readonly number[] }) | undefined;
+  const head = h ? (kernels[h.prim] as (i: readonly In[], p: unknown, o: unknown) => TypedArray)(
+    h.inputs.map((j) => inputs[j]), h.params, { shape: k.out.shape, dtype: headDtype(k.expr) ?? k.out.dtype }) : null;
   const compile = (e: Expr): Eval => {
     const r = (v: number) => roundTo(e.dtype, v);
     switch (e.op) {

@@ -18,6 +18,10 @@ const programs: readonly [string, F][] = [
   ['matmul with an element-wise epilogue', (x, w) => silu(ew.add(matmul(x, w), 0.5))],
   ['reduction head with an epilogue', (x) => ew.exp(ew.sub(x, max(x, -1, true)))],
   ['softmax of a matmul, then a sum', (x, w) => sum(softmax(matmul(x, w)), 0)],
+  ['reduction prologue: sum of squares', (x) => sum(ew.mul(x, x), -1)],
+  ['reduction prologue over the outer axis, reading another reduction', (x, w) => sum(ew.mul(x, ew.sin(sum(w, 0))), 0)],
+  ['reduction prologue and epilogue: log-sum-exp', (x) => ew.log(sum(ew.exp(ew.sub(x, 1)), -1, true))],
+  ['max of a prologue, every axis', (x) => max(ew.neg(ew.abs(x)), [0, 1])],
 ];
 
 export function jitSuite(c: SuiteContext): void {
