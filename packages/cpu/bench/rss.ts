@@ -1,45 +1,28 @@
-// Memory of W1 training (`--bench rss`): each cpu path in a fresh process runs 200 W1 steps and reports its
-// resident set: the peak over the first 50 steps, and the growth from step 20 (after warm-up, with the
-// buffer pool filled) to step 200, which must stay near zero. Run as a child: `rss.ts --child <path> <steps>`.
-import { spawnSync } from 'node:child_process';
+// Memory of W1 training (`--bench rss`): each cpu path runs 200 W1 steps in a fresh process (bench/w1-proc.ts)
+// and reports its resident set: the high-water mark over setup and the first 50 steps, and the growth from
+// step 20 (after warm-up, with the buffer pool filled) to step 200, which must stay near zero.
 import { fileURLToPath } from 'node:url';
-import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
+import type { CpuPath } from '@safekey-ts/cpu';
 import type { Log } from './peers.js';
-import { w1Step } from './w1-step.js';
-
-const mb = (bytes: number) => bytes / 2 ** 20;
+import { run } from './w1.js';
 
 export interface RssResult { readonly impl: string; readonly peakMb50: number; readonly rssMb20: number; readonly rssMb200: number }
 
-/** In the child: steps with RSS read after each one; prints one JSON line. */
-function child(path: CpuPath, steps: number): void {
-  const b = cpuBackend({ path, threads: 2 });
-  const step = w1Step(b, 'w1');
-  const rss: number[] = [];
-  let peak50 = 0;
-  for (let i = 1; i <= steps; i++) {
-    step();
-    rss[i] = mb(process.memoryUsage.rss());
-    if (i === 50) peak50 = process.resourceUsage().maxRSS / 1024; // kB -> MB
-  }
-  b.close();
-  process.stdout.write(`${JSON.stringify({ peakMb50: peak50, rssMb20: rss[20], rssMb200: rss[steps] })}\n`);
-  process.exit(0);
-}
+const w1Proc = fileURLToPath(new URL('./w1-proc.ts', import.meta.url));
 
-/** Runs the child for each path; a path that fails is reported and skipped. */
-export function rssBench(log: Log, paths: readonly CpuPath[] = ['native', 'wasm'], steps = 200): RssResult[] {
+/** Runs the measurement for each path; a path that fails is reported and skipped. */
+export async function rssBench(log: Log, paths: readonly CpuPath[] = ['native', 'wasm'], steps = 200): Promise<RssResult[]> {
   const results: RssResult[] = [];
   for (const path of paths) {
     log(`rss: ${path}, ${steps} W1 steps in a fresh process`);
-    const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', path, String(steps)],
-      { encoding: 'utf8', timeout: 1_800_000 });
-    const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
-    if (r.status !== 0 || !line) { log(`rss ${path}: failed (${r.status}): ${r.stderr.trim().split('\n').pop()}`); continue; }
-    results.push({ impl: path, ...(JSON.parse(line) as Omit<RssResult, 'impl'>) });
+    try {
+      const r = await run(process.execPath, ['--conditions=development', '--import', 'tsx', w1Proc, '--path', path, '--warmup', '0',
+        '--steps', String(steps), '--peak-at', '50'], process.cwd());
+      const rss = r.rss_mb as number[], peak = r.peak_mb as Record<string, number>;
+      results.push({ impl: path, peakMb50: peak['50'], rssMb20: rss[19], rssMb200: rss[steps - 1] });
+    } catch (e) {
+      log(`rss ${path}: failed: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
   return results;
 }
-
-const argv = process.argv.slice(2);
-if (argv[0] === '--child') child(argv[1] as CpuPath, Number(argv[2]));

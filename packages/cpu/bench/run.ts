@@ -86,12 +86,12 @@ async function main(): Promise<void> {
   if (json) for (const { c, med, value, n } of results)
     process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n })}\n`);
   table(results);
-  if (benches.includes('rss')) memory();
+  if (benches.includes('rss')) await memory();
 }
 
 /** The memory benchmark, after the timed ones (it runs in fresh processes, one path at a time). */
-function memory(): void {
-  const rows = rssBench(log, (['native', 'wasm'] as const).filter((p) => !implFilter || implFilter.includes(p)));
+async function memory(): Promise<void> {
+  const rows = await rssBench(log, (['native', 'wasm'] as const).filter((p) => !implFilter || implFilter.includes(p)));
   if (json) for (const r of rows) {
     process.stdout.write(`${JSON.stringify({ bench: 'rss', impl: r.impl, size: 'W1 50 steps', peak_rss_mb: +r.peakMb50.toFixed(1) })}\n`);
     process.stdout.write(`${JSON.stringify({ bench: 'rss-growth', impl: r.impl, size: 'W1 steps 20-200', growth_mb: +(r.rssMb200 - r.rssMb20).toFixed(1) })}\n`);

@@ -30,18 +30,8 @@ static bool argBool(napi_env env, napi_value v) { bool b = false; napi_get_value
 
 static int g_threads = 1;
 
-// ---- thread placement -----------------------------------------------------------------------------------
-// While a multi-threaded call runs, the calling (JS main) thread is pinned to the CPU it is on and the OpenMP
-// workers to the other allowed CPUs; afterwards the main thread gets its full CPU set back (so the process's
-// other threads and the processes it spawns are unaffected). Unpinned, Linux was seen to wake the worker on
-// the main thread's CPU and leave both there, which made 2-thread products 2-10x slower than 1-thread ones
-// for seconds at a time. OMP_PROC_BIND / OMP_PLACES / GOMP_CPU_AFFINITY set by the user turn this off.
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <signal.h>
 #include <pthread.h>
-#include <vector>
-#include <algorithm>
 // ---- signals during oneDNN's products ------------------------------------------------------------------
 // A signal handled while Debian's oneDNN 2.6 runs an AVX-512 sgemm kernel corrupts the process's memory
 // (measured: a C program calling dnnl_sgemm under a 10 kHz SIGPROF timer aborts with heap corruption every
@@ -59,6 +49,16 @@ struct SignalsHeld {
   ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
 };
 
+// ---- thread placement -----------------------------------------------------------------------------------
+// While a multi-threaded call runs, the calling (JS main) thread is pinned to the CPU it is on and the OpenMP
+// workers to the other allowed CPUs; afterwards the main thread gets its full CPU set back (so the process's
+// other threads and the processes it spawns are unaffected). Unpinned, Linux was seen to wake the worker on
+// the main thread's CPU and leave both there, which made 2-thread products 2-10x slower than 1-thread ones
+// for seconds at a time. OMP_PROC_BIND / OMP_PLACES / GOMP_CPU_AFFINITY set by the user turn this off.
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <vector>
+#include <algorithm>
 static std::vector<pid_t> g_workers;   // OS thread ids of OpenMP threads 1..n-1
 static cpu_set_t g_allowed;
 static int g_ncpu = 0, g_pinnedFor = -1; // workers are pinned away from CPU g_pinnedFor
@@ -295,14 +295,14 @@ static inline double jsMaxT(double a, double b) { return jsMax(a, b); }
 static inline float jsMinT(float a, float b) { return (float)jsMin(a, b); }
 static inline double jsMinT(double a, double b) { return jsMin(a, b); }
 
+template <typename T> static inline bool sameKind(int kind) { return sizeof(T) == 4 ? kind == K_F32 : kind == K_F64; }
+
 /**
  * T = double: every op in double, then rounded to its node's dtype. T = float ("float mode", chosen by the
  * compiler when every node is float32 or bool and every op is exact in float: + - * / sqrt, 1/x, neg, abs,
  * sign, max, min, comparisons, where, casts between float32 and bool): IEEE float arithmetic gives the same
  * bits as the rounded double, with twice the SIMD width and no rounding pass.
  */
-template <typename T> static inline bool sameKind(int kind) { return sizeof(T) == 4 ? kind == K_F32 : kind == K_F64; }
-
 template <typename T>
 static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks) {
   std::vector<T> regs((size_t)J.nregs * BLOCK);
@@ -425,9 +425,11 @@ static void copyRows(const EwJob& J, int64_t r0, int64_t r1) {
 static const int kindBytes[] = { 4, 8, 4, 1 }; // K_F32, K_F64, K_I32, K_U8
 
 /**
- * ewise(prog, consts, nregs, result, shape, out, outOff, outStrides, inputs[], inOffs, inStrides, floatMode):
+ * ewise(prog, consts, nregs, result, shape, out, outOff, outStrides, inputs[], inOffs, inStrides, floatMode[, reduce]):
  * prog is INSN int32s per instruction [op, dst, a, b, c, round-or-index]; shape is the collapsed iteration
  * shape (rank >= 1); strides are in elements, one per dim (inStrides: rank per input, input-major).
+ * reduce 1 (sum) or 2 (max): `out` is a Float64Array of accumulators (outStrides 0 over the reduced dims) and
+ * each value is folded into its accumulator in row-major order, as the reference's reductions fold.
  */
 static napi_value Ewise(napi_env env, napi_callback_info info) {
   size_t argc = 13; napi_value argv[13];
