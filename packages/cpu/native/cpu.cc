@@ -30,6 +30,7 @@ static bool argBool(napi_env env, napi_value v) { bool b = false; napi_get_value
 
 static int g_threads = 1;
 
+#include <initializer_list>
 #include <signal.h>
 #include <pthread.h>
 // ---- signals during oneDNN's products ------------------------------------------------------------------
