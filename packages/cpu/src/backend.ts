@@ -117,12 +117,18 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const dataOf = (h: DataHandle): TypedArray => storageOf(h).data;
   const ins = (inputs: readonly BackendInput[]): In[] => inputs.map((i) => ({ data: dataOf(i.handle), info: i.info }));
 
-  /** An element-wise primitive as a one-node expression. */
+  /** An element-wise primitive as a one-node expression (one object per primitive and dtypes, reused). */
+  const exprs = new Map<string, Expr>();
   const elementwise = (prim: Primitive, xs: In[], params: unknown, out: TensorInfo): TypedArray => {
-    const args = xs.map((x, index): Expr => ({ op: 'input', index, dtype: x.info.dtype }));
-    const expr = (prim === 'cast'
-      ? { op: 'cast', args, dtype: (params as PrimParams['cast']).dtype }
-      : { op: prim, args, dtype: out.dtype }) as unknown as Expr;
+    const key = `${prim}|${out.dtype}|${xs.map((x) => x.info.dtype).join(',')}`;
+    let expr = exprs.get(key);
+    if (!expr) {
+      const args = xs.map((x, index): Expr => ({ op: 'input', index, dtype: x.info.dtype }));
+      expr = (prim === 'cast'
+        ? { op: 'cast', args, dtype: (params as PrimParams['cast']).dtype }
+        : { op: prim, args, dtype: out.dtype }) as unknown as Expr;
+      exprs.set(key, expr);
+    }
     const r = alloc(out.dtype, sizeOf(out.shape));
     runElementwise(expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) },
       xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) })), -1, nat());

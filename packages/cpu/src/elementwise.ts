@@ -164,6 +164,14 @@ export function canonical(expr: Expr): { expr: Expr; consts: Float64Array; key: 
   return { expr: c, consts: Float64Array.from(values), key: exprKey(c) };
 }
 
+const canonicals = new WeakMap<Expr, ReturnType<typeof canonical>>();
+/** `canonical(expr)`, once per expression object (a jit program runs the same kernel objects every step). */
+function canonicalOf(expr: Expr): ReturnType<typeof canonical> {
+  let c = canonicals.get(expr);
+  if (!c) { c = canonical(expr); canonicals.set(expr, c); }
+  return c;
+}
+
 /** JSON with -0, NaN and the infinities kept apart (plain JSON.stringify writes 0 and null for them). */
 export const exprKey = (e: Expr): string => JSON.stringify(e, (_, v: unknown) =>
   typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v);
@@ -209,7 +217,7 @@ export function runElementwise(expr: Expr, shape: readonly number[], out: Operan
   if (size === 0) return 'js';
   const c = collapse(shape, [out.strides, ...inputs.map((x) => x.strides)]);
   const rank = c.shape.length;
-  const canon = canonical(expr);
+  const canon = canonicalOf(expr);
   if (native && size >= NATIVE_MIN && (sink !== 'store' || !(out.data instanceof Float64Array))) {
     const p = compileProgram(canon.expr, canon.key, headIndex);
     if (p) {
@@ -252,5 +260,10 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
 
 /** Copies `src` read through `strides`/`offset` into `dst` (strided) over `shape`. */
 export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, native: NativeAddon | null = null): void {
-  runElementwise({ op: 'input', index: 0, dtype }, shape, dst, [src], -1, native);
+  runElementwise(copyExpr[dtype], shape, dst, [src], -1, native);
 }
+
+const copyExpr: Record<DType, Expr> = {
+  float32: { op: 'input', index: 0, dtype: 'float32' }, float64: { op: 'input', index: 0, dtype: 'float64' },
+  int32: { op: 'input', index: 0, dtype: 'int32' }, bool: { op: 'input', index: 0, dtype: 'bool' },
+};
