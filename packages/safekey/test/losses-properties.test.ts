@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { type Tensor, add, leaves, mul, random } from '@safekey-ts/core';
+import { type Tensor, add, fromArray, leaves, mul, random } from '@safekey-ts/core';
 import { grad } from '@safekey-ts/autograd';
 import {
   type LlamaConfig, type SafekeyParams, type SampleSpans, forward, initParams, initSafetyHead, makeBatch, safekeyLoss, dpshLoss,
@@ -43,6 +43,31 @@ describe('SafeKey loss properties', () => {
       const changed = samples.map((s) => ({ ...s, ids: s.ids.map((t, i) => (i < s.promptEnd ? other : t)) }));
       assert.deepEqual(arr(qmmOf(p, changed).perSample), arr(qmmOf(p, samples).perSample));
     }), { numRuns: 15 });
+  });
+
+  test('L_QMM on the prefix that ends at the last K token equals L_QMM on the whole sequence, gradients included', () => {
+    // safekeyLoss runs the masked pass on that prefix; the full-length pass is the definition
+    const qmmFull = (q: SafekeyParams, samples: SampleSpans[]) => {
+      const b = makeBatch(samples), w = b.targets.shape[1];
+      const keyTargets = fromArray(Uint8Array.from({ length: samples.length * w }, (_, i) => {
+        const s = samples[Math.floor(i / w)], t = (i % w) + 1;
+        return +(t >= s.keyStart && t < s.keyEnd);
+      }), [samples.length, w], 'bool');
+      const logits = forward(q.model, config, b.ids, { padding: b.padding, keyMask: b.promptMask }).logits;
+      return qmmLoss(logits, { ...b, keyTargets }).batch;
+    };
+    const viaObjective = (q: SafekeyParams, samples: SampleSpans[]) => safekeyLoss(q, config, makeBatch(samples), { arm: 'safekey' }).qmm!.batch;
+    fc.assert(fc.property(fc.array(sampleArb, { minLength: 2, maxLength: 3 }), (samples) => {
+      const b = makeBatch(samples);
+      assert.ok(b.keyTargets.shape[1] <= b.targets.shape[1]);
+      const a = viaObjective(p, samples).item(), e = qmmFull(p, samples).item();
+      assert.ok(Math.abs(a - e) <= 1e-6 * Math.max(1, Math.abs(e)), `${a} vs ${e}`);
+      const ga = leaves(grad((q: SafekeyParams) => viaObjective(q, samples))(p)), ge = leaves(grad((q: SafekeyParams) => qmmFull(q, samples))(p));
+      ga.forEach((l, i) => {
+        const x = l.tensor.dataSync(), y = ge[i].tensor.dataSync();
+        for (let j = 0; j < x.length; j++) assert.ok(Math.abs(x[j] - y[j]) <= 1e-5 * Math.max(1, Math.abs(y[j])), `${l.path}[${j}]: ${x[j]} vs ${y[j]}`);
+      });
+    }), { numRuns: 10 });
   });
 
   test('L_DPSH is unchanged by changing any token from the key start on (its spans end there)', () => {

@@ -16,7 +16,12 @@ export interface BatchTensors {
   readonly promptMask: Tensor<Shape, 'bool'>;    // [B, T] prompt positions (hidden in the QMM pass)
   readonly targets: Tensor<Shape, 'int32'>;      // [B, T-1] next tokens
   readonly responseTargets: Tensor<Shape, 'bool'>; // [B, T-1] targets inside the response (SFT)
-  readonly keyTargets: Tensor<Shape, 'bool'>;    // [B, T-1] targets inside K (QMM)
+  /**
+   * [B, Lq-1] targets inside K (QMM), over the prefix of Lq positions that ends at the batch's last K token
+   * (rounded up as T is): the QMM pass runs on that prefix only, since with causal attention no later
+   * position can change a K prediction.
+   */
+  readonly keyTargets: Tensor<Shape, 'bool'>;
   readonly understanding: Tensor<Shape, 'float32'>; // [B, T] 1 on U
   readonly context: Tensor<Shape, 'float32'>;    // [B, T] 1 on [0, keyStart)
   readonly harmful: Tensor<Shape, 'float32'>;    // [B]
@@ -44,6 +49,7 @@ export function makeBatch(samples: readonly SampleSpans[], opts: { readonly padI
   samples.forEach((s, i) => checkSpans(s, `sample ${i}`));
   const padId = opts.padId ?? 0, mult = opts.padMultiple ?? 1;
   const B = samples.length, T = Math.ceil(Math.max(...samples.map((s) => s.ids.length)) / mult) * mult;
+  const Lq = Math.min(T, Math.ceil(Math.max(...samples.map((s) => s.keyEnd)) / mult) * mult);
   const grid = <A extends Int32Array | Uint8Array | Float32Array>(make: (n: number) => A, width: number, f: (s: SampleSpans, j: number) => number): A => {
     const out = make(B * width);
     samples.forEach((s, b) => { for (let j = 0; j < width; j++) out[b * width + j] = f(s, j); });
@@ -58,7 +64,7 @@ export function makeBatch(samples: readonly SampleSpans[], opts: { readonly padI
     promptMask: bools(T, (s, j) => +(j < s.promptEnd)),
     targets: fromArray(grid((n) => new Int32Array(n), T - 1, (s, j) => s.ids[j + 1] ?? padId), [B, T - 1], 'int32'),
     responseTargets: bools(T - 1, (s, j) => inSpan(j + 1, s.promptEnd, s.ids.length)),
-    keyTargets: bools(T - 1, (s, j) => inSpan(j + 1, s.keyStart, s.keyEnd)),
+    keyTargets: bools(Lq - 1, (s, j) => inSpan(j + 1, s.keyStart, s.keyEnd)),
     understanding: floats((s, j) => inSpan(j, s.promptEnd, s.keyStart)),
     context: floats((s, j) => inSpan(j, 0, s.keyStart)),
     harmful: fromArray(Float32Array.from(samples, (s) => s.harmful), [B], 'float32'),

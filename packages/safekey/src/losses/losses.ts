@@ -7,10 +7,16 @@ import type { Linear1, SafetyHead } from './head.js';
 /** A loss over the batch and per sample (`[B]`). */
 export interface LossValue { readonly batch: Tensor; readonly perSample: Tensor }
 
-/** Mean NLL over the masked targets, for the batch (all counted tokens) and per sample. */
+/** The first `n` positions of axis 1 (`x` itself when that is all of them). */
+export const prefix = <T extends Tensor>(x: T, n: number): T => (x.shape[1] === n ? x : narrow(x, 1, 0, n) as T);
+
+/**
+ * Mean NLL over the masked targets, for the batch (all counted tokens) and per sample. The mask may cover
+ * a prefix of the targets (`keyTargets` does); the logits must cover it.
+ */
 function maskedNll(logits: Tensor, batch: BatchTensors, mask: Tensor<Shape, 'bool'>): LossValue {
-  const t = logits.shape[1];
-  const nll = tokenNll(narrow(logits, 1, 0, t - 1), batch.targets);
+  const w = mask.shape[1];
+  const nll = tokenNll(prefix(logits, w), prefix(batch.targets, w));
   const m = cast(mask, nll.dtype);
   const picked = mul(nll, m);
   const counts = sum(m, 1);
@@ -20,7 +26,10 @@ function maskedNll(logits: Tensor, batch: BatchTensors, mask: Tensor<Shape, 'boo
 /** L_SFT: next-token cross-entropy on every response token (prompt and padding ignored). */
 export const sftLoss = (logits: Tensor, batch: BatchTensors): LossValue => maskedNll(logits, batch, batch.responseTargets);
 
-/** L_QMM: cross-entropy on the K tokens only, from the pass in which no position attends to the prompt. */
+/**
+ * L_QMM: cross-entropy on the K tokens only, from the pass in which no position attends to the prompt. The
+ * logits may be those of the whole sequence or of its first `keyTargets.shape[1] + 1` positions.
+ */
 export const qmmLoss = (maskedLogits: Tensor, batch: BatchTensors): LossValue => maskedNll(maskedLogits, batch, batch.keyTargets);
 
 /** Mean of the hidden states `[B, T, D]` over the positions weighted 1 in `weights` `[B, T]`. */

@@ -4,7 +4,7 @@ import { forward } from '../model/llama.js';
 import type { LlamaParams } from '../model/params.js';
 import type { BatchTensors } from './batch.js';
 import type { SafetyHead } from './head.js';
-import { type LossValue, dpshLoss, qmmLoss, sftLoss } from './losses.js';
+import { type LossValue, dpshLoss, prefix, qmmLoss, sftLoss } from './losses.js';
 
 /** Training arms: plain SFT, SafeKey, and the ablations. */
 export const ARMS = ['sft', 'safekey', 'dpsh-only', 'qmm-only', 'qmm-nomask'] as const;
@@ -39,8 +39,10 @@ export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: BatchT
   let total = sft.batch;
   let qmm: LossValue | undefined, dpsh: ReturnType<typeof dpshLoss> | undefined;
   if (extra && usesQmm(opts.arm)) {
+    // the masked pass runs on the prefix that ends at the last K token (see BatchTensors.keyTargets)
+    const lq = batch.keyTargets.shape[1] + 1;
     const logits = opts.arm === 'qmm-nomask' ? plain.logits
-      : forward(p.model, config, batch.ids, { padding: batch.padding, keyMask: batch.promptMask }).logits;
+      : forward(p.model, config, prefix(batch.ids, lq), { padding: prefix(batch.padding, lq), keyMask: prefix(batch.promptMask, lq) }).logits;
     qmm = qmmLoss(logits, batch);
     total = add(total, mul(qmm.batch, w.qmm));
   }
