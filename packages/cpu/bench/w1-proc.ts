@@ -3,7 +3,9 @@
 // step], "peak_mb": {"<step>": high-water mark after that step}}. The benchmarks spawn it, so every
 // implementation is measured the same way (a fresh process, its own warm-up).
 //   node --conditions=development --import tsx packages/cpu/bench/w1-proc.ts --path native|wasm|js
-//     [--variant w1|sk] [--warmup 2] [--steps 10] [--threads 2] [--peak-at 50]
+//     [--variant w1|sk] [--warmup 2] [--steps 10] [--threads 2] [--peak-at 50] [--gc-at 20,200]
+// --gc-at (with node's --expose-gc): a full garbage collection before reading the resident set after those
+// steps, so that it counts what is retained, not garbage V8 has not collected yet.
 import { readFileSync } from 'node:fs';
 import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
 import { type W1Variant, w1Step } from './w1-step.js';
@@ -25,6 +27,8 @@ function memory(): { rss: number; hwm: number | null } {
 const b = cpuBackend({ path: arg('path', 'native') as CpuPath, threads: Number(arg('threads', '2')) });
 const step = w1Step(b, arg('variant', 'w1') as W1Variant);
 const warmup = Number(arg('warmup', '2')), steps = Number(arg('steps', '10')), peakAt = Number(arg('peak-at', '0'));
+const gcAt = new Set(arg('gc-at', '').split(',').filter(Boolean).map(Number));
+const gc = (globalThis as { gc?: () => void }).gc;
 for (let i = 0; i < warmup; i++) step();
 const times: number[] = [], rss: number[] = [];
 const peak: Record<string, number> = {};
@@ -33,6 +37,7 @@ for (let i = 1; i <= steps; i++) {
   const t0 = performance.now();
   step();
   times.push((performance.now() - t0) / 1e3);
+  if (gcAt.has(i)) gc?.();
   const m = memory();
   rss.push(+m.rss.toFixed(1));
   sampledMax = Math.max(sampledMax, m.rss);
