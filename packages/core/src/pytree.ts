@@ -57,6 +57,15 @@ export function tensorsIn(v: unknown, out: Tensor[] = []): Tensor[] {
   return out;
 }
 
+/**
+ * Disposes the tensors of `old` that `kept` does not hold: after a step that replaced some tensors of a
+ * state (parameters, optimizer moments), what was replaced is freed and what carried over stays.
+ */
+export function disposeReplaced(old: unknown, kept: unknown): void {
+  const keep = new Set(tensorsIn(kept));
+  for (const t of tensorsIn(old)) if (!keep.has(t)) t.dispose();
+}
+
 export const mapLeaves = <T, L>(tree: T, f: (t: Tensor, path: string) => L): MapLeaves<T, L> =>
   unflatten(tree, leaves(tree).map((l) => f(l.tensor, l.path)));
 

@@ -2,7 +2,7 @@
 // backward, AdamW) of @safekey-ts/safekey on a given backend: the workload of the `w1`, `w1-sk` and `rss`
 // benchmarks and of bench/profile-w1.ts. `sk` adds SafeKey's extra pass (QMM) and the safety head (DPSH),
 // as the peers' `--variant sk` does.
-import { type Backend, type Tensor, getBackend, random, scalar, setBackend, tensorsIn, tidy } from '@safekey-ts/core';
+import { type Backend, type Tensor, disposeReplaced, getBackend, random, scalar, setBackend, tidy } from '@safekey-ts/core';
 import { type LlamaConfig, type SampleSpans, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
 
 export const W1_BATCH = 8, W1_SEQ = 128, W1_TOKENS = W1_BATCH * W1_SEQ;
@@ -11,12 +11,6 @@ export const W1: LlamaConfig = {
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true,
 };
 export type W1Variant = 'w1' | 'sk';
-
-/** Frees the tensors of `old` that `kept` does not hold. */
-function release(old: unknown, kept: unknown): void {
-  const keep = new Set(tensorsIn(kept));
-  for (const t of tensorsIn(old)) if (!keep.has(t)) t.dispose();
-}
 
 /**
  * Sets up W1 on `backend` and returns one training step (1024 tokens). Each step runs in `tidy`; the replaced
@@ -38,7 +32,7 @@ export function w1Step(backend: Backend, variant: W1Variant): () => void {
     // replay returns (a zero gradient of a parameter the loss does not use is the same tensor every step).
     return () => on(() => {
       const out = tidy(() => steps.update(params, steps.gradients(params, batch, sk)[1], opt, scalar(1e-3) as Tensor));
-      release({ params, opt }, out);
+      disposeReplaced({ params, opt }, out);
       params = out.params; opt = out.state;
       out.norm.dispose();
     });

@@ -1,4 +1,4 @@
-import { random, scalar, tensorsIn, tidy } from '@safekey-ts/core';
+import { disposeReplaced, random, scalar, tidy } from '@safekey-ts/core';
 import { type SampleSpans, batchTensors, makeBatch } from '../losses/batch.js';
 import { type Arm, type ObjectiveWeights, type SafekeyParams, extraLossesOn } from '../losses/objective.js';
 import type { LlamaConfig } from '../model/config.js';
@@ -82,14 +82,14 @@ export async function trainLoop(samples: readonly SampleSpans[], s: LoopSettings
           if (parts.dpsh) { sums.dpsh += parts.dpsh.item(); hasDpsh = true; }
           return accumulateGrads(acc, grads);
         });
-        release(acc, next);
+        disposeReplaced(acc, next);
         acc = next;
         sums.tokens += part.reduce((n, x) => n + x.ids.length, 0);
       }
       const lr = cosineLr(schedule, step);
       const out = tidy(() => steps.update(params, meanGrads(acc!), opt, scalar(lr)));
-      release(acc, out);
-      if (owned) release({ params, opt }, out); // the caller's starting tensors are the caller's to free
+      disposeReplaced(acc, out);
+      if (owned) disposeReplaced({ params, opt }, out); // the caller's starting tensors are the caller's to free
       params = out.params; opt = out.state; owned = true;
       step++;
       const seconds = (performance.now() - t0) / 1000;
@@ -104,10 +104,4 @@ export async function trainLoop(samples: readonly SampleSpans[], s: LoopSettings
     if ((await hooks.onEpochEnd?.(saved)) === 'stop') return saved;
   }
   return { params, opt, at: { step, epoch, position } };
-}
-
-/** Frees the tensors of `old` that `kept` does not hold (parameters replaced by an update, used gradient sums). */
-function release(old: unknown, kept: unknown): void {
-  const keep = new Set(tensorsIn(kept));
-  for (const t of tensorsIn(old)) if (!keep.has(t)) t.dispose();
 }
