@@ -21,6 +21,10 @@ export function allocArray<D extends DType>(dtype: D, size: number): TypedArrayO
   throw new Error(`unknown dtype ${String(dtype)}`);
 }
 
+/** The dtype a typed array stores (a Uint8Array stores bool). */
+export const dtypeOfArray = (a: TypedArray): DType =>
+  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
+
 export const isFloat = (d: DType): d is FloatDType => d === 'float32' || d === 'float64';
 
 const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };

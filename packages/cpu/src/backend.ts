@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, sizeOf,
+  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, dtypeOfArray, sizeOf,
 } from '@safekey-ts/core';
 import { broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
@@ -63,9 +63,6 @@ function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
   }
   return { path: 'js', engine: jsEngine, close: () => undefined, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
 }
-
-const dtypeOfArray = (a: TypedArray): DType =>
-  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
 
 const headDtype = (e: Expr): DType | null => {
   if (e.op === 'head') return e.dtype;

@@ -116,6 +116,9 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
   };
   const result = visit(expr);
   const outAt = outClass === '1' ? 'o + j' : 'o + j * so';
+  const fold = (acc: string, v: string) => (sink === 'sum' ? `${acc} + ${v}` : `(${v} > ${acc} || ${v} !== ${v}) ? ${v} : ${acc}`);
+  // folding along a reduced inner dim: one local accumulator per row instead of a load and store per value
+  const rowAcc = sink !== 'store' && outClass === '0';
   const ins = Array.from({ length: nIn }, (_, i) => i);
   return `
     const n = shape[rank - 1], so = oSt[rank - 1];
@@ -127,11 +130,15 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
     let o = oOff${ins.map((i) => `, a${i} = offs[${i}]`).join('')};
     for (let r = 0; r < rows; r++) {
       ${outer.join('\n      ')}
+      ${rowAcc ? 'let s = out[o];' : ''}
       for (let j = 0; j < n; j++) {
         ${inner.join('\n        ')}
-        ${sink === 'store' ? `out[${outAt}] = ${result.name};` : `const q = ${outAt}, v = ${result.name}, s = out[q];
-        out[q] = ${sink === 'sum' ? 's + v' : '(v > s || v !== v) ? v : s'};`}
+        ${sink === 'store' ? `out[${outAt}] = ${result.name};`
+    : rowAcc ? `s = ${fold('s', result.name)};`
+    : `const q = ${outAt}, s = out[q];
+        out[q] = ${fold('s', result.name)};`}
       }
+      ${rowAcc ? 'out[o] = s;' : ''}
       for (let d = rank - 2; d >= 0; d--) {
         o += oSt[d];${ins.map((i) => ` a${i} += st${i}[d];`).join('')}
         if (++idx[d] < shape[d]) break;
@@ -229,7 +236,7 @@ export function runElementwise(expr: Expr, shape: readonly number[], out: Operan
     }
   }
   const classes = inputs.map((_, i) => classOf(c.strides[i + 1][rank - 1]));
-  const outClass = c.strides[0][rank - 1] === 1 ? '1' : 's';
+  const outClass = classOf(c.strides[0][rank - 1]);
   const types = inputs.map((x) => x.data.constructor.name).join(',');
   const key = `${canon.key}|${headIndex}|${classes.join('')}${outClass}|${out.data.constructor.name}|${types}|${sink}`;
   let f = cache.get(key);
@@ -260,10 +267,11 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
 
 /** Copies `src` read through `strides`/`offset` into `dst` (strided) over `shape`. */
 export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, native: NativeAddon | null = null): void {
-  runElementwise(copyExpr[dtype], shape, dst, [src], -1, native);
+  runElementwise(inputExpr[dtype], shape, dst, [src], -1, native);
 }
 
-const copyExpr: Record<DType, Expr> = {
+/** The expression that reads operand 0 (a copy, or a plain reduction's values), one object per dtype. */
+export const inputExpr: Record<DType, Expr> = {
   float32: { op: 'input', index: 0, dtype: 'float32' }, float64: { op: 'input', index: 0, dtype: 'float64' },
   int32: { op: 'input', index: 0, dtype: 'int32' }, bool: { op: 'input', index: 0, dtype: 'bool' },
 };

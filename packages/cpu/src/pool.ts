@@ -3,12 +3,10 @@
 // the addon), and a training step frees and allocates the same sizes over and over. Arrays come back only
 // through `free`, so nothing a tensor still references is reused; recycled arrays hold stale values, so a
 // kernel that does not overwrite its whole output asks for `zeroed`.
-import { type DType, type TypedArray, allocArray } from '@safekey-ts/core';
+import { type DType, type TypedArray, allocArray, dtypeOfArray } from '@safekey-ts/core';
 
 export type Alloc = (dtype: DType, n: number, zeroed?: boolean) => TypedArray;
 
-const dtypeOf = (a: TypedArray): DType =>
-  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
 
 export class BufferPool {
   readonly #free = new Map<string, TypedArray[]>();
@@ -38,7 +36,7 @@ export class BufferPool {
   readonly release = (a: TypedArray): void => {
     if (a.length < this.minElems || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
     if (this.#bytes + a.byteLength > this.maxBytes) return;
-    const key = `${dtypeOf(a)}:${a.length}`;
+    const key = `${dtypeOfArray(a)}:${a.length}`;
     let list = this.#free.get(key);
     if (!list) { list = []; this.#free.set(key, list); }
     if (list.length >= this.perSize) return;
