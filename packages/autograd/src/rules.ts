@@ -3,6 +3,7 @@ import {
   add, bind, broadcastTo, cast, cos, div, eq, gt, isFloat, log, mul, neg, pad, reshape, scatterAdd, gather,
   sign, sin, slice, split, sum, where,
 } from '@safekey-ts/core';
+import { attentionGradRule, attentionRule } from './attention.js';
 import { unbroadcast } from './unbroadcast.js';
 
 /**
@@ -92,6 +93,8 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   gather: (g, { inputs: [x, idx], params: { axis, batchDims } }) => [scatterAdd(g, idx as Indices, x.shape[axis], axis, batchDims), null],
   scatterAdd: (g, { inputs: [, idx], params: { axis, batchDims } }) => [gather(g, idx as Indices, axis, batchDims), null],
   iota: () => [],
+  attention: attentionRule,
+  attentionGrad: attentionGradRule,
 };
 
 const sub1 = (t: Tensor): Tensor => add(neg(t), 1);

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  type Primitive, type Shape, type Tensor, abs, add, arange, broadcastTo, cast, concat, cos, div, eq, exp, fromArray,
+  type Primitive, type Shape, type Tensor, abs, add, arange, bind, broadcastTo, cast, dotProductAttention, concat, cos, div, eq, exp, fromArray,
   gather, ge, gt, le, log, lt, matmul, max, maximum, minimum, mul, ne, neg, pad, permute, pow, reciprocal, reshape, rsqrt,
   scatterAdd, sign, sin, slice, sqrt, sub, sum, tanh, where,
 } from '@safekey-ts/core';
@@ -31,6 +31,22 @@ const untied = (f: (a: Tensor, b: Tensor) => Tensor): fc.Arbitrary<Case> =>
 
 const comparison = (cmp: (a: Tensor, b: Tensor) => Tensor) =>
   untied((a, b) => add(mul(cast(cmp(a, b), 'float64'), b), a));
+
+/**
+ * Attention over random sizes: batch [2, h] with k and v shared across h when `shared`, a random mask
+ * (rows with nothing allowed included) and scale; `make` picks the differentiated inputs.
+ */
+function attentionCase(make: (q: Data, k: Data, v: Data, mask: Tensor<Shape, 'bool'>, scale: number, g: Data) =>
+  [Data[], (...xs: Tensor[]) => Tensor]): fc.Arbitrary<Case> {
+  return fc.tuple(dimsArb(5, 3), fc.boolean(), fc.double({ min: 0.3, max: 1.5, noNaN: true })).chain(([[h, t, s, d, dv], shared, scale]) => {
+    const kb = [2, shared ? 1 : h];
+    return fc.tuple(dataArb([2, h, t, d]), dataArb([...kb, s, d]), dataArb([...kb, s, dv]), fc.array(fc.boolean(), { minLength: 2 * t * s, maxLength: 2 * t * s }),
+      dataArb([2, h, t, dv])).map(([q, k, v, m, g]) => {
+      const [inputs, f] = make(q, k, v, bools([2, 1, t, s], m), scale, g);
+      return { inputs, f };
+    });
+  });
+}
 
 const axesArb = (rank: number) => fc.subarray([...Array(rank).keys()], { minLength: 1 });
 
@@ -101,6 +117,9 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   iota: fc.integer({ min: 1, max: 5 }).chain((n) => dataArb([n])).map((d) => ({
     inputs: [d], f: (x: Tensor) => mul(x, cast(arange(d.shape[0]), 'float64')),
   })),
+  attention: attentionCase((q, k, v, mask, scale) => [[q, k, v], (a, b, c) => dotProductAttention(a, b, c, mask, scale)]),
+  attentionGrad: attentionCase((q, k, v, mask, scale, g) => [[q, k, v, g],
+    (a, b, c, d) => bind('attentionGrad', [a, b, c, mask, d], { scale })]),
 };
 
 describe('every primitive: reverse-mode gradient equals central differences (float64)', () => {

@@ -28,10 +28,21 @@ export interface PrimParams {
   /** Adjoint of gather: inputs (updates, idx); `size` is the length of the gathered axis. */
   scatterAdd: { readonly axis: number; readonly batchDims: number; readonly size: number };
   iota: { readonly n: number; readonly dtype: DType };
+  /**
+   * Scaled dot-product attention as one primitive, inputs (q, k, v, allowed): softmax over the last axis of
+   * where(allowed, scale * q k^T, MASK_FILL), times v. q `[...batch, T, d]` (its batch is the output's), k
+   * `[...bk, S, d]`, v `[...bk, S, dv]`, allowed bool broadcastable to `[...batch, T, S]`; out `[...batch, T, dv]`.
+   */
+  attention: { readonly scale: number };
+  /** The cotangents of attention's q, k and v for the output cotangent (5th input), packed flat: [dq, dk, dv]. */
+  attentionGrad: { readonly scale: number };
 }
+
+/** The score a masked (not allowed) query-key pair gets: large and finite, so a row with nothing allowed stays uniform. */
+export const MASK_FILL = -1e9;
 export type Primitive = keyof PrimParams;
 
-export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create';
+export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create' | 'attention';
 
 export interface TensorInfo { readonly shape: Shape; readonly dtype: DType }
 
@@ -106,6 +117,25 @@ function checkGather(op: string, x: Shape, idx: TensorInfo, axis: number, batchD
   if (batchDims < 0 || batchDims > axis || batchDims > idx.shape.length) throw argError(op, `batchDims ${batchDims} must be in [0, min(axis ${axis}, index rank ${idx.shape.length})]`);
   if (axis < 0 || axis >= x.length) throw argError(op, `axis ${axis} out of range for rank ${x.length}`);
   for (let i = 0; i < batchDims; i++) if (x[i] !== idx.shape[i]) throw shapeError(op, `batch dim ${i} differs`, x, idx.shape);
+}
+
+/** Checks attention's (q, k, v, allowed) and returns its output info. */
+function attentionInfo(op: string, [q, k, v, allowed]: readonly TensorInfo[]): TensorInfo {
+  sameDtype(op, q, k); sameDtype(op, q, v);
+  if (!isFloat(q.dtype)) throw dtypeError(op, `q, k and v must be float tensors, got ${q.dtype}`);
+  if (allowed.dtype !== 'bool') throw dtypeError(op, `the mask must be bool, got ${allowed.dtype}`);
+  const shapes = [q.shape, k.shape, v.shape, allowed.shape];
+  if (shapes.some((s) => s.length < 2)) throw shapeError(op, 'q, k, v and the mask need rank >= 2', ...shapes);
+  const [t, d] = q.shape.slice(-2), [s, dk] = k.shape.slice(-2), [sv] = v.shape.slice(-2);
+  if (d !== dk) throw shapeError(op, `q and k head dims differ (${d} vs ${dk})`, q.shape, k.shape);
+  if (s !== sv) throw shapeError(op, `k and v lengths differ (${s} vs ${sv})`, k.shape, v.shape);
+  const bq = q.shape.slice(0, -2), bk = k.shape.slice(0, -2);
+  if (bk.length !== v.shape.length - 2 || bk.some((x, i) => x !== v.shape[i])) throw shapeError(op, 'k and v batch dims differ', k.shape, v.shape);
+  const batch = broadcastOrReport(op, 'batch dims', [bq, bk], [q.shape, k.shape]);
+  if (batch.length !== bq.length || batch.some((x, i) => x !== bq[i])) throw shapeError(op, 'k must broadcast to the batch dims of q', q.shape, k.shape);
+  broadcastOrReport(op, 'the mask', [allowed.shape, [...batch, t, s]], [allowed.shape, [...batch, t, s]]);
+  if (allowed.shape.length > batch.length + 2) throw shapeError(op, `the mask has more dims than [...batch, ${t}, ${s}]`, allowed.shape, q.shape);
+  return { shape: [...batch, t, v.shape.at(-1)!], dtype: q.dtype };
 }
 
 export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
@@ -224,6 +254,17 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
       if (!Number.isInteger(n) || n < 0) throw argError('iota', `length must be a non-negative integer, got ${n}`);
       if (dtype === 'bool') throw dtypeError('iota', 'cannot make a bool range');
       return { shape: [n], dtype };
+    },
+  },
+  attention: { kind: 'attention', arity: 4, infer: (xs) => attentionInfo('attention', xs) },
+  attentionGrad: {
+    kind: 'attention', arity: 5,
+    infer: (xs) => {
+      const out = attentionInfo('attentionGrad', xs);
+      const g = xs[4];
+      if (g.dtype !== out.dtype || g.shape.length !== out.shape.length || g.shape.some((d, i) => d !== out.shape[i]))
+        throw shapeError('attentionGrad', `the output cotangent must be ${out.dtype} [${out.shape.join(', ')}]`, g.shape);
+      return { shape: [sizeOf(xs[0].shape) + sizeOf(xs[1].shape) + sizeOf(xs[2].shape)], dtype: out.dtype };
     },
   },
 };

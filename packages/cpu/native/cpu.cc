@@ -649,6 +649,159 @@ static napi_value Reduce(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Attention: per batch entry e, P = softmax(where(mask, scale * Q K^T, -1e9)) row by row, out = P V, without
+// storing P beyond one entry's T x S block (in cache). The gradient recomputes P the same way. Entries run one
+// per thread (oneDNN single-threaded inside the parallel region); for the gradient, entries that share K and V
+// form a group run by one thread in entry order, so dK and dV sums do not depend on the number of threads.
+
+static const int LANES = 16; // independent partial maxima and sums, so GCC vectorises the row loops
+
+/** One row of scores in place: masked entries get the fill, then softmax (exp and sum in double). */
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
+static void softmaxRow(float* row, const uint8_t* m, int64_t mc, int64_t S, double* tmp) {
+  if (mc == 1) { for (int64_t j = 0; j < S; j++) row[j] = m[j] ? row[j] : -1e9f; }
+  else if (!m[0]) { for (int64_t j = 0; j < S; j++) row[j] = -1e9f; }
+  float mxl[LANES];
+  for (int l = 0; l < LANES; l++) mxl[l] = -INFINITY;
+  const int64_t full = S - S % LANES;
+  for (int64_t j = 0; j < full; j += LANES)
+    for (int l = 0; l < LANES; l++) mxl[l] = row[j + l] > mxl[l] ? row[j + l] : mxl[l];
+  float mx = -INFINITY;
+  for (int l = 0; l < LANES; l++) mx = mxl[l] > mx ? mxl[l] : mx;
+  for (int64_t j = full; j < S; j++) mx = row[j] > mx ? row[j] : mx;
+  for (int64_t j = 0; j < S; j++) tmp[j] = expd((double)row[j] - (double)mx);
+  double sl[LANES] = {0};
+  for (int64_t j = 0; j < full; j += LANES)
+    for (int l = 0; l < LANES; l++) sl[l] += tmp[j + l];
+  double sum = 0;
+  for (int l = 0; l < LANES; l++) sum += sl[l];
+  for (int64_t j = full; j < S; j++) sum += tmp[j];
+  const double inv = 1.0 / sum;
+  for (int64_t j = 0; j < S; j++) row[j] = (float)(tmp[j] * inv);
+}
+
+/** sum_j p[j] r[j] in double, in LANES partial sums. */
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
+static double dotRow(const float* p, const float* r, int64_t S) {
+  double sl[LANES] = {0};
+  const int64_t full = S - S % LANES;
+  for (int64_t j = 0; j < full; j += LANES)
+    for (int l = 0; l < LANES; l++) sl[l] += (double)p[j + l] * (double)r[j + l];
+  double s = 0;
+  for (int l = 0; l < LANES; l++) s += sl[l];
+  for (int64_t j = full; j < S; j++) s += (double)p[j] * (double)r[j];
+  return s;
+}
+
+struct AttnJob {
+  float *q, *k, *v, *g, *out; const uint8_t* mask;
+  const int32_t *kEntry, *mOff;
+  int64_t T, S, d, dv, maskRow, maskCol, nq, nk; float scale;
+};
+
+/** Entry e's weights into P (T x S). */
+static dnnl_status_t attnWeights(const AttnJob& J, int64_t e, float* P, double* tmp) {
+  const float* K = J.k + (int64_t)J.kEntry[e] * J.S * J.d;
+  dnnl_status_t s = dnnl_sgemm('N', 'T', J.T, J.S, J.d, J.scale, J.q + e * J.T * J.d, J.d, K, J.d, 0.0f, P, J.S);
+  for (int64_t i = 0; i < J.T; i++) softmaxRow(P + i * J.S, J.mask + J.mOff[e] + i * J.maskRow, J.maskCol, J.S, tmp);
+  return s;
+}
+
+static dnnl_status_t attnForward(const AttnJob& J, int64_t e, float* P, double* tmp) {
+  dnnl_status_t s = attnWeights(J, e, P, tmp);
+  const float* V = J.v + (int64_t)J.kEntry[e] * J.S * J.dv;
+  dnnl_status_t s2 = dnnl_sgemm('N', 'N', J.T, J.dv, J.S, 1.0f, P, J.S, V, J.dv, 0.0f, J.out + e * J.T * J.dv, J.dv);
+  return s != dnnl_success ? s : s2;
+}
+
+/** Entry e's share of the gradient; `first` starts its group's dK and dV sums. dP holds dScores after. */
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
+static dnnl_status_t attnBackward(const AttnJob& J, int64_t e, bool first, float* P, float* dP, double* tmp) {
+  const int64_t T = J.T, S = J.S, d = J.d, dv = J.dv, ke = J.kEntry[e];
+  const float *K = J.k + ke * S * d, *V = J.v + ke * S * dv, *Q = J.q + e * T * d, *G = J.g + e * T * dv;
+  float *dQ = J.out + e * T * d, *dK = J.out + J.nq + ke * S * d, *dV = J.out + J.nq + J.nk + ke * S * dv;
+  const float beta = first ? 0.0f : 1.0f;
+  dnnl_status_t st[6];
+  st[0] = attnWeights(J, e, P, tmp);
+  st[1] = dnnl_sgemm('T', 'N', S, dv, T, 1.0f, P, S, G, dv, beta, dV, dv);
+  st[2] = dnnl_sgemm('N', 'T', T, S, dv, 1.0f, G, dv, V, dv, 0.0f, dP, S);
+  for (int64_t i = 0; i < T; i++) {
+    const float *p = P + i * S; float* r = dP + i * S;
+    const uint8_t* m = J.mask + J.mOff[e] + i * J.maskRow;
+    const float rs = (float)dotRow(p, r, S), sc = J.scale;
+    if (J.maskCol == 1) { for (int64_t j = 0; j < S; j++) r[j] = m[j] ? sc * (p[j] * (r[j] - rs)) : 0.0f; }
+    else if (m[0]) { for (int64_t j = 0; j < S; j++) r[j] = sc * (p[j] * (r[j] - rs)); }
+    else { for (int64_t j = 0; j < S; j++) r[j] = 0.0f; }
+  }
+  st[3] = dnnl_sgemm('N', 'N', T, d, S, 1.0f, dP, S, K, d, 0.0f, dQ, d);
+  st[4] = dnnl_sgemm('T', 'N', S, d, T, 1.0f, dP, S, Q, d, beta, dK, d);
+  st[5] = dnnl_success;
+  for (auto x : st) if (x != dnnl_success) return x;
+  return dnnl_success;
+}
+
+/**
+ * attention(scale, q, k, v, mask, g|null, out, kEntry, mOff, dims[T, S, d, dv, maskRow, maskCol], groups|null):
+ * forward when g is null (out = [entries, T, dv]), else the packed gradient [dq, dk, dv] into out, with
+ * `groups` listing entries grouped by their K entry: [start of group 0, ..., end, entry order...].
+ */
+static napi_value Attention(napi_env env, napi_callback_info info) {
+  size_t argc = 11; napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 11) { napi_throw_type_error(env, nullptr, "attention: 11 arguments expected"); return nullptr; }
+  double scale = 0; napi_get_value_double(env, argv[0], &scale);
+  AttnJob J{};
+  size_t nq, nk, nv, nm, ng = 0, no, nke, nmo, ndims, ngr = 0;
+  Arr mk; int32_t *dims, *groups = nullptr;
+  napi_valuetype gt; napi_typeof(env, argv[5], &gt);
+  const bool grad = gt != napi_null;
+  if (!argF32(env, argv[1], &J.q, &nq) || !argF32(env, argv[2], &J.k, &nk) || !argF32(env, argv[3], &J.v, &nv)
+      || !arrArg(env, argv[4], &mk, &nm) || mk.kind != K_U8 || (grad && !argF32(env, argv[5], &J.g, &ng))
+      || !argF32(env, argv[6], &J.out, &no) || !argI32(env, argv[7], (int32_t**)&J.kEntry, &nke)
+      || !argI32(env, argv[8], (int32_t**)&J.mOff, &nmo) || !argI32(env, argv[9], &dims, &ndims) || ndims != 6
+      || (grad && !argI32(env, argv[10], &groups, &ngr))) {
+    napi_throw_type_error(env, nullptr, "attention: bad arguments"); return nullptr;
+  }
+  J.mask = (const uint8_t*)mk.p; J.scale = (float)scale;
+  J.T = dims[0]; J.S = dims[1]; J.d = dims[2]; J.dv = dims[3]; J.maskRow = dims[4]; J.maskCol = dims[5];
+  J.nq = (int64_t)nq; J.nk = (int64_t)nk;
+  const int64_t entries = (int64_t)nke;
+  // every offset in range, so a wrong call throws instead of touching memory it does not own
+  bool ok = nmo == nke && (uint64_t)(entries * J.T * J.d) == nq && J.T > 0 && J.S > 0 && J.d > 0 && J.dv > 0
+    && no == (grad ? nq + nk + nv : (size_t)(entries * J.T * J.dv)) && (!grad || ng == (size_t)(entries * J.T * J.dv));
+  for (int64_t e = 0; ok && e < entries; e++)
+    ok = J.kEntry[e] >= 0 && (uint64_t)((J.kEntry[e] + 1) * J.S * J.d) <= nk && (uint64_t)((J.kEntry[e] + 1) * J.S * J.dv) <= nv
+      && J.mOff[e] >= 0 && (uint64_t)(J.mOff[e] + (J.T - 1) * J.maskRow + (J.S - 1) * J.maskCol) < nm;
+  const int64_t ngroups = grad ? (int64_t)ngr - entries - 1 : 0;
+  if (grad) {
+    ok = ok && ngroups >= 1 && groups[0] == 0 && groups[ngroups] == entries;
+    for (int64_t i = 0; ok && i < ngroups; i++) ok = groups[i] < groups[i + 1];
+    for (int64_t i = 0; ok && i < entries; i++) ok = groups[ngroups + 1 + i] >= 0 && groups[ngroups + 1 + i] < entries;
+  }
+  if (!ok) { napi_throw_range_error(env, nullptr, "attention: sizes or offsets out of range"); return nullptr; }
+  Placement place(g_threads);
+  SignalsHeld held;
+  dnnl_status_t status = dnnl_success;
+  const int64_t jobs = grad ? ngroups : entries;
+  const int threads = (int)std::min<int64_t>(g_threads, jobs);
+  #pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> P(J.T * J.S), dP(grad ? J.T * J.S : 0);
+    std::vector<double> tmp(J.S);
+    #pragma omp for schedule(static)
+    for (int64_t w = 0; w < jobs; w++) {
+      dnnl_status_t s = dnnl_success;
+      if (!grad) s = attnForward(J, w, P.data(), tmp.data());
+      else for (int64_t i = groups[w]; i < groups[w + 1] && s == dnnl_success; i++)
+        s = attnBackward(J, groups[ngroups + 1 + i], i == groups[w], P.data(), dP.data(), tmp.data());
+      if (s != dnnl_success) status = s;
+    }
+  }
+  if (status != dnnl_success) { napi_throw_error(env, nullptr, "attention: dnnl_sgemm failed"); return nullptr; }
+  return nullptr;
+}
+
 /** setThreads(n): the number of OpenMP threads oneDNN and the batched loops use. Returns the previous value. */
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1];
@@ -682,6 +835,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     { "info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr },
     { "ewise", nullptr, Ewise, nullptr, nullptr, nullptr, napi_default, nullptr },
     { "reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr },
+    { "attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr },
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof *props, props) != napi_ok) return nullptr;
   g_threads = omp_get_max_threads();

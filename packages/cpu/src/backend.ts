@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, dtypeOfArray, sizeOf,
+  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, attentionByPrimitives, attentionGradByPrimitives,
+  dtypeOfArray, sizeOf,
 } from '@safekey-ts/core';
+import { nativeAttention, nativeAttentionFits } from './attention.js';
 import { broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
@@ -132,7 +134,9 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return r;
   };
 
-  const kernels: { readonly [P in Primitive]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
+  // primitives on arrays; reshape shares storage and attention may decompose into primitives (see `run`)
+  type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad'>;
+  const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     exp: (xs, p, o) => elementwise('exp', xs, p, o), log: (xs, p, o) => elementwise('log', xs, p, o),
     sqrt: (xs, p, o) => elementwise('sqrt', xs, p, o), rsqrt: (xs, p, o) => elementwise('rsqrt', xs, p, o),
     sin: (xs, p, o) => elementwise('sin', xs, p, o), cos: (xs, p, o) => elementwise('cos', xs, p, o),
@@ -151,7 +155,6 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, nat(), alloc, pool.release),
     reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, nat(), alloc, pool.release),
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
-    reshape: () => { throw new Error('unreachable: reshape shares storage'); },
     permute: ([x], { perm }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
       const st = contiguous(x.info.shape);
@@ -227,6 +230,19 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return make(r);
   };
 
+  /** Attention runs in the addon when it can, else as other primitives of this backend. */
+  const runPrim = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
+    if (prim === 'attention' || prim === 'attentionGrad') {
+      const { scale } = params as PrimParams['attention'];
+      const [q, k, v] = inputs.map((i) => i.info);
+      const a = nat();
+      if (a && nativeAttentionFits(q, k, v)) return make(nativeAttention(a, ins(inputs), scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
+      return prim === 'attention' ? attentionByPrimitives(backend, inputs, { scale }) : attentionGradByPrimitives(backend, inputs, { scale });
+    }
+    const k = kernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
+    return make(k(ins(inputs), params, out));
+  };
+
   const backend: CpuBackend = {
     name: 'cpu',
     dtypes: DTYPES,
@@ -241,14 +257,13 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
         st.refs++;
         return wrap(st);
       }
-      const k = kernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
-      if (!prof) return make(k(ins(inputs), params, out));
-      const t0 = performance.now();
-      const r = k(ins(inputs), params, out);
+      const t0 = prof ? performance.now() : 0;
+      const r = runPrim(prim, inputs, params, out);
+      if (!prof) return r;
       const key = prim === 'matmul' ? `matmul ${inputs.map((i) => `[${i.info.shape.join(',')}]`).join('x')}${(params as PrimParams['matmul']).transA ? ' tA' : ''}${(params as PrimParams['matmul']).transB ? ' tB' : ''}`
         : byShape ? `${prim} ${shapesOf(inputs)} ${JSON.stringify(params)}` : prim;
-      record(key, t0, r.length);
-      return make(r);
+      record(key, t0, sizeOf(out.shape));
+      return r;
     },
     runFused: (kernel: FusedKernel, inputs) => {
       if (!prof) return runFused(kernel, inputs);

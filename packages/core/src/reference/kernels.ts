@@ -2,6 +2,7 @@ import { type DType, type TypedArray, allocArray } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
+import { attentionGradReference, attentionReference } from './attention.js';
 import { broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
 import { binaryFns, unaryFns } from './scalar.js';
 
@@ -151,6 +152,8 @@ export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
     for (let i = 0; i < n; i++) r[i] = i;
     return r;
   },
+  attention: (xs, { scale }, out) => attentionReference(xs, scale, out),
+  attentionGrad: (xs, { scale }, out) => attentionGradReference(xs, scale, out),
 };
 
 export const byteSize = (dtype: DType): number => allocArray(dtype, 0).BYTES_PER_ELEMENT;

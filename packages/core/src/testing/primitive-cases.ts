@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { arange } from '../creation.js';
+import { dotProductAttention } from '../nn/attention.js';
 import * as ew from '../ops/elementwise.js';
 import { gather, scatterAdd } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
@@ -12,13 +13,13 @@ import { type Primitive, primitiveNames } from '../primitives.js';
 import { T } from './arbitraries.js';
 import { expectTensor, type NestedNum } from './assert.js';
 import { type SuiteContext, check } from './context.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, bind } from '../tensor.js';
 
 type Case = (c: SuiteContext) => void;
 
 // A few constants, written out (not computed with the functions under test).
 const E = 2.718281828459045, INV_E = 0.36787944117144233, SQRT_E = 1.6487212707001282, E10 = 22026.465794806718;
-const LN2 = 0.6931471805599453, LN10 = 2.302585092994046, SQRT2 = 1.4142135623730951, INV_SQRT2 = 0.7071067811865476;
+const LN2 = 0.6931471805599453, LN3 = 1.0986122886681098, LN10 = 2.302585092994046, SQRT2 = 1.4142135623730951, INV_SQRT2 = 0.7071067811865476;
 
 /** Element-wise op on a float32 vector: checks the values (f32-rounded) and that float64 works too when supported. */
 function unaryCase(c: SuiteContext, f: (x: Tensor) => Tensor, input: number[], expected: number[]): void {
@@ -250,6 +251,26 @@ export const primitiveCases: { readonly [P in Primitive]: Case } = {
     expectTensor(arange(5), [0, 1, 2, 3, 4], { tol: 0, dtype: 'int32' });
     expectTensor(arange(3, 'float32'), [0, 1, 2], { tol: 0 });
     expectTensor(arange(0), [], { tol: 0, dtype: 'int32' });
+  },
+  // scores ln 3 and 0 give weights 1/4, 3/4; a row with nothing allowed is uniform; k broadcasts over q's batch.
+  // A chain of float32 steps (products, exp, sums): compared with chainTol.
+  attention: (c) => {
+    const tol = c.chainTol;
+    const mask = T([[1, 1], [0, 0]], 'bool');
+    expectTensor(dotProductAttention(T([[1], [2]]), T([[0], [LN3]]), T([[4], [8]]), mask, 1), [[7], [6]], { tol });
+    const causal = T([[1, 0], [1, 1]], 'bool');
+    expectTensor(dotProductAttention(T([[[2], [2]], [[0], [0]]]), T([[[0], [LN3]]]), T([[[4], [8]]]), causal, 0.5),
+      [[[4], [7]], [[4], [6]]], { tol });
+  },
+  // packed [dq, dk, dv]: dv = P^T g, dScores = P (g v^T - rowsum) where allowed, times scale (worked out by hand)
+  attentionGrad: (c) => {
+    const tol = c.chainTol;
+    const grad = (q: Tensor, k: Tensor, v: Tensor, m: Tensor, scale: number) =>
+      bind('attentionGrad', [q, k, v, m, ew.add(ew.mul(q, 0), 1)], { scale });
+    expectTensor(grad(T([[1], [2]]), T([[0], [LN3]]), T([[4], [8]]), T([[1, 1], [0, 0]], 'bool'), 1),
+      [0.75 * LN3, 0, -0.75, 0.75, 0.75, 1.25], { tol });
+    expectTensor(grad(T([[[2], [2]], [[0], [0]]]), T([[[0], [LN3]]]), T([[[4], [8]]]), T([[1, 0], [1, 1]], 'bool'), 0.5),
+      [0, 0.375 * LN3, 0, 0.5 * LN3, -0.75, 0.75, 2.75, 1.25], { tol });
   },
 };
 

@@ -8,9 +8,10 @@ import { gather, scatterAdd } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
 import { broadcastTo, concat, permute, reshape, slice, split, transpose } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
+import { dotProductAttention } from '../nn/attention.js';
 import { logsumexp, softmax } from '../nn/softmax.js';
 import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, bind } from '../tensor.js';
 import {
   type Sample, broadcastAll, broadcastRead, broadcastSamplesArb, broadcastableTo, f32Arb, fromValues, gridArb, numel,
   permArb, ravel, sampleArb, shapeArb, unravel, valuesArb,
@@ -278,4 +279,51 @@ export function propertySuite(c: SuiteContext): void {
         assertClose(got, mx.data.map((m, o) => m + Math.log(sums[o])), c.chainTol, 'logsumexp');
       });
   });
+
+  describe('properties: attention', () => {
+    property('attention and its gradient match softmax(where(mask, scale q k^T, fill)) v worked out in double',
+      attentionArb, ({ b, h, shared, t: T, s: S, d, dv, scale, q, k, v, mask, maskBatch, g }) => {
+        const kb = shared ? [b, 1] : [b, h];
+        const allowed = fromValues(mask, maskBatch ? [b, 1, T, S] : [T, S], 'bool');
+        const args = [t({ shape: [b, h, T, d], data: q }), t({ shape: [...kb, S, d], data: k }), t({ shape: [...kb, S, dv], data: v }), allowed];
+        const out = new Array<number>(b * h * T * dv).fill(0);
+        const dq = new Array<number>(q.length).fill(0), dk = new Array<number>(k.length).fill(0), dvv = new Array<number>(v.length).fill(0);
+        for (let e = 0; e < b * h; e++) {
+          const ke = shared ? Math.floor(e / h) : e, me = maskBatch ? Math.floor(e / h) : 0;
+          for (let i = 0; i < T; i++) {
+            const sc = Array.from({ length: S }, (_, j) => {
+              let dot = 0;
+              for (let x = 0; x < d; x++) dot += q[(e * T + i) * d + x] * k[(ke * S + j) * d + x];
+              return mask[(me * T + i) * S + j] ? scale * dot : -1e9;
+            });
+            const m = Math.max(...sc), ex = sc.map((x) => Math.exp(x - m)), z = ex.reduce((a, x) => a + x, 0), p = ex.map((x) => x / z);
+            const gi = (y: number) => g[(e * T + i) * dv + y];
+            const dp = p.map((_, j) => { let r = 0; for (let y = 0; y < dv; y++) r += gi(y) * v[(ke * S + j) * dv + y]; return r; });
+            const rs = p.reduce((a, pj, j) => a + pj * dp[j], 0);
+            for (let j = 0; j < S; j++) {
+              for (let y = 0; y < dv; y++) { out[(e * T + i) * dv + y] += p[j] * v[(ke * S + j) * dv + y]; dvv[(ke * S + j) * dv + y] += p[j] * gi(y); }
+              const ds = mask[(me * T + i) * S + j] ? scale * p[j] * (dp[j] - rs) : 0;
+              for (let x = 0; x < d; x++) { dq[(e * T + i) * d + x] += ds * k[(ke * S + j) * d + x]; dk[(ke * S + j) * d + x] += ds * q[(e * T + i) * d + x]; }
+            }
+          }
+        }
+        assertClose(read(dotProductAttention(args[0], args[1], args[2], allowed, scale)), out, c.chainTol, 'attention');
+        const packed = bind('attentionGrad', [...args, t({ shape: [b, h, T, dv], data: g })], { scale });
+        assertClose(read(packed), [...dq, ...dk, ...dvv], c.chainTol, 'attentionGrad [dq, dk, dv]');
+      });
+  });
 }
+
+/** Sizes, values and a mask (rows with nothing allowed happen) for the attention property. */
+const attentionArb = fc.record({
+  b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 3 }), shared: fc.boolean(), maskBatch: fc.boolean(),
+  t: fc.integer({ min: 1, max: 4 }), s: fc.integer({ min: 1, max: 5 }), d: fc.integer({ min: 1, max: 4 }), dv: fc.integer({ min: 1, max: 3 }),
+  scale: fc.constantFrom(1, 0.5, 0.35),
+}).chain((z) => {
+  const kb = z.b * (z.shared ? 1 : z.h), x = f32Arb(2);
+  return fc.record({
+    q: valuesArb(z.b * z.h * z.t * z.d, x), k: valuesArb(kb * z.s * z.d, x), v: valuesArb(kb * z.s * z.dv, x),
+    mask: fc.array(fc.boolean(), { minLength: (z.maskBatch ? z.b : 1) * z.t * z.s, maxLength: (z.maskBatch ? z.b : 1) * z.t * z.s }).map((m) => m.map(Number)),
+    g: valuesArb(z.b * z.h * z.t * z.dv, x),
+  }).map((vals) => ({ ...z, ...vals }));
+});

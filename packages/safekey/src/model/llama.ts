@@ -1,5 +1,5 @@
 import {
-  type Shape, type Tensor, add, applyRope, arange, concat, embedding, ge, logicalAnd, logicalNot, maskScores, matmul, mul,
+  type Shape, type Tensor, add, applyRope, arange, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, maskScores, matmul, mul,
   permute, reshape, rmsNorm, ropeTables, silu, softmax,
 } from '@safekey-ts/core';
 import { type LlamaConfig, dimsOf } from './config.js';
@@ -77,9 +77,10 @@ export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Sh
     let v = reshape(splitHeads(linear(x, l.v), b, t, m.kvHeads, m.headDim), [b, m.kvHeads, 1, t, m.headDim]);
     if (opts.cache) { k = concat([opts.cache.k[i], k], 3); v = concat([opts.cache.v[i], v], 3); }
     cacheK.push(k); cacheV.push(v);
-    const probs = softmax(maskScores(mul(matmul(q, k, { transB: true }), scale), allowed));
-    if (opts.attention) attentions.push(reshape(probs, [b, m.heads, t, past + t]));
-    const merged = reshape(permute(reshape(matmul(probs, v), [b, m.heads, t, m.headDim]), [0, 2, 1, 3]), [b, t, m.d]);
+    // the weights themselves only when asked for: the attention primitive never stores them
+    if (opts.attention) attentions.push(reshape(softmax(maskScores(mul(matmul(q, k, { transB: true }), scale), allowed)), [b, m.heads, t, past + t]));
+    const attended = dotProductAttention(q, k, v, allowed, scale);
+    const merged = reshape(permute(reshape(attended, [b, m.heads, t, m.headDim]), [0, 2, 1, 3]), [b, t, m.d]);
     return linear(merged, l.o);
   };
 

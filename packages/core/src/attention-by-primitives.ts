@@ -1,0 +1,63 @@
+// Attention and its gradient composed from other primitives, for backends without a fused kernel (gpu.js,
+// the cpu backend's WebAssembly and JS paths): run on the backend's own handles, every intermediate freed
+// before returning.
+import type { Backend, BackendInput, DataHandle } from './backend.js';
+import type { DType } from './dtype.js';
+import { MASK_FILL, type PrimParams, type Primitive, primitives } from './primitives.js';
+import { sizeOf } from './shape.js';
+
+type Runner = Pick<Backend, 'run' | 'upload' | 'free'>;
+type Val = BackendInput;
+type Op = <P extends Primitive>(prim: P, inputs: readonly Val[], params: PrimParams[P]) => Val;
+type Scalar = (v: number, dtype: DType) => Val;
+
+/** Runs `f` with helpers that apply primitives on `b`; every intermediate is freed at the end (not the result). */
+function scoped(b: Runner, f: (op: Op, scalar: Scalar) => Val): DataHandle {
+  const temps: DataHandle[] = [];
+  let result: Val | undefined;
+  const keep = (v: Val) => { temps.push(v.handle); return v; };
+  try {
+    result = f((prim, inputs, params) => {
+      const info = primitives[prim].infer(inputs.map((i) => i.info), params as never);
+      return keep({ handle: b.run(prim, inputs, params, info), info });
+    }, (v, dtype) => keep({ handle: b.upload(dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v), { shape: [], dtype }), info: { shape: [], dtype } }));
+    return result.handle;
+  } finally {
+    for (const t of temps) if (t !== result?.handle) b.free(t);
+  }
+}
+
+/** The attention weights: softmax over the last axis of where(allowed, scale * q k^T, MASK_FILL). */
+function weights(op: Op, scalar: Scalar, q: Val, k: Val, allowed: Val, scale: number): Val {
+  const last = q.info.shape.length - 1, dt = q.info.dtype;
+  const scores = op('where', [allowed, op('mul', [op('matmul', [q, k], { transA: false, transB: true }), scalar(scale, dt)], {}), scalar(MASK_FILL, dt)], {});
+  const e = op('exp', [op('sub', [scores, op('reduceMax', [scores], { axes: [last], keepdims: true })], {})], {});
+  return op('div', [e, op('reduceSum', [e], { axes: [last], keepdims: true })], {});
+}
+
+/** Sums `x` (`[...batch, a, b]`) over the batch dims that `shape` broadcasts, and gives it `shape`. */
+function unbroadcast(op: Op, x: Val, shape: readonly number[]): Val {
+  const lead = x.info.shape.length - shape.length;
+  const axes = x.info.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
+  const summed = axes.length ? op('reduceSum', [x], { axes, keepdims: false }) : x;
+  return op('reshape', [summed], { shape });
+}
+
+export function attentionByPrimitives(b: Runner, [q, k, v, allowed]: readonly Val[], { scale }: PrimParams['attention']): DataHandle {
+  return scoped(b, (op, scalar) => op('matmul', [weights(op, scalar, q, k, allowed, scale), v], { transA: false, transB: false }));
+}
+
+export function attentionGradByPrimitives(b: Runner, [q, k, v, allowed, g]: readonly Val[], { scale }: PrimParams['attentionGrad']): DataHandle {
+  return scoped(b, (op, scalar) => {
+    const last = q.info.shape.length - 1, dt = q.info.dtype;
+    const p = weights(op, scalar, q, k, allowed, scale);
+    const dv = unbroadcast(op, op('matmul', [p, g], { transA: true, transB: false }), v.info.shape);
+    const dp = op('matmul', [g, v], { transA: false, transB: true });
+    const centered = op('sub', [dp, op('reduceSum', [op('mul', [p, dp], {})], { axes: [last], keepdims: true })], {});
+    const ds = op('mul', [op('where', [allowed, op('mul', [p, centered], {}), scalar(0, dt)], {}), scalar(scale, dt)], {});
+    const dq = op('matmul', [ds, k], { transA: false, transB: false });
+    const dk = unbroadcast(op, op('matmul', [ds, q], { transA: true, transB: false }), k.info.shape);
+    const flat = (x: Val) => op('reshape', [x], { shape: [sizeOf(x.info.shape)] });
+    return op('concat', [flat(dq), flat(dk), flat(dv)], { axis: 0 });
+  });
+}
