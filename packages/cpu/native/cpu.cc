@@ -657,9 +657,28 @@ static napi_value Reduce(napi_env env, napi_callback_info info) {
 
 static const int LANES = 16; // independent partial maxima and sums, so GCC vectorises the row loops
 
-/** One row of scores in place: masked entries get the fill, then softmax (exp and sum in double). */
+/**
+ * exp in float for x <= 0 (Cephes' expf: x = n ln2 + r with n rounded to nearest, its polynomial, 2^n from the
+ * exponent bits),
+ * within ~2 float ulps; 0 below -87 (where the float result is subnormal or 0).
+ */
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512"))) static inline float expNeg(float x) {
+  const float xc = x < -87.0f ? -87.0f : x;
+  const float SHIFT = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer, held in the low bits
+  const float v = xc * 1.44269504088896341f + SHIFT, n = v - SHIFT;
+  int32_t ni; std::memcpy(&ni, &v, 4); ni -= 0x4B400000;
+  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f; y = y * r + 8.3334519073e-3f; y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f; y = y * r + 5.0000001201e-1f;
+  y = y * (r * r) + r + 1.0f;
+  int32_t bits = (ni + 127) << 23; float scale; std::memcpy(&scale, &bits, 4);
+  return x < -87.0f ? 0.0f : y * scale;
+}
+
+/** One row of scores in place: masked entries get the fill, then softmax (sum in double). */
 __attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
-static void softmaxRow(float* row, const uint8_t* m, int64_t mc, int64_t S, double* tmp) {
+static void softmaxRow(float* row, const uint8_t* m, int64_t mc, int64_t S) {
   if (mc == 1) { for (int64_t j = 0; j < S; j++) row[j] = m[j] ? row[j] : -1e9f; }
   else if (!m[0]) { for (int64_t j = 0; j < S; j++) row[j] = -1e9f; }
   float mxl[LANES];
@@ -670,15 +689,15 @@ static void softmaxRow(float* row, const uint8_t* m, int64_t mc, int64_t S, doub
   float mx = -INFINITY;
   for (int l = 0; l < LANES; l++) mx = mxl[l] > mx ? mxl[l] : mx;
   for (int64_t j = full; j < S; j++) mx = row[j] > mx ? row[j] : mx;
-  for (int64_t j = 0; j < S; j++) tmp[j] = expd((double)row[j] - (double)mx);
+  for (int64_t j = 0; j < S; j++) row[j] = expNeg(row[j] - mx);
   double sl[LANES] = {0};
   for (int64_t j = 0; j < full; j += LANES)
-    for (int l = 0; l < LANES; l++) sl[l] += tmp[j + l];
+    for (int l = 0; l < LANES; l++) sl[l] += row[j + l];
   double sum = 0;
   for (int l = 0; l < LANES; l++) sum += sl[l];
-  for (int64_t j = full; j < S; j++) sum += tmp[j];
-  const double inv = 1.0 / sum;
-  for (int64_t j = 0; j < S; j++) row[j] = (float)(tmp[j] * inv);
+  for (int64_t j = full; j < S; j++) sum += row[j];
+  const float inv = (float)(1.0 / sum);
+  for (int64_t j = 0; j < S; j++) row[j] *= inv;
 }
 
 /** sum_j p[j] r[j] in double, in LANES partial sums. */
@@ -701,15 +720,15 @@ struct AttnJob {
 };
 
 /** Entry e's weights into P (T x S). */
-static dnnl_status_t attnWeights(const AttnJob& J, int64_t e, float* P, double* tmp) {
+static dnnl_status_t attnWeights(const AttnJob& J, int64_t e, float* P) {
   const float* K = J.k + (int64_t)J.kEntry[e] * J.S * J.d;
   dnnl_status_t s = dnnl_sgemm('N', 'T', J.T, J.S, J.d, J.scale, J.q + e * J.T * J.d, J.d, K, J.d, 0.0f, P, J.S);
-  for (int64_t i = 0; i < J.T; i++) softmaxRow(P + i * J.S, J.mask + J.mOff[e] + i * J.maskRow, J.maskCol, J.S, tmp);
+  for (int64_t i = 0; i < J.T; i++) softmaxRow(P + i * J.S, J.mask + J.mOff[e] + i * J.maskRow, J.maskCol, J.S);
   return s;
 }
 
-static dnnl_status_t attnForward(const AttnJob& J, int64_t e, float* P, double* tmp) {
-  dnnl_status_t s = attnWeights(J, e, P, tmp);
+static dnnl_status_t attnForward(const AttnJob& J, int64_t e, float* P) {
+  dnnl_status_t s = attnWeights(J, e, P);
   const float* V = J.v + (int64_t)J.kEntry[e] * J.S * J.dv;
   dnnl_status_t s2 = dnnl_sgemm('N', 'N', J.T, J.dv, J.S, 1.0f, P, J.S, V, J.dv, 0.0f, J.out + e * J.T * J.dv, J.dv);
   return s != dnnl_success ? s : s2;
@@ -717,13 +736,13 @@ static dnnl_status_t attnForward(const AttnJob& J, int64_t e, float* P, double* 
 
 /** Entry e's share of the gradient; `first` starts its group's dK and dV sums. dP holds dScores after. */
 __attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
-static dnnl_status_t attnBackward(const AttnJob& J, int64_t e, bool first, float* P, float* dP, double* tmp) {
+static dnnl_status_t attnBackward(const AttnJob& J, int64_t e, bool first, float* P, float* dP) {
   const int64_t T = J.T, S = J.S, d = J.d, dv = J.dv, ke = J.kEntry[e];
   const float *K = J.k + ke * S * d, *V = J.v + ke * S * dv, *Q = J.q + e * T * d, *G = J.g + e * T * dv;
   float *dQ = J.out + e * T * d, *dK = J.out + J.nq + ke * S * d, *dV = J.out + J.nq + J.nk + ke * S * dv;
   const float beta = first ? 0.0f : 1.0f;
   dnnl_status_t st[6];
-  st[0] = attnWeights(J, e, P, tmp);
+  st[0] = attnWeights(J, e, P);
   st[1] = dnnl_sgemm('T', 'N', S, dv, T, 1.0f, P, S, G, dv, beta, dV, dv);
   st[2] = dnnl_sgemm('N', 'T', T, S, dv, 1.0f, G, dv, V, dv, 0.0f, dP, S);
   for (int64_t i = 0; i < T; i++) {
@@ -788,13 +807,12 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
   #pragma omp parallel num_threads(threads)
   {
     std::vector<float> P(J.T * J.S), dP(grad ? J.T * J.S : 0);
-    std::vector<double> tmp(J.S);
     #pragma omp for schedule(static)
     for (int64_t w = 0; w < jobs; w++) {
       dnnl_status_t s = dnnl_success;
-      if (!grad) s = attnForward(J, w, P.data(), tmp.data());
+      if (!grad) s = attnForward(J, w, P.data());
       else for (int64_t i = groups[w]; i < groups[w + 1] && s == dnnl_success; i++)
-        s = attnBackward(J, groups[ngroups + 1 + i], i == groups[w], P.data(), dP.data(), tmp.data());
+        s = attnBackward(J, groups[ngroups + 1 + i], i == groups[w], P.data(), dP.data());
       if (s != dnnl_success) status = s;
     }
   }
