@@ -1,7 +1,7 @@
 import {
   type Application, type Primitive, type Shape, type Tensor,
-  add, bind, broadcastTo, cast, cos, div, eq, gt, isFloat, log, mul, neg, pad, reshape, scatterAdd, gather,
-  sign, sin, slice, split, sum, where,
+  add, bind, broadcastTo, cast, concat, cos, div, eq, gt, isFloat, log, mul, narrow, neg, pad, reshape, rotateHalf,
+  scatterAdd, gather, sign, sin, slice, split, sum, where,
 } from '@safekey-ts/core';
 import { attentionGradRule, attentionRule } from './attention.js';
 import { unbroadcast } from './unbroadcast.js';
@@ -94,6 +94,12 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   scatterAdd: (g, { inputs: [, idx], params: { axis, batchDims } }) => [gather(g, idx as Indices, axis, batchDims), null],
   iota: () => [],
   attention: attentionRule,
+  // d/dx is rope again, with the sine table's halves swapped and negated (the adjoint of rotate_half)
+  rope: (g, { inputs: [x, c, s] }) => {
+    const h = x.shape[x.rank - 1] / 2;
+    const swapped = s.shape[s.rank - 1] === 1 ? s : concat([narrow(s, -1, h, h), narrow(s, -1, 0, h)], -1);
+    return [bind('rope', [g, c, neg(swapped)], {}), unbroadcast(mul(g, x), c.shape), unbroadcast(mul(g, rotateHalf(x)), s.shape)];
+  },
   attentionGrad: attentionGradRule,
 };
 

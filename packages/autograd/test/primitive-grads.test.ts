@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  type Primitive, type Shape, type Tensor, abs, add, arange, bind, broadcastTo, cast, dotProductAttention, concat, cos, div, eq, exp, fromArray,
+  type Primitive, type Shape, type Tensor, abs, add, applyRope, arange, bind, broadcastTo, cast, dotProductAttention, concat, cos, div, eq, exp, fromArray,
   gather, ge, gt, le, log, lt, matmul, max, maximum, minimum, mul, ne, neg, pad, permute, pow, reciprocal, reshape, rsqrt,
   scatterAdd, sign, sin, slice, sqrt, sub, sum, tanh, where,
 } from '@safekey-ts/core';
@@ -117,6 +117,11 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   iota: fc.integer({ min: 1, max: 5 }).chain((n) => dataArb([n])).map((d) => ({
     inputs: [d], f: (x: Tensor) => mul(x, cast(arange(d.shape[0]), 'float64')),
   })),
+  // tables of full, length-1 and missing leading dims, and a last dim of 1 (broadcast over the halves)
+  rope: fc.tuple(dimsArb(2, 3), fc.integer({ min: 1, max: 3 }), fc.boolean()).chain(([[b, t], h, narrowTables]) => {
+    const xs = [b, t, 2 * h], ts = narrowTables ? [t, 1] : [1, t, 2 * h];
+    return fc.tuple(dataArb(xs), dataArb(ts), dataArb(ts)).map(([x, c, s]) => ({ inputs: [x, c, s], f: (a: Tensor, cc: Tensor, ss: Tensor) => applyRope(a, { cos: cc, sin: ss }) }));
+  }),
   attention: attentionCase((q, k, v, mask, scale) => [[q, k, v], (a, b, c) => dotProductAttention(a, b, c, mask, scale)]),
   attentionGrad: attentionCase((q, k, v, mask, scale, g) => [[q, k, v, g],
     (a, b, c, d) => bind('attentionGrad', [a, b, c, mask, d], { scale })]),

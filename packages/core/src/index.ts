@@ -26,4 +26,4 @@ export * from './nn/attention.js';
 export * from './nn/rope.js';
 export { jit, type JitOptions, type JitStats } from './jit/jit.js';
 export * as random from './random.js';
-export { attentionByPrimitives, attentionGradByPrimitives } from './attention-by-primitives.js';
+export { attentionByPrimitives, attentionGradByPrimitives, ropeByPrimitives } from './by-primitives.js';

@@ -36,13 +36,18 @@ export interface PrimParams {
   attention: { readonly scale: number };
   /** The cotangents of attention's q, k and v for the output cotangent (5th input), packed flat: [dq, dk, dv]. */
   attentionGrad: { readonly scale: number };
+  /**
+   * Rotate-half rotary embedding, inputs (x, cos, sin): x * cos + rotate_half(x) * sin with
+   * rotate_half([a, b]) = [-b, a] on the last axis (even length); cos and sin broadcast to x.
+   */
+  rope: {};
 }
 
 /** The score a masked (not allowed) query-key pair gets: large and finite, so a row with nothing allowed stays uniform. */
 export const MASK_FILL = -1e9;
 export type Primitive = keyof PrimParams;
 
-export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create' | 'attention';
+export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create' | 'attention' | 'rope';
 
 export interface TensorInfo { readonly shape: Shape; readonly dtype: DType }
 
@@ -257,6 +262,17 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
     },
   },
   attention: { kind: 'attention', arity: 4, infer: (xs) => attentionInfo('attention', xs) },
+  rope: {
+    kind: 'rope', arity: 3,
+    infer: ([x, c, s]) => {
+      sameDtype('rope', x, c); sameDtype('rope', x, s);
+      if (!isFloat(x.dtype)) throw dtypeError('rope', `needs float tensors, got ${x.dtype}`);
+      if (x.shape.length < 1 || x.shape[x.shape.length - 1] % 2 !== 0) throw shapeError('rope', 'x needs an even last dim', x.shape);
+      const out = broadcastOrReport('rope', 'x and the tables', [x.shape, c.shape, s.shape]);
+      if (out.length !== x.shape.length || out.some((d, i) => d !== x.shape[i])) throw shapeError('rope', 'cos and sin must broadcast to x', x.shape, c.shape, s.shape);
+      return x;
+    },
+  },
   attentionGrad: {
     kind: 'attention', arity: 5,
     infer: (xs) => {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, attentionByPrimitives, attentionGradByPrimitives,
-  dtypeOfArray, sizeOf,
+  dtypeOfArray, ropeByPrimitives, sizeOf,
 } from '@safekey-ts/core';
 import { nativeAttention, nativeAttentionFits } from './attention.js';
 import { broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
@@ -135,7 +135,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   };
 
   // primitives on arrays; reshape shares storage and attention may decompose into primitives (see `run`)
-  type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad'>;
+  type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad' | 'rope'>;
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     exp: (xs, p, o) => elementwise('exp', xs, p, o), log: (xs, p, o) => elementwise('log', xs, p, o),
     sqrt: (xs, p, o) => elementwise('sqrt', xs, p, o), rsqrt: (xs, p, o) => elementwise('rsqrt', xs, p, o),
@@ -230,7 +230,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return make(r);
   };
 
-  /** Attention runs in the addon when it can, else as other primitives of this backend. */
+  /** Attention and rope run in the addon when it can, else as other primitives of this backend. */
   const runPrim = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
     if (prim === 'attention' || prim === 'attentionGrad') {
       const { scale } = params as PrimParams['attention'];
@@ -238,6 +238,14 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       const a = nat();
       if (a && nativeAttentionFits(q, k, v)) return make(nativeAttention(a, ins(inputs), scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
       return prim === 'attention' ? attentionByPrimitives(backend, inputs, { scale }) : attentionGradByPrimitives(backend, inputs, { scale });
+    }
+    if (prim === 'rope') {
+      const a = nat();
+      if (!a || out.dtype !== 'float32') return ropeByPrimitives(backend, inputs);
+      const [x, c, s] = ins(inputs), shape = out.shape, r = alloc('float32', sizeOf(shape)) as Float32Array;
+      a.rope(x.data as Float32Array, c.data as Float32Array, s.data as Float32Array, r, Int32Array.from(shape),
+        Int32Array.from(broadcastStrides(c.info.shape, shape)), Int32Array.from(broadcastStrides(s.info.shape, shape)));
+      return make(r);
     }
     const k = kernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
     return make(k(ins(inputs), params, out));

@@ -15,6 +15,7 @@ export interface NativeAddon {
   reduce(max: boolean, x: TypedArray, shape: Int32Array, xStrides: Int32Array, oStrides: Int32Array, acc: Float64Array): void;
   attention(scale: number, q: Float32Array, k: Float32Array, v: Float32Array, mask: Uint8Array, g: Float32Array | null, out: Float32Array,
     kEntry: Int32Array, maskOff: Int32Array, dims: Int32Array, groups: Int32Array | null): void;
+  rope(x: Float32Array, cos: Float32Array, sin: Float32Array, out: Float32Array, shape: Int32Array, cosStrides: Int32Array, sinStrides: Int32Array): void;
 }
 
 /** Where `scripts/build.mjs` puts the addon (src/ and dist/ are both one level below the package root). */
@@ -42,7 +43,7 @@ export function loadNative(): { addon: NativeAddon } | { error: string } {
       let raw: NativeAddon;
       try { raw = createRequire(import.meta.url)(addonPath) as NativeAddon; } finally { for (const k of Object.keys(defaults)) delete process.env[k]; }
       // a plain object over the addon's (read-only) functions, so tests can wrap them
-      loaded = { addon: { sgemm: raw.sgemm, setThreads: raw.setThreads, info: raw.info, ewise: raw.ewise, reduce: raw.reduce, attention: raw.attention } };
+      loaded = { addon: { sgemm: raw.sgemm, setThreads: raw.setThreads, info: raw.info, ewise: raw.ewise, reduce: raw.reduce, attention: raw.attention, rope: raw.rope } };
     } catch (e) {
       loaded = { error: `native addon failed to load: ${(e as Error).message.split('\n')[0]}` };
     }

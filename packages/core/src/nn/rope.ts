@@ -1,10 +1,10 @@
 import { type DType, allocArray } from '../dtype.js';
 import { argError } from '../errors.js';
 import { fromArray } from '../creation.js';
-import { add, cast, cos, mul, neg, sin } from '../ops/elementwise.js';
+import { cast, cos, mul, neg, sin } from '../ops/elementwise.js';
 import { concat, narrow, reshape } from '../ops/movement.js';
 import type { Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, bind } from '../tensor.js';
 
 export interface RopeTables<D extends DType> { readonly cos: Tensor<Shape, D>; readonly sin: Tensor<Shape, D> }
 
@@ -24,11 +24,17 @@ export function ropeTables<D extends DType = 'float32'>(positions: Tensor<Shape,
   return { cos: cos(angles) as Tensor<Shape, D>, sin: sin(angles) as Tensor<Shape, D> };
 }
 
-/** Rotate-half RoPE: `x * cos + rotate_half(x) * sin` with `rotate_half([a, b]) = [-b, a]` on the last dim. */
+/**
+ * Rotate-half RoPE: `x * cos + rotate_half(x) * sin` with `rotate_half([a, b]) = [-b, a]` on the last dim, as
+ * one primitive (so a backend can run it as one pass over x, without storing the rotated copy).
+ */
 export function applyRope<S extends Shape, D extends DType>(x: Tensor<S, D>, t: RopeTables<D>): Tensor<S, D> {
+  return bind('rope', [x, t.cos, t.sin], {}) as Tensor<S, D>;
+}
+
+/** `rotate_half([a, b]) = [-b, a]` on the last dim (even length). */
+export function rotateHalf<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
   const v: Tensor<Shape, D> = x;
   const half = v.shape[v.rank - 1] / 2;
-  const a = narrow(v, -1, 0, half), b = narrow(v, -1, half, half);
-  const rotated = concat([neg(b), a], -1);
-  return add(mul(v, t.cos), mul(rotated, t.sin)) as Tensor<S, D>;
+  return concat([neg(narrow(v, -1, half, half)), narrow(v, -1, 0, half)], -1) as Tensor<S, D>;
 }

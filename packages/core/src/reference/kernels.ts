@@ -153,6 +153,16 @@ export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
     return r;
   },
   attention: (xs, { scale }, out) => attentionReference(xs, scale, out),
+  rope: ([x, c, s], _, out) => {
+    const r = allocArray(out.dtype, x.data.length);
+    const oc = broadcastOffsets(c.info.shape, out.shape), os = broadcastOffsets(s.info.shape, out.shape);
+    const d = out.shape[out.shape.length - 1], h = d / 2;
+    for (let i = 0; i < r.length; i++) {
+      const j = i % d, rot = j < h ? -x.data[i + h] : x.data[i - h];
+      r[i] = x.data[i] * c.data[oc[i]] + rot * s.data[os[i]];
+    }
+    return r;
+  },
   attentionGrad: (xs, { scale }, out) => attentionGradReference(xs, scale, out),
 };
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { arange } from '../creation.js';
 import { dotProductAttention } from '../nn/attention.js';
+import { applyRope } from '../nn/rope.js';
 import * as ew from '../ops/elementwise.js';
 import { gather, scatterAdd } from '../ops/indexing.js';
 import { matmul } from '../ops/linalg.js';
@@ -253,6 +254,11 @@ export const primitiveCases: { readonly [P in Primitive]: Case } = {
     expectTensor(arange(0), [], { tol: 0, dtype: 'int32' });
   },
   // scores ln 3 and 0 give weights 1/4, 3/4; a row with nothing allowed is uniform; k broadcasts over q's batch.
+  // rotate_half([1, 2, 3, 4]) = [-3, -4, 1, 2]; tables broadcast over leading dims
+  rope: (c) => {
+    expectTensor(applyRope(T([[1, 2, 3, 4]]), { cos: T([1, 1, 0.5, 0.5]), sin: T([0, 1, 2, 0.5]) }), [[1, -2, 3.5, 3]], { tol: c.tol });
+    expectTensor(applyRope(T([[[1, 2]], [[3, 4]]]), { cos: T([[0, 0]]), sin: T([1, 1]) }), [[[-2, 1]], [[-4, 3]]], { tol: c.tol });
+  },
   // A chain of float32 steps (products, exp, sums): compared with chainTol.
   attention: (c) => {
     const tol = c.chainTol;

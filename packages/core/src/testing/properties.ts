@@ -9,6 +9,7 @@ import { matmul } from '../ops/linalg.js';
 import { broadcastTo, concat, permute, reshape, slice, split, transpose } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
 import { dotProductAttention } from '../nn/attention.js';
+import { applyRope } from '../nn/rope.js';
 import { logsumexp, softmax } from '../nn/softmax.js';
 import { tidy } from '../scope.js';
 import { type Tensor, bind } from '../tensor.js';
@@ -277,6 +278,22 @@ export function propertySuite(c: SuiteContext): void {
           sums[o] += Math.exp(shifted.data[flat] - mx.data[o]);
         }
         assertClose(got, mx.data.map((m, o) => m + Math.log(sums[o])), c.chainTol, 'logsumexp');
+      });
+  });
+
+  describe('properties: rope', () => {
+    property('rope is x cos + rotate_half(x) sin worked out in double, over broadcast tables',
+      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('full', 'rows', 'last')).chain(([b, tt, h, kind]) => {
+        const xs = [b, tt, 2 * h], ts = kind === 'full' ? [tt, 2 * h] : kind === 'rows' ? [1, tt, 1] : [2 * h];
+        return fc.tuple(sampleArb(fc.constant(xs), f32Arb(4)), sampleArb(fc.constant(ts), f32Arb(1)), sampleArb(fc.constant(ts), f32Arb(1)));
+      }), ([x, cs, sn]) => {
+        const d = x.shape[2], h = d / 2;
+        const expected = x.data.map((v, i) => {
+          const idx = unravel(i, x.shape), j = idx[2];
+          const rot = j < h ? -x.data[i + h] : x.data[i - h];
+          return v * broadcastRead(cs.data, cs.shape, idx) + rot * broadcastRead(sn.data, sn.shape, idx);
+        });
+        assertClose(read(applyRope(t(x), { cos: t(cs), sin: t(sn) })), expected, c.chainTol, 'rope');
       });
   });
 

@@ -1,6 +1,6 @@
-// Attention and its gradient composed from other primitives, for backends without a fused kernel (gpu.js,
-// the cpu backend's WebAssembly and JS paths): run on the backend's own handles, every intermediate freed
-// before returning.
+// The composite primitives (attention, its gradient, rope) as the plain primitives they are made of, for
+// backends without a kernel of their own (gpu.js, the cpu backend's WebAssembly and JS paths): run on the
+// backend's own handles, every intermediate freed before returning.
 import type { Backend, BackendInput, DataHandle } from './backend.js';
 import type { DType } from './dtype.js';
 import { MASK_FILL, type PrimParams, type Primitive, primitives } from './primitives.js';
@@ -59,5 +59,15 @@ export function attentionGradByPrimitives(b: Runner, [q, k, v, allowed, g]: read
     const dk = unbroadcast(op, op('matmul', [ds, q], { transA: true, transB: false }), k.info.shape);
     const flat = (x: Val) => op('reshape', [x], { shape: [sizeOf(x.info.shape)] });
     return op('concat', [flat(dq), flat(dk), flat(dv)], { axis: 0 });
+  });
+}
+
+/** x * cos + concat(-x[..., h:], x[..., :h]) * sin. */
+export function ropeByPrimitives(b: Runner, [x, c, s]: readonly Val[]): DataHandle {
+  return scoped(b, (op) => {
+    const shape = x.info.shape, last = shape.length - 1, h = shape[last] / 2;
+    const half = (from: number) => op('slice', [x], { starts: shape.map((_, i) => (i === last ? from : 0)), ends: shape.map((d, i) => (i === last ? from + h : d)) });
+    const rotated = op('concat', [op('neg', [half(h)], {}), half(0)], { axis: last });
+    return op('add', [op('mul', [x, c], {}), op('mul', [rotated, s], {})], {});
   });
 }
