@@ -33,16 +33,17 @@ const comparison = (cmp: (a: Tensor, b: Tensor) => Tensor) =>
   untied((a, b) => add(mul(cast(cmp(a, b), 'float64'), b), a));
 
 /**
- * Attention over random sizes: batch [2, h] with k and v shared across h when `shared`, a random mask
- * (rows with nothing allowed included) and scale; `make` picks the differentiated inputs.
+ * Attention over random sizes: batch 2, grouped heads (kh key/value heads, rep query heads each), k and v shared
+ * across the batch when `shared`, a random per-head mask (rows with nothing allowed included) and scale;
+ * `make` picks the differentiated inputs.
  */
 function attentionCase(make: (q: Data, k: Data, v: Data, mask: Tensor<Shape, 'bool'>, scale: number, g: Data) =>
   [Data[], (...xs: Tensor[]) => Tensor]): fc.Arbitrary<Case> {
-  return fc.tuple(dimsArb(5, 3), fc.boolean(), fc.double({ min: 0.3, max: 1.5, noNaN: true })).chain(([[h, t, s, d, dv], shared, scale]) => {
-    const kb = [2, shared ? 1 : h];
-    return fc.tuple(dataArb([2, h, t, d]), dataArb([...kb, s, d]), dataArb([...kb, s, dv]), fc.array(fc.boolean(), { minLength: 2 * t * s, maxLength: 2 * t * s }),
-      dataArb([2, h, t, dv])).map(([q, k, v, m, g]) => {
-      const [inputs, f] = make(q, k, v, bools([2, 1, t, s], m), scale, g);
+  return fc.tuple(dimsArb(4, 3), dimsArb(2, 2), fc.boolean(), fc.double({ min: 0.3, max: 1.5, noNaN: true })).chain(([[t, s, d, dv], [kh, rep], shared, scale]) => {
+    const n = kh * rep, kb = shared ? 1 : 2;
+    return fc.tuple(dataArb([2, t, n, d]), dataArb([kb, s, kh, d]), dataArb([kb, s, kh, dv]), fc.array(fc.boolean(), { minLength: 2 * n * t * s, maxLength: 2 * n * t * s }),
+      dataArb([2, t, n, dv])).map(([q, k, v, m, g]) => {
+      const [inputs, f] = make(q, k, v, bools([2, n, t, s], m), scale, g);
       return { inputs, f };
     });
   });

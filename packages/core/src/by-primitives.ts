@@ -35,7 +35,7 @@ function weights(op: Op, scalar: Scalar, q: Val, k: Val, allowed: Val, scale: nu
   return op('div', [e, op('reduceSum', [e], { axes: [last], keepdims: true })], {});
 }
 
-/** Sums `x` (`[...batch, a, b]`) over the batch dims that `shape` broadcasts, and gives it `shape`. */
+/** Sums `x` over the leading dims that `shape` broadcasts, and gives it `shape`. */
 function unbroadcast(op: Op, x: Val, shape: readonly number[]): Val {
   const lead = x.info.shape.length - shape.length;
   const axes = x.info.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
@@ -43,12 +43,42 @@ function unbroadcast(op: Op, x: Val, shape: readonly number[]): Val {
   return op('reshape', [summed], { shape });
 }
 
-export function attentionByPrimitives(b: Runner, [q, k, v, allowed]: readonly Val[], { scale }: PrimParams['attention']): DataHandle {
-  return scoped(b, (op, scalar) => op('matmul', [weights(op, scalar, q, k, allowed, scale), v], { transA: false, transB: false }));
+/** `[...b, T, kh * rep, d]` -> `[...b, kh, rep, T, d]`, the layout where one matmul per head does the work. */
+function toHeads(op: Op, x: Val, kh: number, rep: number): Val {
+  const sh = x.info.shape, r = sh.length - 3;
+  const split = op('reshape', [x], { shape: [...sh.slice(0, r), sh[r], kh, rep, sh[r + 2]] });
+  return op('permute', [split], { perm: [...Array(r).keys(), r + 1, r + 2, r, r + 3] });
 }
 
-export function attentionGradByPrimitives(b: Runner, [q, k, v, allowed, g]: readonly Val[], { scale }: PrimParams['attentionGrad']): DataHandle {
+/** The inverse of `toHeads`, to `shape`. */
+function fromHeads(op: Op, x: Val, shape: readonly number[]): Val {
+  const r = x.info.shape.length - 4;
+  return op('reshape', [op('permute', [x], { perm: [...Array(r).keys(), r + 2, r, r + 1, r + 3] })], { shape });
+}
+
+/** q, k, v and the mask in the per-head layout. */
+function heads(op: Op, [q, k, v, allowed]: readonly Val[]): Val[] {
+  const n = q.info.shape.at(-2)!, kh = k.info.shape.at(-2)!, rep = n / kh;
+  const ms = [...new Array<number>(Math.max(0, q.info.shape.length - allowed.info.shape.length)).fill(1), ...allowed.info.shape];
+  const mh = ms.at(-3)! === 1 ? [1, 1] : [kh, rep];
+  const mask = op('reshape', [allowed], { shape: [...ms.slice(0, -3), ...mh, ...ms.slice(-2)] });
+  return [toHeads(op, q, kh, rep), toHeads(op, k, kh, 1), toHeads(op, v, kh, 1), mask];
+}
+
+export function attentionByPrimitives(b: Runner, inputs: readonly Val[], { scale }: PrimParams['attention']): DataHandle {
   return scoped(b, (op, scalar) => {
+    const [q, k, v, allowed] = heads(op, inputs);
+    const out = op('matmul', [weights(op, scalar, q, k, allowed, scale), v], { transA: false, transB: false });
+    const [q0, , v0] = inputs;
+    return fromHeads(op, out, [...q0.info.shape.slice(0, -1), v0.info.shape.at(-1)!]);
+  });
+}
+
+export function attentionGradByPrimitives(b: Runner, inputs: readonly Val[], { scale }: PrimParams['attentionGrad']): DataHandle {
+  return scoped(b, (op, scalar) => {
+    const [q, k, v, allowed] = heads(op, inputs);
+    const [q0, k0, v0, , g0] = inputs;
+    const g = toHeads(op, g0, k0.info.shape.at(-2)!, q0.info.shape.at(-2)! / k0.info.shape.at(-2)!);
     const last = q.info.shape.length - 1, dt = q.info.dtype;
     const p = weights(op, scalar, q, k, allowed, scale);
     const dv = unbroadcast(op, op('matmul', [p, g], { transA: true, transB: false }), v.info.shape);
@@ -57,8 +87,8 @@ export function attentionGradByPrimitives(b: Runner, [q, k, v, allowed, g]: read
     const ds = op('mul', [op('where', [allowed, op('mul', [p, centered], {}), scalar(0, dt)], {}), scalar(scale, dt)], {});
     const dq = op('matmul', [ds, k], { transA: false, transB: false });
     const dk = unbroadcast(op, op('matmul', [ds, q], { transA: true, transB: false }), k.info.shape);
-    const flat = (x: Val) => op('reshape', [x], { shape: [sizeOf(x.info.shape)] });
-    return op('concat', [flat(dq), flat(dk), flat(dv)], { axis: 0 });
+    const flat = (x: Val, shape: readonly number[]) => op('reshape', [fromHeads(op, x, shape)], { shape: [sizeOf(shape)] });
+    return op('concat', [flat(dq, q0.info.shape), flat(dk, k0.info.shape), flat(dv, v0.info.shape)], { axis: 0 });
   });
 }
 

@@ -5,6 +5,7 @@ export * from './primitives.js';
 export type { Backend, BackendInput, DataHandle, MemoryStats } from './backend.js';
 export { runSplitPrologue } from './backend.js';
 export { referenceBackend } from './reference/backend.js';
+export { type AttentionLayout, attentionLayout } from './reference/attention.js';
 export * from './kernel.js';
 export { unaryFns, binaryFns, type UnaryPrim, type BinaryPrim } from './reference/scalar.js';
 export { Tensor, type Nested, bind, fromData, getBackend, setBackend } from './tensor.js';

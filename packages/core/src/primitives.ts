@@ -29,9 +29,11 @@ export interface PrimParams {
   scatterAdd: { readonly axis: number; readonly batchDims: number; readonly size: number };
   iota: { readonly n: number; readonly dtype: DType };
   /**
-   * Scaled dot-product attention as one primitive, inputs (q, k, v, allowed): softmax over the last axis of
-   * where(allowed, scale * q k^T, MASK_FILL), times v. q `[...batch, T, d]` (its batch is the output's), k
-   * `[...bk, S, d]`, v `[...bk, S, dv]`, allowed bool broadcastable to `[...batch, T, S]`; out `[...batch, T, dv]`.
+   * Scaled dot-product attention as one primitive, inputs (q, k, v, allowed), in JAX's layout: q
+   * `[...batch, T, N, d]`, k `[...bk, S, K, d]`, v `[...bk, S, K, dv]` (bk broadcasts to batch; N query heads
+   * share K key/value heads, head n reading head floor(n / (N / K))), allowed bool broadcastable to
+   * `[...batch, N, T, S]`. Per head: softmax over S of where(allowed, scale * q k^T, MASK_FILL), times v.
+   * Out `[...batch, T, N, dv]`.
    */
   attention: { readonly scale: number };
   /** The cotangents of attention's q, k and v for the output cotangent (5th input), packed flat: [dq, dk, dv]. */
@@ -129,18 +131,20 @@ function attentionInfo(op: string, [q, k, v, allowed]: readonly TensorInfo[]): T
   sameDtype(op, q, k); sameDtype(op, q, v);
   if (!isFloat(q.dtype)) throw dtypeError(op, `q, k and v must be float tensors, got ${q.dtype}`);
   if (allowed.dtype !== 'bool') throw dtypeError(op, `the mask must be bool, got ${allowed.dtype}`);
-  const shapes = [q.shape, k.shape, v.shape, allowed.shape];
-  if (shapes.some((s) => s.length < 2)) throw shapeError(op, 'q, k, v and the mask need rank >= 2', ...shapes);
-  const [t, d] = q.shape.slice(-2), [s, dk] = k.shape.slice(-2), [sv] = v.shape.slice(-2);
+  if ([q, k, v].some((x) => x.shape.length < 3)) throw shapeError(op, 'q, k and v need rank >= 3 ([..., T, heads, d])', q.shape, k.shape, v.shape);
+  if (allowed.shape.length < 2) throw shapeError(op, 'the mask needs rank >= 2 ([..., T, S])', allowed.shape);
+  const [t, n, d] = q.shape.slice(-3), [s, kh, dk] = k.shape.slice(-3), [sv, vh] = v.shape.slice(-3);
   if (d !== dk) throw shapeError(op, `q and k head dims differ (${d} vs ${dk})`, q.shape, k.shape);
-  if (s !== sv) throw shapeError(op, `k and v lengths differ (${s} vs ${sv})`, k.shape, v.shape);
-  const bq = q.shape.slice(0, -2), bk = k.shape.slice(0, -2);
-  if (bk.length !== v.shape.length - 2 || bk.some((x, i) => x !== v.shape[i])) throw shapeError(op, 'k and v batch dims differ', k.shape, v.shape);
+  if (s !== sv || kh !== vh) throw shapeError(op, 'k and v differ in length or heads', k.shape, v.shape);
+  if (kh === 0 ? n !== 0 : n % kh !== 0) throw shapeError(op, `${n} query heads cannot share ${kh} key/value heads`, q.shape, k.shape);
+  const bq = q.shape.slice(0, -3), bk = k.shape.slice(0, -3);
+  if (bk.length !== v.shape.length - 3 || bk.some((x, i) => x !== v.shape[i])) throw shapeError(op, 'k and v batch dims differ', k.shape, v.shape);
   const batch = broadcastOrReport(op, 'batch dims', [bq, bk], [q.shape, k.shape]);
   if (batch.length !== bq.length || batch.some((x, i) => x !== bq[i])) throw shapeError(op, 'k must broadcast to the batch dims of q', q.shape, k.shape);
-  broadcastOrReport(op, 'the mask', [allowed.shape, [...batch, t, s]], [allowed.shape, [...batch, t, s]]);
-  if (allowed.shape.length > batch.length + 2) throw shapeError(op, `the mask has more dims than [...batch, ${t}, ${s}]`, allowed.shape, q.shape);
-  return { shape: [...batch, t, v.shape.at(-1)!], dtype: q.dtype };
+  const scores = [...batch, n, t, s];
+  broadcastOrReport(op, 'the mask', [allowed.shape, scores], [allowed.shape, scores]);
+  if (allowed.shape.length > scores.length) throw shapeError(op, `the mask has more dims than [...batch, heads, T, S]`, allowed.shape, scores);
+  return { shape: [...batch, t, n, v.shape.at(-1)!], dtype: q.dtype };
 }
 
 export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {

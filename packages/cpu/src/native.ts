@@ -14,7 +14,7 @@ export interface NativeAddon {
     reduce?: 0 | 1 | 2): void;
   reduce(max: boolean, x: TypedArray, shape: Int32Array, xStrides: Int32Array, oStrides: Int32Array, acc: Float64Array): void;
   attention(scale: number, q: Float32Array, k: Float32Array, v: Float32Array, mask: Uint8Array, g: Float32Array | null, out: Float32Array,
-    kEntry: Int32Array, maskOff: Int32Array, dims: Int32Array, groups: Int32Array | null): void;
+    offsets: Int32Array, dims: Int32Array, groups: Int32Array | null): void;
   rope(x: Float32Array, cos: Float32Array, sin: Float32Array, out: Float32Array, shape: Int32Array, cosStrides: Int32Array, sinStrides: Int32Array): void;
 }
 

@@ -253,29 +253,30 @@ export const primitiveCases: { readonly [P in Primitive]: Case } = {
     expectTensor(arange(3, 'float32'), [0, 1, 2], { tol: 0 });
     expectTensor(arange(0), [], { tol: 0, dtype: 'int32' });
   },
-  // scores ln 3 and 0 give weights 1/4, 3/4; a row with nothing allowed is uniform; k broadcasts over q's batch.
   // rotate_half([1, 2, 3, 4]) = [-3, -4, 1, 2]; tables broadcast over leading dims
   rope: (c) => {
     expectTensor(applyRope(T([[1, 2, 3, 4]]), { cos: T([1, 1, 0.5, 0.5]), sin: T([0, 1, 2, 0.5]) }), [[1, -2, 3.5, 3]], { tol: c.tol });
     expectTensor(applyRope(T([[[1, 2]], [[3, 4]]]), { cos: T([[0, 0]]), sin: T([1, 1]) }), [[[-2, 1]], [[-4, 3]]], { tol: c.tol });
   },
+  // Scores ln 3 and 0 give weights 1/4, 3/4; a row with nothing allowed is uniform; k broadcasts over q's batch.
   // A chain of float32 steps (products, exp, sums): compared with chainTol.
   attention: (c) => {
     const tol = c.chainTol;
+    // [T, heads, d] with one head
     const mask = T([[1, 1], [0, 0]], 'bool');
-    expectTensor(dotProductAttention(T([[1], [2]]), T([[0], [LN3]]), T([[4], [8]]), mask, 1), [[7], [6]], { tol });
+    expectTensor(dotProductAttention(T([[[1]], [[2]]]), T([[[0]], [[LN3]]]), T([[[4]], [[8]]]), mask, 1), [[[7]], [[6]]], { tol });
     const causal = T([[1, 0], [1, 1]], 'bool');
-    expectTensor(dotProductAttention(T([[[2], [2]], [[0], [0]]]), T([[[0], [LN3]]]), T([[[4], [8]]]), causal, 0.5),
-      [[[4], [7]], [[4], [6]]], { tol });
+    expectTensor(dotProductAttention(T([[[[2]], [[2]]], [[[0]], [[0]]]]), T([[[[0]], [[LN3]]]]), T([[[[4]], [[8]]]]), causal, 0.5),
+      [[[[4]], [[7]]], [[[4]], [[6]]]], { tol });
   },
   // packed [dq, dk, dv]: dv = P^T g, dScores = P (g v^T - rowsum) where allowed, times scale (worked out by hand)
   attentionGrad: (c) => {
     const tol = c.chainTol;
     const grad = (q: Tensor, k: Tensor, v: Tensor, m: Tensor, scale: number) =>
       bind('attentionGrad', [q, k, v, m, ew.add(ew.mul(q, 0), 1)], { scale });
-    expectTensor(grad(T([[1], [2]]), T([[0], [LN3]]), T([[4], [8]]), T([[1, 1], [0, 0]], 'bool'), 1),
+    expectTensor(grad(T([[[1]], [[2]]]), T([[[0]], [[LN3]]]), T([[[4]], [[8]]]), T([[1, 1], [0, 0]], 'bool'), 1),
       [0.75 * LN3, 0, -0.75, 0.75, 0.75, 1.25], { tol });
-    expectTensor(grad(T([[[2], [2]], [[0], [0]]]), T([[[0], [LN3]]]), T([[[4], [8]]]), T([[1, 0], [1, 1]], 'bool'), 0.5),
+    expectTensor(grad(T([[[[2]], [[2]]], [[[0]], [[0]]]]), T([[[[0]], [[LN3]]]]), T([[[[4]], [[8]]]]), T([[1, 0], [1, 1]], 'bool'), 0.5),
       [0, 0.375 * LN3, 0, 0.5 * LN3, -0.75, 0.75, 2.75, 1.25], { tol });
   },
 };

@@ -299,48 +299,52 @@ export function propertySuite(c: SuiteContext): void {
 
   describe('properties: attention', () => {
     property('attention and its gradient match softmax(where(mask, scale q k^T, fill)) v worked out in double',
-      attentionArb, ({ b, h, shared, t: T, s: S, d, dv, scale, q, k, v, mask, maskBatch, g }) => {
-        const kb = shared ? [b, 1] : [b, h];
-        const allowed = fromValues(mask, maskBatch ? [b, 1, T, S] : [T, S], 'bool');
-        const args = [t({ shape: [b, h, T, d], data: q }), t({ shape: [...kb, S, d], data: k }), t({ shape: [...kb, S, dv], data: v }), allowed];
-        const out = new Array<number>(b * h * T * dv).fill(0);
+      attentionArb, ({ b, kh, rep, shared, t: T, s: S, d, dv, scale, q, k, v, mask, maskBatch, maskHeads, g }) => {
+        const n = kh * rep, kb = shared ? 1 : b, mh = maskHeads ? n : 1;
+        const allowed = fromValues(mask, maskBatch ? [b, mh, T, S] : [T, S], 'bool');
+        const args = [t({ shape: [b, T, n, d], data: q }), t({ shape: [kb, S, kh, d], data: k }), t({ shape: [kb, S, kh, dv], data: v }), allowed];
+        const out = new Array<number>(b * T * n * dv).fill(0);
         const dq = new Array<number>(q.length).fill(0), dk = new Array<number>(k.length).fill(0), dvv = new Array<number>(v.length).fill(0);
-        for (let e = 0; e < b * h; e++) {
-          const ke = shared ? Math.floor(e / h) : e, me = maskBatch ? Math.floor(e / h) : 0;
+        for (let bi = 0; bi < b; bi++) for (let h = 0; h < n; h++) {
+          const ke = shared ? 0 : bi, kv = Math.floor(h / rep);
+          const qi = (i: number, x: number) => ((bi * T + i) * n + h) * d + x, oi = (i: number, y: number) => ((bi * T + i) * n + h) * dv + y;
+          const ki = (j: number, x: number) => ((ke * S + j) * kh + kv) * d + x, vi = (j: number, y: number) => ((ke * S + j) * kh + kv) * dv + y;
+          const allowedAt = (i: number, j: number) => mask[maskBatch ? ((bi * mh + (maskHeads ? h : 0)) * T + i) * S + j : i * S + j];
           for (let i = 0; i < T; i++) {
             const sc = Array.from({ length: S }, (_, j) => {
               let dot = 0;
-              for (let x = 0; x < d; x++) dot += q[(e * T + i) * d + x] * k[(ke * S + j) * d + x];
-              return mask[(me * T + i) * S + j] ? scale * dot : -1e9;
+              for (let x = 0; x < d; x++) dot += q[qi(i, x)] * k[ki(j, x)];
+              return allowedAt(i, j) ? scale * dot : -1e9;
             });
             const m = Math.max(...sc), ex = sc.map((x) => Math.exp(x - m)), z = ex.reduce((a, x) => a + x, 0), p = ex.map((x) => x / z);
-            const gi = (y: number) => g[(e * T + i) * dv + y];
-            const dp = p.map((_, j) => { let r = 0; for (let y = 0; y < dv; y++) r += gi(y) * v[(ke * S + j) * dv + y]; return r; });
+            const dp = p.map((_, j) => { let r = 0; for (let y = 0; y < dv; y++) r += g[oi(i, y)] * v[vi(j, y)]; return r; });
             const rs = p.reduce((a, pj, j) => a + pj * dp[j], 0);
             for (let j = 0; j < S; j++) {
-              for (let y = 0; y < dv; y++) { out[(e * T + i) * dv + y] += p[j] * v[(ke * S + j) * dv + y]; dvv[(ke * S + j) * dv + y] += p[j] * gi(y); }
-              const ds = mask[(me * T + i) * S + j] ? scale * p[j] * (dp[j] - rs) : 0;
-              for (let x = 0; x < d; x++) { dq[(e * T + i) * d + x] += ds * k[(ke * S + j) * d + x]; dk[(ke * S + j) * d + x] += ds * q[(e * T + i) * d + x]; }
+              for (let y = 0; y < dv; y++) { out[oi(i, y)] += p[j] * v[vi(j, y)]; dvv[vi(j, y)] += p[j] * g[oi(i, y)]; }
+              const ds = allowedAt(i, j) ? scale * p[j] * (dp[j] - rs) : 0;
+              for (let x = 0; x < d; x++) { dq[qi(i, x)] += ds * k[ki(j, x)]; dk[ki(j, x)] += ds * q[qi(i, x)]; }
             }
           }
         }
         assertClose(read(dotProductAttention(args[0], args[1], args[2], allowed, scale)), out, c.chainTol, 'attention');
-        const packed = bind('attentionGrad', [...args, t({ shape: [b, h, T, dv], data: g })], { scale });
+        const packed = bind('attentionGrad', [...args, t({ shape: [b, T, n, dv], data: g })], { scale });
         assertClose(read(packed), [...dq, ...dk, ...dvv], c.chainTol, 'attentionGrad [dq, dk, dv]');
       });
   });
 }
 
-/** Sizes, values and a mask (rows with nothing allowed happen) for the attention property. */
+/** Sizes (grouped heads: kh key/value heads, rep query heads each), values and a mask (rows with nothing allowed happen). */
 const attentionArb = fc.record({
-  b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 3 }), shared: fc.boolean(), maskBatch: fc.boolean(),
+  b: fc.integer({ min: 1, max: 2 }), kh: fc.integer({ min: 1, max: 2 }), rep: fc.integer({ min: 1, max: 2 }), shared: fc.boolean(),
+  maskBatch: fc.boolean(), maskHeads: fc.boolean(),
   t: fc.integer({ min: 1, max: 4 }), s: fc.integer({ min: 1, max: 5 }), d: fc.integer({ min: 1, max: 4 }), dv: fc.integer({ min: 1, max: 3 }),
   scale: fc.constantFrom(1, 0.5, 0.35),
 }).chain((z) => {
-  const kb = z.b * (z.shared ? 1 : z.h), x = f32Arb(2);
+  const n = z.kh * z.rep, kb = z.shared ? 1 : z.b, x = f32Arb(2);
+  const maskSize = (z.maskBatch ? z.b * (z.maskHeads ? n : 1) : 1) * z.t * z.s;
   return fc.record({
-    q: valuesArb(z.b * z.h * z.t * z.d, x), k: valuesArb(kb * z.s * z.d, x), v: valuesArb(kb * z.s * z.dv, x),
-    mask: fc.array(fc.boolean(), { minLength: (z.maskBatch ? z.b : 1) * z.t * z.s, maxLength: (z.maskBatch ? z.b : 1) * z.t * z.s }).map((m) => m.map(Number)),
-    g: valuesArb(z.b * z.h * z.t * z.dv, x),
+    q: valuesArb(z.b * z.t * n * z.d, x), k: valuesArb(kb * z.s * z.kh * z.d, x), v: valuesArb(kb * z.s * z.kh * z.dv, x),
+    mask: fc.array(fc.boolean(), { minLength: maskSize, maxLength: maskSize }).map((m) => m.map(Number)),
+    g: valuesArb(z.b * z.t * n * z.dv, x),
   }).map((vals) => ({ ...z, ...vals }));
 });

@@ -1,5 +1,5 @@
 import {
-  type Shape, type Tensor, add, applyRope, arange, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, maskScores, matmul, mul,
+  type Shape, type Tensor, add, applyRope, arange, broadcastTo, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, maskScores, matmul, mul,
   permute, reshape, rmsNorm, ropeTables, silu, softmax,
 } from '@safekey-ts/core';
 import { type LlamaConfig, dimsOf } from './config.js';
@@ -7,7 +7,7 @@ import type { LayerParams, LlamaParams } from './params.js';
 
 type Bool = Tensor<Shape, 'bool'>;
 
-/** Keys and values of earlier positions, per layer: `[B, kvHeads, 1, T_past, headDim]`. */
+/** Keys and values of earlier positions, per layer: `[B, T_past, kvHeads, headDim]`. */
 export interface KvCache { readonly k: readonly Tensor[]; readonly v: readonly Tensor[]; readonly length: number }
 
 export interface ForwardOptions {
@@ -32,13 +32,11 @@ export interface ForwardResult {
   readonly cache: KvCache;
 }
 
-/** `[B, T, n*hd]` -> `[B, n, T, hd]`. */
-const splitHeads = (x: Tensor, b: number, t: number, n: number, hd: number) => permute(reshape(x, [b, t, n, hd]), [0, 2, 1, 3]);
 const linear = (x: Tensor, w: Tensor) => matmul(x, w, { transB: true });
 
 /**
- * `[B or 1, 1, 1, T, T_total]` bool: query i (at absolute position past + i) may see key j when j <= past + i,
- * the key is a real token and it is not hidden by the key mask.
+ * `[B or 1, 1, T, T_total]` bool (one mask for every head): query i (at absolute position past + i) may see key j
+ * when j <= past + i, the key is a real token and it is not hidden by the key mask.
  */
 function allowedKeys(t: number, past: number, opts: ForwardOptions): Bool {
   const total = past + t;
@@ -46,7 +44,15 @@ function allowedKeys(t: number, past: number, opts: ForwardOptions): Bool {
   let visible: Bool | undefined = opts.padding;
   if (opts.keyMask) visible = visible ? logicalAnd(visible, logicalNot(opts.keyMask)) : logicalNot(opts.keyMask);
   if (visible) allowed = logicalAnd(allowed, reshape(visible, [visible.shape[0], 1, total]) as Bool);
-  return reshape(allowed, [allowed.rank === 3 ? allowed.shape[0] : 1, 1, 1, t, total]) as Bool;
+  return reshape(allowed, [allowed.rank === 3 ? allowed.shape[0] : 1, 1, t, total]) as Bool;
+}
+
+/** The attention weights `[B, heads, T, T_total]` of q `[B, T, heads, hd]` and k `[B, T_total, kvHeads, hd]`. */
+function attentionWeights(q: Tensor, k: Tensor, allowed: Bool, scale: number, rep: number): Tensor {
+  const kh = permute(k, [0, 2, 1, 3]);
+  const keys = rep === 1 ? kh : reshape(broadcastTo(reshape(kh, [kh.shape[0], kh.shape[1], 1, kh.shape[2], kh.shape[3]]),
+    [kh.shape[0], kh.shape[1], rep, kh.shape[2], kh.shape[3]]), [kh.shape[0], kh.shape[1] * rep, kh.shape[2], kh.shape[3]]);
+  return softmax(maskScores(mul(matmul(permute(q, [0, 2, 1, 3]), keys, { transB: true }), scale), allowed));
 }
 
 /**
@@ -62,26 +68,25 @@ export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Sh
   const past = opts.cache?.length ?? 0;
   const positions = opts.positions ?? add(arange(t), past);
   const tables = ropeTables(positions, m.headDim, config.rope_theta);
-  // Heads are grouped as [B, kvHeads, rep, T, hd] so each KV head serves its `rep` query heads by broadcasting.
+  // Heads stay side by side in each row, [B, T, heads, hd] (the attention primitive's layout): the tables
+  // broadcast over the heads axis.
   const rope = positions.rank === 2
-    ? { cos: reshape(tables.cos, [b, 1, 1, t, m.headDim]), sin: reshape(tables.sin, [b, 1, 1, t, m.headDim]) }
-    : tables;
+    ? { cos: reshape(tables.cos, [b, t, 1, m.headDim]), sin: reshape(tables.sin, [b, t, 1, m.headDim]) }
+    : { cos: reshape(tables.cos, [t, 1, m.headDim]), sin: reshape(tables.sin, [t, 1, m.headDim]) };
   const allowed = allowedKeys(t, past, opts);
   const scale = 1 / Math.sqrt(m.headDim);
   const attentions: Tensor[] = [];
   const cacheK: Tensor[] = [], cacheV: Tensor[] = [];
 
   const attend = (x: Tensor, l: LayerParams, i: number): Tensor => {
-    const q = applyRope(reshape(splitHeads(linear(x, l.q), b, t, m.heads, m.headDim), [b, m.kvHeads, rep, t, m.headDim]), rope);
-    let k = applyRope(reshape(splitHeads(linear(x, l.k), b, t, m.kvHeads, m.headDim), [b, m.kvHeads, 1, t, m.headDim]), rope);
-    let v = reshape(splitHeads(linear(x, l.v), b, t, m.kvHeads, m.headDim), [b, m.kvHeads, 1, t, m.headDim]);
-    if (opts.cache) { k = concat([opts.cache.k[i], k], 3); v = concat([opts.cache.v[i], v], 3); }
+    const q = applyRope(reshape(linear(x, l.q), [b, t, m.heads, m.headDim]), rope);
+    let k = applyRope(reshape(linear(x, l.k), [b, t, m.kvHeads, m.headDim]), rope);
+    let v = reshape(linear(x, l.v), [b, t, m.kvHeads, m.headDim]);
+    if (opts.cache) { k = concat([opts.cache.k[i], k], 1); v = concat([opts.cache.v[i], v], 1); }
     cacheK.push(k); cacheV.push(v);
     // the weights themselves only when asked for: the attention primitive never stores them
-    if (opts.attention) attentions.push(reshape(softmax(maskScores(mul(matmul(q, k, { transB: true }), scale), allowed)), [b, m.heads, t, past + t]));
-    const attended = dotProductAttention(q, k, v, allowed, scale);
-    const merged = reshape(permute(reshape(attended, [b, m.heads, t, m.headDim]), [0, 2, 1, 3]), [b, t, m.d]);
-    return linear(merged, l.o);
+    if (opts.attention) attentions.push(attentionWeights(q, k, allowed, scale, rep));
+    return linear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.d]), l.o);
   };
 
   let x = embedding(params.embed, ids);
