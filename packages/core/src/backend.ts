@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from './dtype.js';
 import { type FusedKernel, splitPrologue } from './kernel.js';
-import type { PrimParams, Primitive, TensorInfo } from './primitives.js';
+import type { CompositePrimitive, PrimParams, Primitive, TensorInfo } from './primitives.js';
 
 /** An opaque reference to a backend's storage for one tensor. */
 export interface DataHandle { readonly backend: string }
@@ -20,6 +20,8 @@ export interface MemoryStats {
 export interface Backend {
   readonly name: string;
   readonly dtypes: readonly DType[];
+  /** The composite primitives this backend runs as kernels of its own (default none: the ops compose them). */
+  readonly composites?: readonly CompositePrimitive[];
   /** Allocates storage for `info` and copies `data` into it. */
   upload(data: TypedArray, info: TensorInfo): DataHandle;
   /** Copies the tensor's values back to the host. */
@@ -31,6 +33,9 @@ export interface Backend {
   free(handle: DataHandle): void;
   memory(): MemoryStats;
 }
+
+/** True when `b` runs composite primitive `p` as a kernel of its own. */
+export const hasKernel = (b: Pick<Backend, 'composites'>, p: CompositePrimitive): boolean => b.composites?.includes(p) ?? false;
 
 /**
  * Runs a kernel whose reduction head has a prologue as its two parts (`splitPrologue`): the prologue's

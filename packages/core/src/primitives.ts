@@ -45,6 +45,13 @@ export interface PrimParams {
   rope: {};
 }
 
+/**
+ * Primitives a backend may leave out: a backend lists those it has kernels for in `composites`, and on the
+ * others the ops that bind them (`dotProductAttention`, `applyRope`) compose them from plain primitives.
+ */
+export type CompositePrimitive = 'attention' | 'attentionGrad' | 'rope';
+export const compositePrimitives: ReadonlySet<Primitive> = new Set<CompositePrimitive>(['attention', 'attentionGrad', 'rope']);
+
 /** The score a masked (not allowed) query-key pair gets: large and finite, so a row with nothing allowed stays uniform. */
 export const MASK_FILL = -1e9;
 export type Primitive = keyof PrimParams;

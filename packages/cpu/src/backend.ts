@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, attentionByPrimitives, attentionGradByPrimitives,
-  dtypeOfArray, ropeByPrimitives, sizeOf,
+  type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
+  dtypeOfArray, referenceKernels, sizeOf,
 } from '@safekey-ts/core';
 import { nativeAttention, nativeAttentionFits } from './attention.js';
 import { broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
@@ -134,7 +134,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return r;
   };
 
-  // primitives on arrays; reshape shares storage and attention may decompose into primitives (see `run`)
+  // primitives on arrays; reshape shares storage, and the composites run in `runPrim`
   type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad' | 'rope'>;
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     exp: (xs, p, o) => elementwise('exp', xs, p, o), log: (xs, p, o) => elementwise('log', xs, p, o),
@@ -230,30 +230,29 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return make(r);
   };
 
-  /** Attention and rope run in the addon when it can, else as other primitives of this backend. */
+  /**
+   * The composite primitives run in the addon (the native path lists them in `composites`; elsewhere the ops
+   * compose them). A float64 or empty call the addon does not take runs the reference backend's loops.
+   */
   const runPrim = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
-    if (prim === 'attention' || prim === 'attentionGrad') {
-      const { scale } = params as PrimParams['attention'];
-      const [q, k, v] = inputs.map((i) => i.info);
-      const a = nat();
-      if (a && nativeAttentionFits(q, k, v)) return make(nativeAttention(a, ins(inputs), scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
-      return prim === 'attention' ? attentionByPrimitives(backend, inputs, { scale }) : attentionGradByPrimitives(backend, inputs, { scale });
-    }
-    if (prim === 'rope') {
-      const a = nat();
-      if (!a || out.dtype !== 'float32') return ropeByPrimitives(backend, inputs);
-      const [x, c, s] = ins(inputs), shape = out.shape, r = alloc('float32', sizeOf(shape)) as Float32Array;
+    const a = nat(), xs = ins(inputs);
+    if ((prim === 'attention' || prim === 'attentionGrad') && a && nativeAttentionFits(xs[0].info, xs[1].info, xs[2].info))
+      return make(nativeAttention(a, xs, (params as PrimParams['attention']).scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
+    if (prim === 'rope' && a && out.dtype === 'float32') {
+      const [x, c, s] = xs, shape = out.shape, r = alloc('float32', sizeOf(shape)) as Float32Array;
       a.rope(x.data as Float32Array, c.data as Float32Array, s.data as Float32Array, r, Int32Array.from(shape),
         Int32Array.from(broadcastStrides(c.info.shape, shape)), Int32Array.from(broadcastStrides(s.info.shape, shape)));
       return make(r);
     }
-    const k = kernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
-    return make(k(ins(inputs), params, out));
+    if (compositePrimitives.has(prim)) return make((referenceKernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray)(xs, params, out));
+    const k = kernels[prim as ArrayPrim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
+    return make(k(xs, params, out));
   };
 
   const backend: CpuBackend = {
     name: 'cpu',
     dtypes: DTYPES,
+    ...(addon ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: picked.path,
     ...(picked.reason !== undefined ? { fallbackReason: picked.reason } : {}),
     threads,

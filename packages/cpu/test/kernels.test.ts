@@ -187,7 +187,7 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
     }), { numRuns: RUNS });
   });
 
-  test('rope: the bits of its decomposition (mul, mul, add of the rotated copy), over broadcast tables and thread splits', () => {
+  if (path === 'native') test('rope: the bits of its decomposition (mul, mul, add of the rotated copy), over broadcast tables and thread splits', () => {
     const decomposed = (x: HostTensor, c: HostTensor, sn: HostTensor) => {
       const shape = x.info.shape, last = shape.length - 1, h = shape[last] / 2;
       const half = (from: number) => runOn(ref, 'slice', [x], { starts: shape.map((_, i) => (i === last ? from : 0)), ends: shape.map((d, i) => (i === last ? from + h : d)) });

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import {
-  attentionByPrimitives, attentionGradByPrimitives, ropeByPrimitives,
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue,
 } from '@safekey-ts/core';
@@ -260,10 +259,6 @@ export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
         s.refs++;
         return { backend: name, store: s } as Handle;
       }
-      // no attention or rope kernels here: they run as the primitives they are made of
-      if (prim === 'attention') return attentionByPrimitives(backend, inputs, params as PrimParams['attention']);
-      if (prim === 'attentionGrad') return attentionGradByPrimitives(backend, inputs, params as PrimParams['attentionGrad']);
-      if (prim === 'rope') return ropeByPrimitives(backend, inputs);
       if (prim === 'gather') checkIndices('gather', inputs[1], inputs[0].info.shape[(params as PrimParams['gather']).axis]);
       if (prim === 'scatterAdd') checkIndices('scatterAdd', inputs[1], (params as PrimParams['scatterAdd']).size);
       const key = `${prim}|${JSON.stringify(params)}|${inputs.map((i) => `${i.info.dtype}[${i.info.shape.join(',')}]`).join(';')}|${out.dtype}[${out.shape.join(',')}]`;

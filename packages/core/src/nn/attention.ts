@@ -1,8 +1,11 @@
 import { arange } from '../creation.js';
 import type { DType } from '../dtype.js';
-import { ge, where } from '../ops/elementwise.js';
-import { reshape } from '../ops/movement.js';
-import { MASK_FILL } from '../primitives.js';
+import { hasKernel } from '../backend.js';
+import { ge, mul, where } from '../ops/elementwise.js';
+import { matmul } from '../ops/linalg.js';
+import { permute, reshape } from '../ops/movement.js';
+import { MASK_FILL, primitives } from '../primitives.js';
+import { softmax } from './softmax.js';
 import type { Shape } from '../shape.js';
 import { type Tensor, bind } from '../tensor.js';
 
@@ -20,13 +23,39 @@ export function maskScores<D extends DType>(scores: Tensor<Shape, D>, allowed: T
   return where(allowed, scores, fill) as Tensor<Shape, D>;
 }
 
+/** `[...b, T, kvHeads * rep, d]` -> `[...b, kvHeads, rep, T, d]`: the layout where one matmul per head does the work. */
+export function headsFirst<D extends DType>(x: Tensor<Shape, D>, kvHeads: number, rep: number): Tensor<Shape, D> {
+  const r = x.rank - 3;
+  return permute(reshape(x, [...x.shape.slice(0, r), x.shape[r], kvHeads, rep, x.shape[r + 2]]), [...Array(r).keys(), r + 1, r + 2, r, r + 3]);
+}
+
+/** The inverse of `headsFirst`, to `shape`. */
+export function headsLast<D extends DType>(x: Tensor<Shape, D>, shape: Shape): Tensor<Shape, D> {
+  const r = x.rank - 4;
+  return reshape(permute(x, [...Array(r).keys(), r + 2, r, r + 1, r + 3]), shape);
+}
+
+/** An attention mask (broadcastable to `[...batch, heads, T, S]`) for the `headsFirst` layout of q of rank `qRank`. */
+export function headsFirstMask(allowed: Tensor<Shape, 'bool'>, qRank: number, kvHeads: number, rep: number): Tensor<Shape, 'bool'> {
+  const ms = [...new Array<number>(Math.max(0, qRank - allowed.rank)).fill(1), ...allowed.shape];
+  const heads = ms[ms.length - 3] === 1 ? [1, 1] : [kvHeads, rep];
+  return reshape(allowed, [...ms.slice(0, -3), ...heads, ...ms.slice(-2)]);
+}
+
 /**
- * Scaled dot-product attention, `softmax(maskScores(scale * q k^T, allowed)) v`, as one primitive (so a backend
- * can run it as one kernel that never stores the `[T, S]` weights, and its gradient likewise).
- * q `[...batch, T, d]`; k `[...bk, S, d]` and v `[...bk, S, dv]` with bk broadcasting to batch (grouped KV
- * heads); allowed bool, broadcastable to `[...batch, T, S]`. Returns `[...batch, T, dv]`.
+ * Scaled dot-product attention, `softmax(maskScores(scale * q k^T, allowed)) v` per head, in JAX's layout:
+ * q `[...batch, T, heads, d]`; k `[...bk, S, kvHeads, d]` and v `[...bk, S, kvHeads, dv]` with bk broadcasting
+ * to batch (query head n reads key/value head floor(n / (heads / kvHeads))); allowed bool, broadcastable to
+ * `[...batch, heads, T, S]`. Returns `[...batch, T, heads, dv]`. One primitive on a backend with an attention
+ * kernel (which never stores the `[T, S]` weights, nor for the gradient); elsewhere composed from matmuls and
+ * a softmax, which jit fuses.
  */
 export function dotProductAttention<D extends DType>(q: Tensor<Shape, D>, k: Tensor<Shape, D>, v: Tensor<Shape, D>,
   allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
-  return bind('attention', [q, k, v, allowed], { scale }) as Tensor<Shape, D>;
+  if (hasKernel(q.backend, 'attention')) return bind('attention', [q, k, v, allowed], { scale }) as Tensor<Shape, D>;
+  const out = primitives.attention.infer([q.info, k.info, v.info, allowed.info], { scale }); // checks the shapes
+  const kvHeads = k.shape[k.rank - 2], rep = q.shape[q.rank - 2] / kvHeads;
+  const scores = mul(matmul(headsFirst(q, kvHeads, rep), headsFirst(k, kvHeads, 1), { transB: true }), scale);
+  const weights = softmax(maskScores(scores, headsFirstMask(allowed, q.rank, kvHeads, rep)));
+  return headsLast(matmul(weights, headsFirst(v, kvHeads, 1)), out.shape) as Tensor<Shape, D>;
 }

@@ -1,7 +1,9 @@
 import { type DType, allocArray } from '../dtype.js';
 import { argError } from '../errors.js';
 import { fromArray } from '../creation.js';
-import { cast, cos, mul, neg, sin } from '../ops/elementwise.js';
+import { hasKernel } from '../backend.js';
+import { add, cast, cos, mul, neg, sin } from '../ops/elementwise.js';
+import { primitives } from '../primitives.js';
 import { concat, narrow, reshape } from '../ops/movement.js';
 import type { Shape } from '../shape.js';
 import { type Tensor, bind } from '../tensor.js';
@@ -25,11 +27,14 @@ export function ropeTables<D extends DType = 'float32'>(positions: Tensor<Shape,
 }
 
 /**
- * Rotate-half RoPE: `x * cos + rotate_half(x) * sin` with `rotate_half([a, b]) = [-b, a]` on the last dim, as
- * one primitive (so a backend can run it as one pass over x, without storing the rotated copy).
+ * Rotate-half RoPE: `x * cos + rotate_half(x) * sin` with `rotate_half([a, b]) = [-b, a]` on the last dim. One
+ * primitive on a backend with a rope kernel (one pass over x, no stored rotated copy); elsewhere composed.
  */
 export function applyRope<S extends Shape, D extends DType>(x: Tensor<S, D>, t: RopeTables<D>): Tensor<S, D> {
-  return bind('rope', [x, t.cos, t.sin], {}) as Tensor<S, D>;
+  if (hasKernel(x.backend, 'rope')) return bind('rope', [x, t.cos, t.sin], {}) as Tensor<S, D>;
+  const v: Tensor<Shape, D> = x;
+  primitives.rope.infer([v.info, t.cos.info, t.sin.info], {}); // checks the shapes
+  return add(mul(v, t.cos), mul(rotateHalf(v), t.sin)) as Tensor<S, D>;
 }
 
 /** `rotate_half([a, b]) = [-b, a]` on the last dim (even length). */

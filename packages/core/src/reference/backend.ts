@@ -24,6 +24,7 @@ export function referenceBackend(): Backend {
   return {
     name: 'reference',
     dtypes: DTYPES,
+    composites: ['attention', 'attentionGrad', 'rope'],
     upload: (data) => make(data.slice()),
     read: (h) => dataOf(h).slice(),
     run: (prim, inputs, params, out) =>
