@@ -1,4 +1,4 @@
-import type { Backend, DataHandle } from './backend.js';
+import { type Backend, type DataHandle, hasKernel } from './backend.js';
 import { type DType, type TypedArray, type TypedArrayOf } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
 import { type CompositePrimitive, type PrimParams, type Primitive, type TensorInfo, compositePrimitives, primitives } from './primitives.js';
@@ -98,7 +98,7 @@ export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], pa
   for (const x of inputs) if (x.backend !== backend)
     throw new TensorError({ kind: 'BackendMismatch', op: prim, message: `inputs live on different backends (${backend.name} and ${x.backend.name})` });
   const out = spec.infer(inputs.map((x) => x.info), params);
-  if (compositePrimitives.has(prim) && !backend.composites?.includes(prim as CompositePrimitive))
+  if (compositePrimitives.has(prim) && !hasKernel(backend, prim as CompositePrimitive))
     throw new TensorError({ kind: 'InvalidArgument', op: prim, message: `backend ${backend.name} has no ${prim} kernel (dotProductAttention and applyRope compose it from plain primitives there)` });
   if (!backend.dtypes.includes(out.dtype))
     throw new TensorError({ kind: 'DTypeMismatch', op: prim, message: `backend ${backend.name} does not support ${out.dtype}` });

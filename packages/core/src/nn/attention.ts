@@ -54,8 +54,18 @@ export function dotProductAttention<D extends DType>(q: Tensor<Shape, D>, k: Ten
   allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
   if (hasKernel(q.backend, 'attention')) return bind('attention', [q, k, v, allowed], { scale }) as Tensor<Shape, D>;
   const out = primitives.attention.infer([q.info, k.info, v.info, allowed.info], { scale }); // checks the shapes
+  return headsLast(matmul(headsFirstWeights(q, k, allowed, scale), headsFirst(v, k.shape[k.rank - 2], 1)), out.shape) as Tensor<Shape, D>;
+}
+
+/** The attention weights in the `headsFirst` layout, `[...batch, kvHeads, rep, T, S]`. */
+function headsFirstWeights<D extends DType>(q: Tensor<Shape, D>, k: Tensor<Shape, D>, allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
   const kvHeads = k.shape[k.rank - 2], rep = q.shape[q.rank - 2] / kvHeads;
   const scores = mul(matmul(headsFirst(q, kvHeads, rep), headsFirst(k, kvHeads, 1), { transB: true }), scale);
-  const weights = softmax(maskScores(scores, headsFirstMask(allowed, q.rank, kvHeads, rep)));
-  return headsLast(matmul(weights, headsFirst(v, kvHeads, 1)), out.shape) as Tensor<Shape, D>;
+  return softmax(maskScores(scores, headsFirstMask(allowed, q.rank, kvHeads, rep))) as Tensor<Shape, D>;
+}
+
+/** The weights `dotProductAttention` gives each key, `[...batch, heads, T, S]` (for analyses: they are stored). */
+export function attentionWeights<D extends DType>(q: Tensor<Shape, D>, k: Tensor<Shape, D>, allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
+  const w = headsFirstWeights(q, k, allowed, scale), [t, n] = q.shape.slice(-3, -1);
+  return reshape(w, [...q.shape.slice(0, -3), n, t, k.shape[k.rank - 3]]);
 }

@@ -9,7 +9,7 @@ import { matmul } from '../ops/linalg.js';
 import { broadcastTo, concat, permute, reshape, slice, split, transpose } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
 import { hasKernel } from '../backend.js';
-import { dotProductAttention } from '../nn/attention.js';
+import { attentionWeights, dotProductAttention } from '../nn/attention.js';
 import { applyRope } from '../nn/rope.js';
 import { logsumexp, softmax } from '../nn/softmax.js';
 import { tidy } from '../scope.js';
@@ -299,13 +299,14 @@ export function propertySuite(c: SuiteContext): void {
   });
 
   describe('properties: attention', () => {
-    property('attention and its gradient match softmax(where(mask, scale q k^T, fill)) v worked out in double',
+    property('attention, its weights and its gradient match softmax(where(mask, scale q k^T, fill)) v worked out in double',
       attentionArb, ({ b, kh, rep, shared, t: T, s: S, d, dv, scale, q, k, v, mask, maskBatch, maskHeads, g }) => {
         const n = kh * rep, kb = shared ? 1 : b, mh = maskHeads ? n : 1;
         const allowed = fromValues(mask, maskBatch ? [b, mh, T, S] : [T, S], 'bool');
         const args = [t({ shape: [b, T, n, d], data: q }), t({ shape: [kb, S, kh, d], data: k }), t({ shape: [kb, S, kh, dv], data: v }), allowed];
         const out = new Array<number>(b * T * n * dv).fill(0);
         const dq = new Array<number>(q.length).fill(0), dk = new Array<number>(k.length).fill(0), dvv = new Array<number>(v.length).fill(0);
+        const weights = new Array<number>(b * n * T * S).fill(0);
         for (let bi = 0; bi < b; bi++) for (let h = 0; h < n; h++) {
           const ke = shared ? 0 : bi, kv = Math.floor(h / rep);
           const qi = (i: number, x: number) => ((bi * T + i) * n + h) * d + x, oi = (i: number, y: number) => ((bi * T + i) * n + h) * dv + y;
@@ -318,6 +319,7 @@ export function propertySuite(c: SuiteContext): void {
               return allowedAt(i, j) ? scale * dot : -1e9;
             });
             const m = Math.max(...sc), ex = sc.map((x) => Math.exp(x - m)), z = ex.reduce((a, x) => a + x, 0), p = ex.map((x) => x / z);
+            p.forEach((pj, j) => { weights[((bi * n + h) * T + i) * S + j] = pj; });
             const dp = p.map((_, j) => { let r = 0; for (let y = 0; y < dv; y++) r += g[oi(i, y)] * v[vi(j, y)]; return r; });
             const rs = p.reduce((a, pj, j) => a + pj * dp[j], 0);
             for (let j = 0; j < S; j++) {
@@ -328,6 +330,7 @@ export function propertySuite(c: SuiteContext): void {
           }
         }
         assertClose(read(dotProductAttention(args[0], args[1], args[2], allowed, scale)), out, c.chainTol, 'attention');
+        assertClose(read(attentionWeights(args[0], args[1], allowed, scale)), weights, c.chainTol, 'attentionWeights [batch, heads, T, S]');
         if (!hasKernel(c.backend, 'attentionGrad')) return; // composed there, and differentiated as a composition
         const packed = bind('attentionGrad', [...args, t({ shape: [b, T, n, dv], data: g })], { scale });
         assertClose(read(packed), [...dq, ...dk, ...dvv], c.chainTol, 'attentionGrad [dq, dk, dv]');

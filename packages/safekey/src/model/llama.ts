@@ -1,6 +1,6 @@
 import {
-  type Shape, type Tensor, add, applyRope, arange, broadcastTo, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, maskScores, matmul, mul,
-  permute, reshape, rmsNorm, ropeTables, silu, softmax,
+  type Shape, type Tensor, add, applyRope, arange, attentionWeights, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, matmul, mul,
+  reshape, rmsNorm, ropeTables, silu,
 } from '@safekey-ts/core';
 import { type LlamaConfig, dimsOf } from './config.js';
 import type { LayerParams, LlamaParams } from './params.js';
@@ -47,14 +47,6 @@ function allowedKeys(t: number, past: number, opts: ForwardOptions): Bool {
   return reshape(allowed, [allowed.rank === 3 ? allowed.shape[0] : 1, 1, t, total]) as Bool;
 }
 
-/** The attention weights `[B, heads, T, T_total]` of q `[B, T, heads, hd]` and k `[B, T_total, kvHeads, hd]`. */
-function attentionWeights(q: Tensor, k: Tensor, allowed: Bool, scale: number, rep: number): Tensor {
-  const kh = permute(k, [0, 2, 1, 3]);
-  const keys = rep === 1 ? kh : reshape(broadcastTo(reshape(kh, [kh.shape[0], kh.shape[1], 1, kh.shape[2], kh.shape[3]]),
-    [kh.shape[0], kh.shape[1], rep, kh.shape[2], kh.shape[3]]), [kh.shape[0], kh.shape[1] * rep, kh.shape[2], kh.shape[3]]);
-  return softmax(maskScores(mul(matmul(permute(q, [0, 2, 1, 3]), keys, { transB: true }), scale), allowed));
-}
-
 /**
  * The Llama decoder as a pure function of its parameters: token embedding, blocks of (RMSNorm, attention
  * with rotate-half RoPE and grouped KV heads, residual, RMSNorm, SwiGLU MLP, residual), final RMSNorm,
@@ -64,7 +56,6 @@ function attentionWeights(q: Tensor, k: Tensor, allowed: Bool, scale: number, re
 export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Shape, 'int32'>, opts: ForwardOptions = {}): ForwardResult {
   const m = dimsOf(config);
   const [b, t] = ids.shape;
-  const rep = m.heads / m.kvHeads;
   const past = opts.cache?.length ?? 0;
   const positions = opts.positions ?? add(arange(t), past);
   const tables = ropeTables(positions, m.headDim, config.rope_theta);
@@ -85,7 +76,7 @@ export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Sh
     if (opts.cache) { k = concat([opts.cache.k[i], k], 1); v = concat([opts.cache.v[i], v], 1); }
     cacheK.push(k); cacheV.push(v);
     // the weights themselves only when asked for: the attention primitive never stores them
-    if (opts.attention) attentions.push(attentionWeights(q, k, allowed, scale, rep));
+    if (opts.attention) attentions.push(attentionWeights(q, k, allowed, scale));
     return linear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.d]), l.o);
   };
 
