@@ -50,13 +50,12 @@ export interface PrimParams {
  * others the ops that bind them (`dotProductAttention`, `applyRope`) compose them from plain primitives.
  */
 export type CompositePrimitive = 'attention' | 'attentionGrad' | 'rope';
-export const compositePrimitives: ReadonlySet<Primitive> = new Set<CompositePrimitive>(['attention', 'attentionGrad', 'rope']);
 
 /** The score a masked (not allowed) query-key pair gets: large and finite, so a row with nothing allowed stays uniform. */
 export const MASK_FILL = -1e9;
 export type Primitive = keyof PrimParams;
 
-export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create' | 'attention' | 'rope';
+export type PrimKind = 'unary' | 'binary' | 'compare' | 'select' | 'cast' | 'reduce' | 'matmul' | 'movement' | 'index' | 'create' | 'composite';
 
 export interface TensorInfo { readonly shape: Shape; readonly dtype: DType }
 
@@ -272,9 +271,9 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
       return { shape: [n], dtype };
     },
   },
-  attention: { kind: 'attention', arity: 4, infer: (xs) => attentionInfo('attention', xs) },
+  attention: { kind: 'composite', arity: 4, infer: (xs) => attentionInfo('attention', xs) },
   rope: {
-    kind: 'rope', arity: 3,
+    kind: 'composite', arity: 3,
     infer: ([x, c, s]) => {
       sameDtype('rope', x, c); sameDtype('rope', x, s);
       if (!isFloat(x.dtype)) throw dtypeError('rope', `needs float tensors, got ${x.dtype}`);
@@ -285,7 +284,7 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
     },
   },
   attentionGrad: {
-    kind: 'attention', arity: 5,
+    kind: 'composite', arity: 5,
     infer: (xs) => {
       const out = attentionInfo('attentionGrad', xs);
       const g = xs[4];
@@ -297,3 +296,6 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
 };
 
 export const primitiveNames = Object.keys(primitives) as Primitive[];
+
+/** The primitives of kind 'composite' (see `CompositePrimitive`). */
+export const compositePrimitives: ReadonlySet<Primitive> = new Set(primitiveNames.filter((p) => primitives[p].kind === 'composite'));
