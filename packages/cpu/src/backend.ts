@@ -5,13 +5,14 @@ import {
   dtypeOfArray, referenceKernels, sizeOf,
 } from '@safekey-ts/core';
 import { nativeAttention, nativeAttentionFits } from './attention.js';
-import { broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
+import { type EwiseVM, broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
-import { BufferPool } from './pool.js';
+import { type Allocator, BufferPool } from './pool.js';
 import { reduce, reducePrologue } from './reduce.js';
-import { WasmGemm, loadWasm } from './wasm.js';
+import { WasmGemm, WasmRuntime, loadWasm } from './wasm.js';
+import { WasmVM } from './wasm-ewise.js';
 
 /** Which implementation runs the heavy kernels (matmul): oneDNN through the addon, WebAssembly SIMD, or plain JS. */
 export type CpuPath = 'native' | 'wasm' | 'js';
@@ -44,7 +45,11 @@ interface CpuHandle extends DataHandle { st: Storage | null }
 
 type In = { readonly data: TypedArray; readonly info: TensorInfo };
 
-interface Picked { path: CpuPath; engine: GemmEngine; close: () => void; reason?: string; addon?: NativeAddon }
+interface Picked {
+  path: CpuPath; engine: GemmEngine; close: () => void; reason?: string; addon?: NativeAddon;
+  /** The wasm path's VM and arena. */
+  wasm?: { vm: WasmVM; arena: Allocator };
+}
 
 function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
   const reasons: string[] = [];
@@ -57,8 +62,9 @@ function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
   if (path === 'wasm' || path === 'auto') {
     const w = loadWasm();
     if ('module' in w) {
-      const g = new WasmGemm(w.module, threads);
-      return { path: 'wasm', engine: g, close: () => g.close(), ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
+      const rt = new WasmRuntime(w.module, threads);
+      return { path: 'wasm', engine: new WasmGemm(rt), close: () => rt.close(), wasm: { vm: new WasmVM(rt), arena: rt.arena },
+        ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
     }
     if (path === 'wasm') throw new Error(`cpu backend: the wasm path is unavailable: ${w.error}`);
     reasons.push(w.error);
@@ -75,8 +81,9 @@ const headDtype = (e: Expr): DType | null => {
 /**
  * The fast CPU backend. Matmuls run in oneDNN (native), WebAssembly SIMD (wasm) or JS. On the native path
  * element-wise kernels (primitives, fused kernels, copies) of at least 1024 elements without float64 and the
- * reductions run in the addon (native/cpu.cc); everything else runs in JS loops compiled once per kernel
- * structure. Freed buffers are recycled (pool.ts).
+ * reductions run in the addon (native/cpu.cc); on the wasm path those whose nodes are all float32 or bool run
+ * in the wasm VM (wasm-ewise.ts); everything else runs in JS loops compiled once per kernel structure. Freed
+ * buffers are recycled (pool.ts; on the wasm path every array lives in the wasm memory, wasm-arena.ts).
  *
  * Precision: float32 matmuls accumulate in float32 on the native and wasm paths; everything else gives the
  * reference backend's bits, except that the addon takes float32 exp from its own vectorised double exp and
@@ -92,8 +99,10 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   // the addon's element-wise VM and reductions, on the native path (null elsewhere)
   const addon = picked.addon ?? null;
   const nat = (): NativeAddon | null => { if (addon) useThreads(addon, threads); return addon; };
+  /** The element-wise VM: the addon's or the wasm path's (null on the js path). */
+  const vm = (): EwiseVM | null => nat() ?? picked.wasm?.vm ?? null;
   let liveBuffers = 0, liveBytes = 0;
-  const pool = new BufferPool();
+  const pool: Allocator = picked.wasm?.arena ?? new BufferPool();
   const alloc = pool.alloc;
   let stats = new Map<string, { calls: number; ms: number; elements: number }>();
   const record = (key: string, t0: number, elements: number) => {
@@ -132,7 +141,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     }
     const r = alloc(out.dtype, sizeOf(out.shape));
     runElementwise(expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) },
-      xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) })), -1, nat());
+      xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) })), -1, vm());
     return r;
   };
 
@@ -154,25 +163,25 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     gt: (xs, p, o) => elementwise('gt', xs, p, o), ge: (xs, p, o) => elementwise('ge', xs, p, o),
     where: (xs, p, o) => elementwise('where', xs, p, o),
     cast: (xs, p, o) => elementwise('cast', xs, p, o),
-    reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, nat(), alloc, pool.release),
-    reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, nat(), alloc, pool.release),
+    reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, vm(), alloc, pool.release),
+    reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, vm(), alloc, pool.release),
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
     permute: ([x], { perm }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
       const st = contiguous(x.info.shape);
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: perm.map((p) => st[p]) }, nat());
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: perm.map((p) => st[p]) }, vm());
       return r;
     },
     broadcastTo: ([x], _, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, o.shape) }, nat());
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, o.shape) }, vm());
       return r;
     },
     slice: ([x], { starts }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
       const st = contiguous(x.info.shape);
       const offset = starts.reduce((s, v, d) => s + v * st[d], 0);
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset, strides: st }, nat());
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset, strides: st }, vm());
       return r;
     },
     pad: ([x], { before, value }, o) => {
@@ -180,7 +189,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       r.fill(value);
       const st = contiguous(o.shape);
       const offset = before.reduce((s, v, d) => s + v * st[d], 0);
-      stridedCopy(o.dtype, x.info.shape, { data: r, offset, strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, nat());
+      stridedCopy(o.dtype, x.info.shape, { data: r, offset, strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, vm());
       return r;
     },
     concat: (xs, { axis }, o) => {
@@ -188,7 +197,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       const st = contiguous(o.shape);
       let base = 0;
       for (const x of xs) {
-        stridedCopy(o.dtype, x.info.shape, { data: r, offset: base * st[axis], strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, nat());
+        stridedCopy(o.dtype, x.info.shape, { data: r, offset: base * st[axis], strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, vm());
         base += x.info.shape[axis];
       }
       return r;
@@ -217,17 +226,17 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       } else if ('prologue' in h) {
         const shape = h.prologue.out.shape;
         head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape,
-          xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, shape) })), h.params.axes, hd, nat(), alloc, pool.release);
+          xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, shape) })), h.params.axes, hd, vm(), alloc, pool.release);
       } else {
         const x = xs[h.inputs[0]];
-        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, nat(), alloc, pool.release);
+        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, vm(), alloc, pool.release);
       }
       if (kernel.expr.op === 'head' && hd === out.dtype) { lastFused = 'head'; return make(head); }
     }
     const r = alloc(out.dtype, sizeOf(out.shape));
     const operands = xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) }));
     if (head) operands.push({ data: head, offset: 0, strides: contiguous(out.shape) });
-    lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) }, operands, head ? xs.length : -1, nat());
+    lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) }, operands, head ? xs.length : -1, vm());
     if (head) pool.release(head);
     return make(r);
   };

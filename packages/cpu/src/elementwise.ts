@@ -9,7 +9,6 @@
 // Every node is rounded to its dtype as the unfused ops would store it (float32: Math.fround, int32: |0,
 // bool: 0/1), so results are bit-identical to the reference backend.
 import { type DType, type Expr, type TypedArray } from '@safekey-ts/core';
-import type { NativeAddon } from './native.js';
 import { compileProgram } from './native-ewise.js';
 
 /** Below this many elements a kernel runs in JS even when the addon is there (a call costs ~1 us). */
@@ -17,6 +16,18 @@ let NATIVE_MIN = 1024;
 /** For tests: the smallest kernel the addon runs (returns the previous value). */
 export function setNativeMin(n: number): number { const p = NATIVE_MIN; NATIVE_MIN = n; return p; }
 export const nativeMin = (): number => NATIVE_MIN;
+
+/**
+ * A VM that runs the register programs of native-ewise.ts: the addon's (native/cpu.cc) or the wasm path's
+ * (wasm-ewise.ts), which returns false for a kernel it does not take. `reduce` folds a plain reduction (the
+ * addon's; without it a reduction is the VM's fold of its input).
+ */
+export interface EwiseVM {
+  ewise(prog: Int32Array, consts: Float64Array, nregs: number, result: number, shape: Int32Array, out: TypedArray,
+    outOff: number, outStrides: Int32Array, inputs: readonly TypedArray[], inOffs: Int32Array, inStrides: Int32Array, floatMode: boolean,
+    reduce?: 0 | 1 | 2): boolean | void;
+  reduce?(max: boolean, x: TypedArray, shape: Int32Array, xStrides: Int32Array, oStrides: Int32Array, acc: Float64Array): void;
+}
 
 export interface Operand {
   readonly data: TypedArray;
@@ -214,25 +225,25 @@ export type Sink = 'store' | 'sum' | 'max';
 
 /**
  * Evaluates `expr` over `shape`, writing `out` (strided) or folding into it (`sink`). `headIndex` names the
- * operand a `head` leaf reads. With `native`, kernels of at least NATIVE_MIN elements and no float64 node run
- * in the addon's VM. Nothing is done for an empty shape.
+ * operand a `head` leaf reads. With a `vm`, kernels of at least NATIVE_MIN elements and no float64 node run
+ * in it (unless it declines). Nothing is done for an empty shape.
  */
 export function runElementwise(expr: Expr, shape: readonly number[], out: Operand, inputs: readonly Operand[], headIndex = -1,
-  native: NativeAddon | null = null, sink: Sink = 'store'): 'vm' | 'js' {
+  vm: EwiseVM | null = null, sink: Sink = 'store'): 'vm' | 'js' {
   let size = 1;
   for (const d of shape) size *= d;
   if (size === 0) return 'js';
   const c = collapse(shape, [out.strides, ...inputs.map((x) => x.strides)]);
   const rank = c.shape.length;
   const canon = canonicalOf(expr);
-  if (native && size >= NATIVE_MIN && (sink !== 'store' || !(out.data instanceof Float64Array))) {
+  if (vm && size >= NATIVE_MIN && (sink !== 'store' || !(out.data instanceof Float64Array))) {
     const p = compileProgram(canon.expr, canon.key, headIndex);
     if (p) {
       const inSt = new Int32Array(inputs.length * rank);
       inputs.forEach((_, i) => inSt.set(c.strides[i + 1], i * rank));
-      native.ewise(p.prog, canon.consts, p.nregs, p.result, Int32Array.from(c.shape), out.data, out.offset, Int32Array.from(c.strides[0]),
+      const ran = vm.ewise(p.prog, canon.consts, p.nregs, p.result, Int32Array.from(c.shape), out.data, out.offset, Int32Array.from(c.strides[0]),
         inputs.map((x) => x.data), Int32Array.from(inputs, (x) => x.offset), inSt, p.floatMode, sink === 'store' ? 0 : sink === 'sum' ? 1 : 2);
-      return 'vm';
+      if (ran !== false) return 'vm';
     }
   }
   const classes = inputs.map((_, i) => classOf(c.strides[i + 1][rank - 1]));
@@ -266,8 +277,8 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
 }
 
 /** Copies `src` read through `strides`/`offset` into `dst` (strided) over `shape`. */
-export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, native: NativeAddon | null = null): void {
-  runElementwise(inputExpr[dtype], shape, dst, [src], -1, native);
+export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, vm: EwiseVM | null = null): void {
+  runElementwise(inputExpr[dtype], shape, dst, [src], -1, vm);
 }
 
 /** The expression that reads operand 0 (a copy, or a plain reduction's values), one object per dtype. */

@@ -5,7 +5,8 @@
 import type { DType, Expr } from '@safekey-ts/core';
 import { exprKey } from './elementwise.js';
 
-const OP: Record<string, number> = {
+/** The VM's op codes (native/cpu.cc's `Op` and wasm/ewise.wat.mjs's OPS use the same numbers). */
+export const OP: Record<string, number> = {
   load: 1, const: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9, reciprocal: 10, neg: 11, abs: 12, sign: 13,
   add: 14, sub: 15, mul: 16, div: 17, pow: 18, maximum: 19, minimum: 20, eq: 21, ne: 22, lt: 23, le: 24, gt: 25, ge: 26,
   where: 27, castBool: 28, castInt: 29, ident: 30,

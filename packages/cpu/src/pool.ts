@@ -7,8 +7,17 @@ import { type DType, type TypedArray, allocArray, dtypeOfArray } from '@safekey-
 
 export type Alloc = (dtype: DType, n: number, zeroed?: boolean) => TypedArray;
 
+/** Where the backend's arrays come from and go back to: this pool, or the wasm path's arena (wasm-arena.ts). */
+export interface Allocator {
+  readonly alloc: Alloc;
+  readonly release: (a: TypedArray) => void;
+  /** Bytes held for reuse. */
+  readonly bytes: number;
+  hits: number;
+  misses: number;
+}
 
-export class BufferPool {
+export class BufferPool implements Allocator {
   readonly #free = new Map<string, TypedArray[]>();
   #bytes = 0;
   /** Allocations served from the pool, and those that were not (for tuning). */

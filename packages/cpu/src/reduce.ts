@@ -1,20 +1,20 @@
 // reduceSum / reduceMax: the input is walked once in row-major order and each element is folded into its
 // output's accumulator (a float64), which is the reference backend's order, so results are identical to it.
 // In the addon (native/cpu.cc, `reduce`) rows are folded side by side; elsewhere a plain reduction is the
-// element-wise fold (runElementwise's sum / max sink) of its input, as a reduction with a prologue is.
+// element-wise fold (runElementwise's sum / max sink, in the wasm VM on the wasm path) of its input, as a
+// reduction with a prologue is.
 import { type DType, type Expr, type TypedArray, allocArray, dtypeOfArray } from '@safekey-ts/core';
-import { type Operand, collapse, contiguous, inputExpr, nativeMin, runElementwise } from './elementwise.js';
-import type { NativeAddon } from './native.js';
+import { type EwiseVM, type Operand, collapse, contiguous, inputExpr, nativeMin, runElementwise } from './elementwise.js';
 import type { Alloc } from './pool.js';
 
 /** Reduces `x` (shape `shape`) over `axes` (sorted, non-negative) into a new array of `dtype`. */
 export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType,
-  native: NativeAddon | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
-  if (!native || x.length < nativeMin())
-    return reducePrologue(kind, inputExpr[dtypeOfArray(x)], shape, [{ data: x, offset: 0, strides: contiguous(shape) }], axes, dtype, null, alloc, release);
+  vm: EwiseVM | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
+  if (!vm?.reduce || x.length < nativeMin())
+    return reducePrologue(kind, inputExpr[dtypeOfArray(x)], shape, [{ data: x, offset: 0, strides: contiguous(shape) }], axes, dtype, vm, alloc, release);
   const { acc, accSt, outSize } = accumulators(kind, shape, axes, alloc);
   const c = collapse(shape, [contiguous(shape), accSt]);
-  native.reduce(kind === 'max', x, Int32Array.from(c.shape), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]), acc);
+  vm.reduce(kind === 'max', x, Int32Array.from(c.shape), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]), acc);
   return finish(acc, dtype, outSize, alloc, release);
 }
 
@@ -32,9 +32,9 @@ function accumulators(kind: 'sum' | 'max', shape: readonly number[], axes: reado
  * them: each value is folded into its output's float64 accumulator as it is computed, in the reference's order.
  */
 export function reducePrologue(kind: 'sum' | 'max', prologue: Expr, shape: readonly number[], inputs: readonly Operand[], axes: readonly number[],
-  dtype: DType, native: NativeAddon | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
+  dtype: DType, vm: EwiseVM | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
   const { acc, accSt, outSize } = accumulators(kind, shape, axes, alloc);
-  runElementwise(prologue, shape, { data: acc, offset: 0, strides: accSt }, inputs, -1, native, kind);
+  runElementwise(prologue, shape, { data: acc, offset: 0, strides: accSt }, inputs, -1, vm, kind);
   return finish(acc, dtype, outSize, alloc, release);
 }
 

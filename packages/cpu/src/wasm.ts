@@ -1,5 +1,7 @@
 // The WebAssembly SIMD path: the kernels of wasm/kernels.wat.mjs (assembled at install into
 // wasm/out/kernels.wasm) over one shared memory, run by the main thread and a pool of worker threads.
+// The backend's arrays live in that memory (wasm-arena.ts), so kernels take their addresses; an operand from
+// elsewhere is copied in first.
 //
 // The pool is driven through a small SharedArrayBuffer with Atomics wait/notify (no message per call): the
 // main thread writes the job, bumps a generation counter, works on its own share and waits for the others.
@@ -9,11 +11,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type TypedArray, dtypeOfArray } from '@safekey-ts/core';
 import type { GemmEngine } from './matmul.js';
+import { type WasmMemory, WasmArena } from './wasm-arena.js';
 
 // The few WebAssembly JS API types used here (the ES lib this project compiles against has none).
 export interface WasmModule { readonly __wasmModule?: never }
-interface WasmMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (m: WasmModule, imports: object) => { readonly exports: unknown };
@@ -26,9 +29,16 @@ export const wasmPath = fileURLToPath(new URL('../wasm/out/kernels.wasm', import
 interface Exports {
   gemm(ta: number, tb: number, m: number, n: number, k: number, pA: number, pB: number, pC: number,
     pOffA: number, pOffB: number, t0: number, t1: number, r0: number, r1: number, scratch: number): void;
+  /** The element-wise VM: the job's parameters (PARAMS of wasm/ewise.wat.mjs), then item0, item1, scratch. */
+  ewise(...args: number[]): void;
   scratchBytes(): number;
+  ewiseScratchBytes(): number;
+  ewiseBlock(): number;
   mr(): number;
 }
+
+/** The JS engine's Math functions the VM calls (the reference backend's own, so the same bits). */
+export const mathImports = { log: Math.log, sin: Math.sin, cos: Math.cos, tanh: Math.tanh, pow: Math.pow };
 
 let compiled: { module: WasmModule } | { error: string } | undefined;
 
@@ -48,14 +58,16 @@ export function loadWasm(): { module: WasmModule } | { error: string } {
 }
 
 // control block layout (int32 slots)
-const GEN = 0, DONE = 1, STOP = 2, ERR = 3, JOB = 4; // JOB..JOB+9: ta, tb, m, n, k, pA, pB, pC, pOffA, pOffB
-const PER = 16, SLOT = 8; // per worker w: t0, t1, r0, r1, scratch at PER + SLOT*w
+const GEN = 0, DONE = 1, STOP = 2, ERR = 3, KIND = 4, JOB = 5; // JOB..: gemm's ta, tb, m, n, k, pA, pB, pC, pOffA, pOffB; ewise's 18 job parameters
+const JOB_SLOTS = 18, PER = JOB + JOB_SLOTS, SLOT = 8; // per worker w: t0, t1, r0, r1, scratch at PER + SLOT*w (ewise: item0, item1, -, -, scratch)
+export const GEMM = 0, EWISE = 1;
 
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctrlBuf, id, spin } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
-const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const { gemm, ewise } = new WebAssembly.Instance(module, { env: { memory },
+  math: { ${Object.keys(mathImports).map((f) => `${f}: Math.${f}`).join(', ')} } }).exports;
 let seen = 0;
 for (;;) {
   let n = 0;
@@ -66,7 +78,9 @@ for (;;) {
   if (Atomics.load(ctrl, ${STOP})) break;
   const w = ${PER} + ${SLOT} * id;
   try {
-    if (ctrl[w] < ctrl[w + 1] && ctrl[w + 2] < ctrl[w + 3])
+    if (ctrl[${KIND}] === ${EWISE}) {
+      if (ctrl[w] < ctrl[w + 1]) ewise(...ctrl.subarray(${JOB}, ${JOB + JOB_SLOTS}), ctrl[w], ctrl[w + 1], ctrl[w + 4]);
+    } else if (ctrl[w] < ctrl[w + 1] && ctrl[w + 2] < ctrl[w + 3])
       gemm(ctrl[${JOB}], ctrl[${JOB + 1}], ctrl[${JOB + 2}], ctrl[${JOB + 3}], ctrl[${JOB + 4}], ctrl[${JOB + 5}], ctrl[${JOB + 6}],
         ctrl[${JOB + 7}], ctrl[${JOB + 8}], ctrl[${JOB + 9}], ctrl[w], ctrl[w + 1], ctrl[w + 2], ctrl[w + 3], ctrl[w + 4]);
   } catch (e) {
@@ -79,93 +93,79 @@ for (;;) {
 
 const align = (p: number) => (p + 63) & ~63;
 
-/** A product below this many flops runs on the calling thread alone (a wake-up costs more). */
-const PARALLEL_FLOPS = 2e6;
+/** Bytes of the job area (a gemm's batch offsets, an ewise job's header and tables): one call at a time. */
+export const JOB_BYTES = 1 << 16;
 
-export class WasmGemm implements GemmEngine {
-  readonly name = 'wasm';
-  readonly #memory: WasmMemory;
-  readonly #exports: Exports;
-  readonly #ctrl: Int32Array;
+/**
+ * One instance of the kernels over one shared memory: the arena the backend allocates from, the job area,
+ * each thread's scratch, and the worker pool that runs a kernel's ranges in parallel.
+ */
+export class WasmRuntime {
+  readonly memory: WasmMemory;
+  readonly exports: Exports;
+  readonly arena: WasmArena;
+  readonly mr: number;
+  /** Byte address of the job area. */
+  readonly job: number;
   readonly #scratch: number;
-  readonly #mr: number;
+  readonly #ctrl: Int32Array;
   #workers: Worker[] = [];
-  #f32: Float32Array;
-  #i32: Int32Array;
 
   constructor(readonly module: WasmModule, readonly threads: number) {
-    this.#memory = new WA!.Memory({ initial: 64, maximum: 65536, shared: true });
-    this.#exports = new WA!.Instance(module, { env: { memory: this.#memory } }).exports as unknown as Exports;
-    this.#scratch = align(this.#exports.scratchBytes());
-    this.#mr = this.#exports.mr();
+    this.memory = new WA!.Memory({ initial: 64, maximum: 65536, shared: true });
+    this.exports = new WA!.Instance(module, { env: { memory: this.memory }, math: mathImports }).exports as unknown as Exports;
+    this.#scratch = align(Math.max(this.exports.scratchBytes(), this.exports.ewiseScratchBytes()));
+    this.mr = this.exports.mr();
+    this.job = 1024 + this.#scratch * threads;
+    this.arena = new WasmArena(this.memory, this.job + JOB_BYTES);
     this.#ctrl = new Int32Array(new SharedArrayBuffer(4 * (PER + SLOT * Math.max(1, threads))));
-    this.#f32 = new Float32Array(this.#memory.buffer);
-    this.#i32 = new Int32Array(this.#memory.buffer);
   }
 
-  #ensure(bytes: number): void {
-    const have = this.#memory.buffer.byteLength;
-    if (bytes > have) this.#memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.#f32.buffer.byteLength !== this.#memory.buffer.byteLength) {
-      this.#f32 = new Float32Array(this.#memory.buffer);
-      this.#i32 = new Int32Array(this.#memory.buffer);
-    }
+  /** Thread w's scratch area. */
+  scratch(w: number): number { return 1024 + this.#scratch * w; }
+
+  /** Int32 and float32 views of the job area (views of the memory's current buffer). */
+  jobViews(): { i32: Int32Array; f32: Float32Array } {
+    const b = this.memory.buffer;
+    return { i32: new Int32Array(b, this.job, JOB_BYTES >> 2), f32: new Float32Array(b, this.job, JOB_BYTES >> 2) };
   }
+
+  /** `a`'s address in the memory, or -1 when it lives elsewhere. */
+  address(a: TypedArray): number { return this.arena.owns(a) ? a.byteOffset : -1; }
 
   #startWorkers(): void {
     const spin = 20000;
     for (let id = 1; id < this.threads; id++) {
-      const w = new Worker(workerSource, { eval: true, workerData: { module: this.module, memory: this.#memory, ctrlBuf: this.#ctrl.buffer, id, spin } });
+      const w = new Worker(workerSource, { eval: true, workerData: { module: this.module, memory: this.memory, ctrlBuf: this.#ctrl.buffer, id, spin } });
       w.unref();
       this.#workers.push(w);
     }
   }
 
-  sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, offA: Int32Array, offB: Int32Array): void {
-    const batch = offA.length;
-    const threads = 2 * m * n * k * batch < PARALLEL_FLOPS ? 1 : this.threads;
-    const base = 1024 + this.#scratch * this.threads;
-    const pA = align(base), pB = align(pA + 4 * A.length), pC = align(pB + 4 * B.length);
-    const pOffA = align(pC + 4 * C.length), pOffB = align(pOffA + 4 * batch), end = align(pOffB + 4 * batch);
-    this.#ensure(end);
-    this.#f32.set(A, pA >> 2);
-    this.#f32.set(B, pB >> 2);
-    this.#i32.set(offA, pOffA >> 2);
-    this.#i32.set(offB, pOffB >> 2);
-    const gemm = this.#exports.gemm;
-    if (threads === 1) {
-      gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, 0, batch, 0, m, 1024);
-    } else {
-      if (this.#workers.length === 0) this.#startWorkers();
-      const ctrl = this.#ctrl;
-      const ranges: [number, number, number, number][] = [];
-      if (batch >= threads) {
-        for (let w = 0; w < threads; w++) ranges.push([Math.floor((w * batch) / threads), Math.floor(((w + 1) * batch) / threads), 0, m]);
-      } else {
-        const chunk = Math.ceil(m / threads / this.#mr) * this.#mr;
-        for (let w = 0; w < threads; w++) ranges.push([0, batch, Math.min(m, w * chunk), Math.min(m, (w + 1) * chunk)]);
-      }
-      ctrl.set([+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB], JOB);
-      for (let w = 1; w < threads; w++) ctrl.set([...ranges[w], 1024 + this.#scratch * w], PER + SLOT * w);
-      Atomics.store(ctrl, DONE, 0);
-      Atomics.store(ctrl, ERR, 0);
-      Atomics.add(ctrl, GEN, 1);
-      Atomics.notify(ctrl, GEN);
-      const [t0, t1, r0, r1] = ranges[0];
-      let error: unknown = null;
-      try {
-        if (t0 < t1 && r0 < r1) gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, t0, t1, r0, r1, 1024);
-      } catch (e) { error = e; }
-      const need = threads - 1;
-      for (let spins = 0; ;) {
-        const done = Atomics.load(ctrl, DONE);
-        if (done >= need) break;
-        if (++spins > 1000) Atomics.wait(ctrl, DONE, done, 50);
-      }
-      if (error) throw error;
-      if (Atomics.load(ctrl, ERR)) throw new Error('cpu backend: a wasm worker failed in gemm');
+  /**
+   * Runs a kernel over `ranges` (one per thread: [t0, t1, r0, r1]), `self` on this thread with ranges[0] and
+   * the workers on the others with the same job slots.
+   */
+  parallel(kind: typeof GEMM | typeof EWISE, job: readonly number[], ranges: readonly (readonly number[])[], self: () => void): void {
+    if (this.#workers.length === 0) this.#startWorkers();
+    const ctrl = this.#ctrl;
+    ctrl[KIND] = kind;
+    ctrl.set(job, JOB);
+    for (let w = 1; w < this.threads; w++) ctrl.set([...(ranges[w] ?? [0, 0, 0, 0]), this.scratch(w)], PER + SLOT * w);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, ERR, 0);
+    Atomics.add(ctrl, GEN, 1);
+    Atomics.notify(ctrl, GEN);
+    let error: unknown = null;
+    try { self(); } catch (e) { error = e; }
+    const need = this.threads - 1;
+    for (let spins = 0; ;) {
+      const done = Atomics.load(ctrl, DONE);
+      if (done >= need) break;
+      if (++spins > 1000) Atomics.wait(ctrl, DONE, done, 50);
     }
-    C.set(this.#f32.subarray(pC >> 2, (pC >> 2) + C.length));
+    if (error) throw error;
+    if (Atomics.load(ctrl, ERR)) throw new Error(`cpu backend: a wasm worker failed in ${kind === GEMM ? 'gemm' : 'ewise'}`);
   }
 
   /** Stops the worker threads (they are unref'd, so a process also exits without this). */
@@ -176,5 +176,59 @@ export class WasmGemm implements GemmEngine {
     Atomics.notify(this.#ctrl, GEN);
     for (const w of this.#workers) void w.terminate();
     this.#workers = [];
+  }
+}
+
+/** A product below this many flops runs on the calling thread alone (a wake-up costs more). */
+const PARALLEL_FLOPS = 2e6;
+
+/** Runs `f` with `xs` as addresses in the memory: arrays from elsewhere are copied into temporary blocks (and `out` back). */
+export function withAddresses(rt: WasmRuntime, xs: readonly TypedArray[], out: TypedArray | null, f: (addrs: number[], outAddr: number) => void): void {
+  const temps: TypedArray[] = [];
+  const place = (a: TypedArray, copy: boolean): number => {
+    const at = rt.address(a);
+    if (at >= 0) return at;
+    const t = rt.arena.alloc(dtypeOfArray(a), a.length);
+    if (copy) t.set(a);
+    temps.push(t);
+    return t.byteOffset;
+  };
+  try {
+    const addrs = xs.map((a) => place(a, true));
+    const outAddr = out ? place(out, false) : -1;
+    f(addrs, outAddr);
+    if (out && rt.address(out) < 0) out.set(temps[temps.length - 1]);
+  } finally {
+    for (const t of temps) rt.arena.release(t);
+  }
+}
+
+export class WasmGemm implements GemmEngine {
+  readonly name = 'wasm';
+  constructor(readonly rt: WasmRuntime) {}
+
+  sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, offA: Int32Array, offB: Int32Array): void {
+    const rt = this.rt, batch = offA.length;
+    if (2 * batch > JOB_BYTES >> 2) throw new RangeError(`cpu backend (wasm): a batched matmul of ${batch} entries is more than the job area holds`);
+    const threads = 2 * m * n * k * batch < PARALLEL_FLOPS ? 1 : rt.threads;
+    withAddresses(rt, [A, B], C, ([pA, pB], pC) => {
+      const { i32 } = rt.jobViews();
+      i32.set(offA, 0);
+      i32.set(offB, batch);
+      const pOffA = rt.job, pOffB = rt.job + 4 * batch;
+      const gemm = rt.exports.gemm;
+      if (threads === 1) { gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, 0, batch, 0, m, rt.scratch(0)); return; }
+      const ranges: number[][] = [];
+      if (batch >= threads) {
+        for (let w = 0; w < threads; w++) ranges.push([Math.floor((w * batch) / threads), Math.floor(((w + 1) * batch) / threads), 0, m]);
+      } else {
+        const chunk = Math.ceil(m / threads / rt.mr) * rt.mr;
+        for (let w = 0; w < threads; w++) ranges.push([0, batch, Math.min(m, w * chunk), Math.min(m, (w + 1) * chunk)]);
+      }
+      const [t0, t1, r0, r1] = ranges[0];
+      rt.parallel(GEMM, [+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB], ranges, () => {
+        if (t0 < t1 && r0 < r1) gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, t0, t1, r0, r1, rt.scratch(0));
+      });
+    });
   }
 }

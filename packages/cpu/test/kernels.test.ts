@@ -13,6 +13,7 @@ import {
   runOn, shapeArb,
 } from './helpers.js';
 import { compiledKernels, setNativeMin } from '../src/elementwise.js';
+import { wasmVmCalls } from '../src/wasm-ewise.js';
 
 const { paths, missing } = availablePaths();
 if (missing.length) console.log(`# cpu paths not available here: ${missing.join('; ')}`);
@@ -74,10 +75,14 @@ function exprArb(dtype: DType, depth: number, head: DType | null): fc.Arbitrary<
   return fc.oneof(...nodes);
 }
 
-// The native path runs small kernels in JS and large ones in the addon's VM: its second pass sends every
-// kernel (and reduction) to the VM.
-const variants: [string, CpuPath, number | null][] = paths.map((p) => [p, p, null]);
-if (paths.includes('native')) variants.splice(1, 0, ['native, every kernel in the addon', 'native', 1]);
+// The native and wasm paths run small kernels in JS and large ones in their VM (the addon's, the wasm one):
+// their second pass sends every kernel (and reduction) to the VM.
+const variants: [string, CpuPath, number | null][] = [];
+for (const p of paths) {
+  variants.push([p, p, null]);
+  if (p === 'native') variants.push(['native, every kernel in the addon', 'native', 1]);
+  if (p === 'wasm') variants.push(['wasm, every float32 / bool kernel in the wasm VM', 'wasm', 1]);
+}
 
 for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label} path, against the reference`, () => {
   const b = backendFor(path);
@@ -89,7 +94,17 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
 
   test('reports its path', () => { assert.equal(b.path, path); assert.equal(b.name, 'cpu'); });
 
-  if (nativeMin !== null) test('kernels and reductions do run in the addon', () => {
+  if (nativeMin !== null && path === 'wasm') test('float32 kernels and reductions do run in the wasm VM, others in JS', () => {
+    const before = wasmVmCalls();
+    const x = host([1, -2, 3], [3], 'float32');
+    assertSame(runOn(b, 'neg', [x], {}).data, Float32Array.of(-1, 2, -3), 'neg');
+    assertSame(runOn(b, 'reduceSum', [x], { axes: [0], keepdims: false }).data, Float32Array.of(2), 'sum');
+    assert.equal(wasmVmCalls() - before, 2);
+    assertSame(runOn(b, 'neg', [host([1, -2, 3], [3], 'int32')], {}).data, Int32Array.of(-1, 2, -3), 'neg int32');
+    assert.equal(wasmVmCalls() - before, 2);
+  });
+
+  if (nativeMin !== null && path === 'native') test('kernels and reductions do run in the addon', () => {
     const n = loadNative();
     assert.ok('addon' in n);
     const { ewise, reduce } = n.addon;
@@ -104,26 +119,23 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
     } finally { n.addon.ewise = ewise; n.addon.reduce = reduce; }
   });
 
-  test('unary ops (all dtypes, special values)', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(...floatUnary, ...numUnary), fc.constantFrom(...numDtypes), shapeArb(),
-      (op, dtype0, shape) => {
-        const dtype = (floatUnary as readonly string[]).includes(op) && dtype0 === 'int32' ? 'float32' : dtype0;
-        fc.assert(fc.property(hostArb(shape, dtype), (x) => {
-          assertSame(runOn(b, op, [x], {}).data, runOn(ref, op, [x], {}).data, `${op} ${dtype}`);
-        }), { numRuns: 3 });
-      }), { numRuns: RUNS });
+  // every op with every dtype (a sampled op can miss one for a whole run)
+  test('unary ops (every op and dtype, special values)', () => {
+    for (const op of [...floatUnary, ...numUnary]) for (const dtype0 of numDtypes) {
+      const dtype = (floatUnary as readonly string[]).includes(op) && dtype0 === 'int32' ? 'float32' : dtype0;
+      fc.assert(fc.property(shapeArb().chain((shape) => hostArb(shape, dtype)), (x) => {
+        assertSame(runOn(b, op, [x], {}).data, runOn(ref, op, [x], {}).data, `${op} ${dtype}`);
+      }), { numRuns: Math.ceil(RUNS / 4) });
+    }
   });
 
-  test('binary arithmetic and comparisons with broadcasting', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(...arith, ...floatArith, ...compare), fc.constantFrom(...numDtypes), broadcastShapesArb(2),
-      (op, dtype0, [sa, sb]) => {
-        const dtype = (floatArith as readonly string[]).includes(op) && dtype0 === 'int32' ? 'float64' : dtype0;
-        fc.assert(fc.property(hostArb(sa, dtype), hostArb(sb, dtype), (x, y) => {
-          assertSame(runOn(b, op, [x, y], {}).data, runOn(ref, op, [x, y], {}).data, `${op} ${dtype} [${sa}] [${sb}]`);
-        }), { numRuns: 3 });
-      }), { numRuns: RUNS });
+  test('binary arithmetic and comparisons with broadcasting (every op and dtype)', () => {
+    for (const op of [...arith, ...floatArith, ...compare]) for (const dtype0 of numDtypes) {
+      const dtype = (floatArith as readonly string[]).includes(op) && dtype0 === 'int32' ? 'float64' : dtype0;
+      fc.assert(fc.property(broadcastShapesArb(2).chain(([sa, sb]) => fc.tuple(hostArb(sa, dtype), hostArb(sb, dtype))), ([x, y]) => {
+        assertSame(runOn(b, op, [x, y], {}).data, runOn(ref, op, [x, y], {}).data, `${op} ${dtype} [${x.info.shape}] [${y.info.shape}]`);
+      }), { numRuns: Math.ceil(RUNS / 4) });
+    }
   });
 
   test('where and cast', () => {

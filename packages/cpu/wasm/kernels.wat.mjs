@@ -10,6 +10,8 @@
 // holding its C tile in registers. Each call works only on its own rows, so the result does not depend on
 // how rows are split among threads.
 
+import { BLOCK, ewiseScratchBytes, ewiseWat, mathImports } from './ewise.wat.mjs';
+
 export const MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
 
 /** Bytes of scratch one gemm call needs (packed B, packed A, one C tile). */
@@ -83,8 +85,12 @@ function microKernel() {
 export function wat() {
   return `(module
   (import "env" "memory" (memory 1 65536 shared))
+  ${mathImports.map((f) => `(import "math" "${f}" (func $${f} (param f64) ${f === 'pow' ? '(param f64) ' : ''}(result f64)))`).join('\n  ')}
   (func (export "scratchBytes") (result i32) (i32.const ${scratchBytes}))
   (func (export "mr") (result i32) (i32.const ${MR}))
+  (func (export "ewiseScratchBytes") (result i32) (i32.const ${ewiseScratchBytes}))
+  (func (export "ewiseBlock") (result i32) (i32.const ${BLOCK}))
+  ${ewiseWat()}
 
   ${microKernel()}
 

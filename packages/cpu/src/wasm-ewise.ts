@@ -1,0 +1,75 @@
+// The wasm path's element-wise VM (wasm/ewise.wat.mjs): runs the register programs of native-ewise.ts, the
+// ones the addon's VM runs, when every node is float32 or bool ("float mode"); `ewise` returns false for the
+// rest, which runElementwise then runs in its JS loops.
+import type { TypedArray } from '@safekey-ts/core';
+import type { EwiseVM } from './elementwise.js';
+import { OP } from './native-ewise.js';
+import { EWISE, JOB_BYTES, type WasmRuntime, withAddresses } from './wasm.js';
+
+const INSN = 6;
+let calls = 0;
+/** Kernels the wasm VM has run so far (for tests). */
+export const wasmVmCalls = (): number => calls;
+
+export class WasmVM implements EwiseVM {
+  readonly #block: number;
+  constructor(readonly rt: WasmRuntime) { this.#block = rt.exports.ewiseBlock(); }
+
+  ewise(prog: Int32Array, consts: Float64Array, nregs: number, result: number, shape: Int32Array, out: TypedArray, outOff: number,
+    outSt: Int32Array, inputs: readonly TypedArray[], inOffs: Int32Array, inSt: Int32Array, floatMode: boolean, sink: 0 | 1 | 2 = 0): boolean {
+    if (!floatMode) return false;
+    const outSize = out.BYTES_PER_ELEMENT;
+    if (sink ? !(out instanceof Float64Array) : !(out instanceof Float32Array || out instanceof Uint8Array)) return false;
+    if (!inputs.every((x) => x instanceof Float32Array || x instanceof Uint8Array)) return false;
+    const rank = shape.length, nin = inputs.length;
+    const words = prog.length + consts.length + 2 * rank + nin * (3 + rank);
+    if (nin > 64 || words > JOB_BYTES >> 2) return false;
+    const rt = this.rt;
+    calls++;
+    withAddresses(rt, inputs, out, (inPtrs, outPtr) => {
+      const { i32, f32 } = rt.jobViews();
+      let at = 0;
+      const put = (xs: ArrayLike<number>, float = false): number => {
+        (float ? f32 : i32).set(xs, at);
+        const addr = rt.job + 4 * at;
+        at += xs.length;
+        return addr;
+      };
+      const pProg = put(prog), pConsts = put(consts, true), pShape = put(shape), pOutSt = put(outSt);
+      const pInPtr = put(inPtrs), pInSize = put(inputs.map((x) => x.BYTES_PER_ELEMENT)), pInOff = put(inOffs), pInSt = put(inSt);
+      const n = shape[rank - 1], nBlocks = Math.ceil(n / this.#block);
+      let rows = 1;
+      for (let d = 0; d < rank - 1; d++) rows *= shape[d];
+      const job = [pProg, prog.length / INSN, nregs, result, pConsts, rank, pShape, pOutSt, nin, pInPtr, pInSize, pInOff, pInSt,
+        sink, outPtr, outSize, outOff, nBlocks];
+      const threads = this.#threadsFor(prog, rows * n, sink, outSt, rows);
+      const items = rows * nBlocks;
+      if (threads === 1) { rt.exports.ewise(...job, 0, items, rt.scratch(0)); return; }
+      // whole rows per thread (a reduction's row then folds into outputs no other thread touches)
+      const ranges = Array.from({ length: threads }, (_, w) => [Math.floor((rows * w) / threads) * nBlocks, Math.floor((rows * (w + 1)) / threads) * nBlocks, 0, 0]);
+      rt.parallel(EWISE, job, ranges, () => rt.exports.ewise(...job, ranges[0][0], ranges[0][1], rt.scratch(0)));
+    });
+    return true;
+  }
+
+  /**
+   * Threads for a kernel: one below ~2^15 elements for transcendental kernels, ~2^17 for cheap ones (their
+   * operands fit one core's cache; waking a worker costs more); a reduction only where every row folds into
+   * outputs of its own (the inner dim reduced, every outer dim kept).
+   */
+  #threadsFor(prog: Int32Array, size: number, sink: number, outSt: Int32Array, rows: number): number {
+    const threads = this.rt.threads;
+    if (threads === 1 || rows < 2) return 1;
+    let costly = false;
+    for (let k = 0; k < prog.length; k += INSN) costly ||= COSTLY.has(prog[k]);
+    if (size < (costly ? 1 << 15 : 1 << 17)) return 1;
+    if (sink) {
+      const rank = outSt.length;
+      if (outSt[rank - 1] !== 0) return 1;
+      for (let d = 0; d < rank - 1; d++) if (outSt[d] === 0) return 1;
+    }
+    return threads;
+  }
+}
+
+const COSTLY = new Set(['exp', 'log', 'sin', 'cos', 'tanh', 'pow'].map((op) => OP[op]));
