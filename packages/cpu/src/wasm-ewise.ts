@@ -45,8 +45,9 @@ export class WasmVM implements EwiseVM {
       const threads = this.#threadsFor(prog, rows * n, sink, outSt, rows);
       const items = rows * nBlocks;
       if (threads === 1) { rt.exports.ewise(...job, 0, items, rt.scratch(0)); return; }
-      // whole rows per thread (a reduction's row then folds into outputs no other thread touches)
-      const ranges = Array.from({ length: threads }, (_, w) => [Math.floor((rows * w) / threads) * nBlocks, Math.floor((rows * (w + 1)) / threads) * nBlocks, 0, 0]);
+      // a store splits the blocks; a reduction whole rows (each folds into outputs no other thread touches)
+      const unit = sink ? nBlocks : 1, units = items / unit;
+      const ranges = Array.from({ length: threads }, (_, w) => [Math.floor((units * w) / threads) * unit, Math.floor((units * (w + 1)) / threads) * unit, 0, 0]);
       rt.parallel(EWISE, job, ranges, () => rt.exports.ewise(...job, ranges[0][0], ranges[0][1], rt.scratch(0)));
     });
     return true;
@@ -59,12 +60,13 @@ export class WasmVM implements EwiseVM {
    */
   #threadsFor(prog: Int32Array, size: number, sink: number, outSt: Int32Array, rows: number): number {
     const threads = this.rt.threads;
-    if (threads === 1 || rows < 2) return 1;
+    if (threads === 1) return 1;
     let costly = false;
     for (let k = 0; k < prog.length; k += INSN) costly ||= COSTLY.has(prog[k]);
     if (size < (costly ? 1 << 15 : 1 << 17)) return 1;
     if (sink) {
       const rank = outSt.length;
+      if (rows < 2) return 1;
       if (outSt[rank - 1] !== 0) return 1;
       for (let d = 0; d < rank - 1; d++) if (outSt[d] === 0) return 1;
     }

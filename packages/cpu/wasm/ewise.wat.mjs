@@ -4,8 +4,9 @@
 //
 // In float mode + - * / sqrt 1/x neg abs sign max min, comparisons, where and casts between float32 and bool
 // are exact in float, so they give the reference backend's bits. exp and rsqrt are computed in double (f64x2)
-// and rounded once: exp with the addon's algorithm (`expd` in native/cpu.cc: the same operations in the same
-// order, so the same bits); log, sin, cos, tanh and pow call the JS engine's Math functions, the reference's own.
+// and rounded once: exp with the addon's algorithm (`expd` in native/cpu.cc, ~1 ulp of double, so the float32
+// results match the reference's except within ~1e-16 of a rounding boundary); log, sin, cos, tanh and pow call
+// the JS engine's Math functions, the reference's own.
 //
 // ewise(...job, item0, item1, scratch) runs items [item0, item1) of a job; item = row * nBlocks + block, a
 // block is up to BLOCK values of one row of the collapsed iteration shape. The job's parameters are PARAMS
@@ -38,31 +39,53 @@ const f64x2 = (x) => {
 };
 const f32x4 = (x) => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
 
-/** exp of two doubles: expd of native/cpu.cc, operation for operation. */
-function expd2() {
-  const horner = [6227020800, 479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6].map((d) => 1 / d);
-  const steps = [...horner.slice(1), 0.5, 1, 1].map((c) => `(local.set $p (f64x2.add (f64x2.mul ${g('p')} ${g('r')}) ${f64x2(c)}))`);
+const HORNER = [6227020800, 479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6].map((d) => 1 / d).concat([0.5, 1, 1]);
+/** expd's constants, held in locals for the whole block (not rebuilt for every vector). */
+const EXP_CONSTS = {
+  log2e: 1.4426950408889634, shift: 6755399441055744, ln2hi: 0.6931471803691238, ln2lo: 1.9082149292705877e-10,
+  ...Object.fromEntries(HORNER.map((c, i) => [`c${i}`, c])),
+};
+
+/**
+ * Statements setting $<out> to exp of the two doubles in $<x>, which lie in [-110, 100] or are NaN: expd of
+ * native/cpu.cc operation for operation, less its clamping (done before, in float) and with 2^k applied as one
+ * factor (exact for |k| < 1022, so the same bits as its two).
+ */
+function expd2(x, out, t) {
+  const l = (n) => `(local.get $${n}${t})`, c = (n) => `(local.get $k_${n})`;
+  const horner = HORNER.slice(1).map((_, i) => `(local.set $p${t} (f64x2.add (f64x2.mul ${l('p')} ${l('r')}) ${c(`c${i + 1}`)}))`);
   return `
-  (func $expd2 (param $x v128) (result v128)
-    (local $ok v128) (local $xc v128) (local $v v128) (local $k v128) (local $ki v128) (local $r v128) (local $p v128)
-    (local $k1 v128) (local $k2 v128)
-    (local.set $ok (f64x2.eq ${g('x')} ${g('x')}))
-    (local.set $xc (v128.and ${g('x')} ${g('ok')}))
-    (local.set $xc (v128.bitselect ${f64x2(710)} ${g('xc')} (f64x2.gt ${g('xc')} ${f64x2(710)})))
-    (local.set $xc (v128.bitselect ${f64x2(-746)} ${g('xc')} (f64x2.lt ${g('xc')} ${f64x2(-746)})))
-    (local.set $v (f64x2.add (f64x2.mul ${g('xc')} ${f64x2(1.4426950408889634)}) ${f64x2(6755399441055744)}))
-    (local.set $k (f64x2.sub ${g('v')} ${f64x2(6755399441055744)}))
-    (local.set $ki (i64x2.sub ${g('v')} (v128.const i64x2 0x4338000000000000 0x4338000000000000)))
-    (local.set $r (f64x2.sub (f64x2.sub ${g('xc')} (f64x2.mul ${g('k')} ${f64x2(0.6931471803691238)}))
-      (f64x2.mul ${g('k')} ${f64x2(1.9082149292705877e-10)})))
-    (local.set $p ${f64x2(horner[0])})
-    ${steps.join('\n    ')}
-    (local.set $k1 (i64x2.shr_s ${g('ki')} (i32.const 1)))
-    (local.set $k2 (i64x2.sub ${g('ki')} ${g('k1')}))
-    (v128.bitselect
-      (f64x2.mul (f64x2.mul ${g('p')} (i64x2.shl (i64x2.add ${g('k1')} (v128.const i64x2 1023 1023)) (i32.const 52)))
-        (i64x2.shl (i64x2.add ${g('k2')} (v128.const i64x2 1023 1023)) (i32.const 52)))
-      ${g('x')} ${g('ok')}))`;
+        (local.set $vv${t} (f64x2.add (f64x2.mul (local.get $${x}) ${c('log2e')}) ${c('shift')}))
+        (local.set $kk${t} (f64x2.sub ${l('vv')} ${c('shift')}))
+        (local.set $r${t} (f64x2.sub (f64x2.sub (local.get $${x}) (f64x2.mul ${l('kk')} ${c('ln2hi')})) (f64x2.mul ${l('kk')} ${c('ln2lo')})))
+        (local.set $p${t} ${c('c0')})
+        ${horner.join('\n        ')}
+        (local.set $${out} (f64x2.mul ${l('p')} (i64x2.shl (i64x2.add (i64x2.sub ${l('vv')} (local.get $k_bias)) (local.get $k_e1023)) (i32.const 52))))`;
+}
+
+/**
+ * exp over a block of floats, in double and rounded once. Inputs are clamped to [-110, 100] first: exp
+ * rounds to float32 infinity above 88.8 and to 0 below -103.9 either way; NaN stays NaN through every step.
+ */
+function expBlock() {
+  const temps = ['vv', 'kk', 'r', 'p'];
+  const locals = ['lo', 'hi', 'elo', 'ehi', ...temps.flatMap((n) => [`${n}0`, `${n}1`]), ...Object.keys(EXP_CONSTS).map((k) => `k_${k}`), 'k_bias', 'k_e1023'];
+  return `
+  (func $expBlock (param $pa i32) (param $r i32) (param $vbytes i32)
+    (local $i i32) (local $v v128) ${locals.map((n) => `(local $${n} v128)`).join(' ')}
+    ${Object.entries(EXP_CONSTS).map(([k, v]) => `(local.set $k_${k} ${f64x2(v)})`).join('\n    ')}
+    (local.set $k_bias (v128.const i64x2 0x4338000000000000 0x4338000000000000))
+    (local.set $k_e1023 (v128.const i64x2 1023 1023))
+    (loop $v
+      (local.set $v (f32x4.max (f32x4.min (v128.load (i32.add (local.get $pa) (local.get $i))) ${f32x4(100)}) ${f32x4(-110)}))
+      (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+      ${expd2('lo', 'elo', '0')}
+      ${expd2('hi', 'ehi', '1')}
+      (v128.store (i32.add (local.get $r) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (local.get $elo)) (f32x4.demote_f64x2_zero (local.get $ehi))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br_if $v (i32.lt_u (local.get $i) (local.get $vbytes)))))`;
 }
 
 /** A function of four floats computed in double: each half promoted, `f` applied, demoted back. */
@@ -80,7 +103,7 @@ const bool = (mask) => `(v128.and ${mask} ${one})`;
 
 /** Vector expressions of the ops, over the register blocks at $pa, $pb, $pc. */
 const vector = {
-  exp: `(call $exp4 ${A})`, sqrt: `(f32x4.sqrt ${A})`, rsqrt: `(call $rsqrt4 ${A})`,
+  sqrt: `(f32x4.sqrt ${A})`, rsqrt: `(call $rsqrt4 ${A})`,
   reciprocal: `(f32x4.div ${one} ${A})`, neg: `(f32x4.neg ${A})`, abs: `(f32x4.abs ${A})`,
   sign: `(v128.bitselect ${one} (v128.bitselect ${f32x4(-1)} ${A} (f32x4.lt ${A} ${zero})) (f32x4.gt ${A} ${zero}))`,
   add: `(f32x4.add ${A} ${B})`, sub: `(f32x4.sub ${A} ${B})`, mul: `(f32x4.mul ${A} ${B})`, div: `(f32x4.div ${A} ${B})`,
@@ -112,6 +135,7 @@ const sloop = (expr) => `
 
 /** The code of each op (the instruction's fields are in $dst, $r (its block), $pa, $pb, $pc, $q). */
 function opCode(op) {
+  if (op === 'exp') return '(call $expBlock (local.get $pa) (local.get $r) (local.get $vbytes))';
   if (op in vector) return vloop(vector[op]);
   if (op in scalar) return sloop(scalar[op]);
   switch (op) {
@@ -135,11 +159,7 @@ function dispatch() {
 
 export function ewiseWat() {
   return `
-  ${expd2()}
-  (func $exp4 (param $x v128) (result v128)
-    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (call $expd2 (f64x2.promote_low_f32x4 (local.get $x))))
-      (f32x4.demote_f64x2_zero (call $expd2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))))
+  ${expBlock()}
   ${viaDouble('rsqrt4', (x) => `(f64x2.div ${f64x2(1)} (f64x2.sqrt ${x}))`)}
 
   ;; register dst := input i's values j0 .. j0+len of the current row (its offset in scratch OFFS + 4i)
