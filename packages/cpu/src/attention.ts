@@ -1,9 +1,10 @@
-// The attention primitive and its gradient on the native path: one addon call each (native/cpu.cc), which
-// keeps every entry's T x S weights in cache instead of storing them. The layout of the entries (a batch entry
+// The attention primitive and its gradient on the native and wasm paths: one kernel call each (the addon's,
+// native/cpu.cc, or wasm/attention.wat.mjs), which keeps every entry's T x S weights in cache instead of
+// storing them. The layout of the entries (a batch entry
 // and query head each) comes from the core's `attentionLayout`; for the gradient, entries are grouped by the
 // k/v rows they share, so one thread sums each group's dk and dv in entry order.
 import { type TensorInfo, type TypedArray, attentionLayout } from '@safekey-ts/core';
-import type { NativeAddon } from './native.js';
+import type { CompositeKernels } from './wasm-composites.js';
 
 interface In { readonly data: TypedArray; readonly info: TensorInfo }
 
@@ -14,16 +15,16 @@ function groupsByK(kOff: Int32Array): Int32Array {
   return Int32Array.from([...starts, order.length, ...order]);
 }
 
-/** True when the addon can run this call (float32, no empty dims); otherwise the caller decomposes it. */
-export const nativeAttentionFits = (q: TensorInfo, k: TensorInfo, v: TensorInfo): boolean =>
+/** True when the kernels can run this call (float32, no empty dims); otherwise the reference's loops run it. */
+export const attentionFits = (q: TensorInfo, k: TensorInfo, v: TensorInfo): boolean =>
   q.dtype === 'float32' && [...q.shape, ...k.shape.slice(-3), ...v.shape.slice(-1)].every((d) => d > 0);
 
-export function nativeAttention(addon: NativeAddon, [q, k, v, allowed, g]: readonly In[], scale: number, out: Float32Array): Float32Array {
+export function runAttention(kernels: CompositeKernels, [q, k, v, allowed, g]: readonly In[], scale: number, out: Float32Array): Float32Array {
   const L = attentionLayout(q.info, k.info, v.info, allowed.info);
   const offsets = new Int32Array(5 * L.entries);
   [L.qOff, L.kOff, L.vOff, L.outOff, L.maskOff].forEach((o, i) => offsets.set(o, i * L.entries));
   const dims = Int32Array.of(L.t, L.s, L.d, L.dv, L.qRow, L.kRow, L.vRow, L.outRow, L.maskRow, L.maskCol);
-  addon.attention(scale, q.data as Float32Array, k.data as Float32Array, v.data as Float32Array, allowed.data as Uint8Array,
+  kernels.attention(scale, q.data as Float32Array, k.data as Float32Array, v.data as Float32Array, allowed.data as Uint8Array,
     g ? g.data as Float32Array : null, out, offsets, dims, g ? groupsByK(L.kOff) : null);
   return out;
 }

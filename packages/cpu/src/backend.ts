@@ -4,7 +4,7 @@ import {
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
   dtypeOfArray, referenceKernels, sizeOf,
 } from '@safekey-ts/core';
-import { nativeAttention, nativeAttentionFits } from './attention.js';
+import { attentionFits, runAttention } from './attention.js';
 import { type EwiseVM, broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
@@ -12,6 +12,7 @@ import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native
 import { type Allocator, BufferPool } from './pool.js';
 import { reduce, reducePrologue } from './reduce.js';
 import { WasmGemm, WasmRuntime, loadWasm } from './wasm.js';
+import { type CompositeKernels, wasmComposites } from './wasm-composites.js';
 import { WasmVM } from './wasm-ewise.js';
 
 /** Which implementation runs the heavy kernels (matmul): oneDNN through the addon, WebAssembly SIMD, or plain JS. */
@@ -47,8 +48,8 @@ type In = { readonly data: TypedArray; readonly info: TensorInfo };
 
 interface Picked {
   path: CpuPath; engine: GemmEngine; close: () => void; reason?: string; addon?: NativeAddon;
-  /** The wasm path's VM and arena. */
-  wasm?: { vm: WasmVM; arena: Allocator };
+  /** The wasm path's VM, composite kernels and arena. */
+  wasm?: { vm: WasmVM; composites: CompositeKernels; arena: Allocator };
 }
 
 function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
@@ -63,7 +64,7 @@ function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
     const w = loadWasm();
     if ('module' in w) {
       const rt = new WasmRuntime(w.module, threads);
-      return { path: 'wasm', engine: new WasmGemm(rt), close: () => rt.close(), wasm: { vm: new WasmVM(rt), arena: rt.arena },
+      return { path: 'wasm', engine: new WasmGemm(rt), close: () => rt.close(), wasm: { vm: new WasmVM(rt), composites: wasmComposites(rt), arena: rt.arena },
         ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
     }
     if (path === 'wasm') throw new Error(`cpu backend: the wasm path is unavailable: ${w.error}`);
@@ -89,8 +90,8 @@ const headDtype = (e: Expr): DType | null => {
  * reference backend's bits, except that the addon takes float32 exp from its own vectorised double exp and
  * log/sin/cos/tanh/pow from glibc where V8 uses fdlibm: they agree to the last bit of the double in nearly
  * all cases, so the float32 results are identical except in rare cases (none in 4M random inputs each).
- * The native path also runs the composite primitives: rope with the bits of its decomposition, attention
- * with float32 products and a float exp (within 1.4e-7 relative), its sums in double.
+ * The native and wasm paths also run the composite primitives: rope with the bits of its decomposition,
+ * attention with float32 products and a float exp (within 1.4e-7 relative), its sums in double.
  */
 export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
@@ -242,16 +243,17 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   };
 
   /**
-   * The composite primitives run in the addon (the native path lists them in `composites`; elsewhere the ops
-   * compose them). A float64 or empty call the addon does not take runs the reference backend's loops.
+   * The composite primitives run in the addon or the wasm kernels (those paths list them in `composites`; on
+   * the js path the ops compose them). A float64 or empty call runs the reference backend's loops.
    */
+  const composites = (): CompositeKernels | null => nat() ?? picked.wasm?.composites ?? null;
   const runPrim = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
-    const a = nat(), xs = ins(inputs);
-    if ((prim === 'attention' || prim === 'attentionGrad') && a && nativeAttentionFits(xs[0].info, xs[1].info, xs[2].info))
-      return make(nativeAttention(a, xs, (params as PrimParams['attention']).scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
-    if (prim === 'rope' && a && out.dtype === 'float32') {
+    const ck = composites(), xs = ins(inputs);
+    if ((prim === 'attention' || prim === 'attentionGrad') && ck && attentionFits(xs[0].info, xs[1].info, xs[2].info))
+      return make(runAttention(ck, xs, (params as PrimParams['attention']).scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
+    if (prim === 'rope' && ck && out.dtype === 'float32') {
       const [x, c, s] = xs, shape = out.shape, r = alloc('float32', sizeOf(shape)) as Float32Array;
-      a.rope(x.data as Float32Array, c.data as Float32Array, s.data as Float32Array, r, Int32Array.from(shape),
+      ck.rope(x.data as Float32Array, c.data as Float32Array, s.data as Float32Array, r, Int32Array.from(shape),
         Int32Array.from(broadcastStrides(c.info.shape, shape)), Int32Array.from(broadcastStrides(s.info.shape, shape)));
       return make(r);
     }
@@ -263,7 +265,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const backend: CpuBackend = {
     name: 'cpu',
     dtypes: DTYPES,
-    ...(addon ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
+    ...(addon || picked.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: picked.path,
     ...(picked.reason !== undefined ? { fallbackReason: picked.reason } : {}),
     threads,

@@ -16,10 +16,10 @@ const PAGE = 65536;
 /** Bytes kept readable past the last block: the VM's vector loads may read up to 12 bytes past an array. */
 const GUARD = 64;
 
-/** The size class of a block of `bytes`: at least 64, rounded up to a quarter of its power of two. */
+/** The size class of a block of `bytes`: at least 64, rounded up to a quarter of the power of two below it (< 25% over). */
 export function classBytes(bytes: number): number {
   if (bytes <= 64) return 64;
-  const q = 2 ** Math.max(6, Math.ceil(Math.log2(bytes)) - 2);
+  const q = 2 ** Math.max(6, Math.floor(Math.log2(bytes)) - 2);
   return Math.ceil(bytes / q) * q;
 }
 

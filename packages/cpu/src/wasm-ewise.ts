@@ -4,7 +4,7 @@
 import type { TypedArray } from '@safekey-ts/core';
 import type { EwiseVM } from './elementwise.js';
 import { OP } from './native-ewise.js';
-import { EWISE, JOB_BYTES, type WasmRuntime, withAddresses } from './wasm.js';
+import { JOB_BYTES, type WasmRuntime, withAddresses } from './wasm.js';
 
 const INSN = 6;
 let calls = 0;
@@ -47,8 +47,8 @@ export class WasmVM implements EwiseVM {
       if (threads === 1) { rt.exports.ewise(...job, 0, items, rt.scratch(0)); return; }
       // a store splits the blocks; a reduction whole rows (each folds into outputs no other thread touches)
       const unit = sink ? nBlocks : 1, units = items / unit;
-      const ranges = Array.from({ length: threads }, (_, w) => [Math.floor((units * w) / threads) * unit, Math.floor((units * (w + 1)) / threads) * unit, 0, 0]);
-      rt.parallel(EWISE, job, ranges, () => rt.exports.ewise(...job, ranges[0][0], ranges[0][1], rt.scratch(0)));
+      const ranges = Array.from({ length: threads }, (_, w) => [Math.floor((units * w) / threads) * unit, Math.floor((units * (w + 1)) / threads) * unit]);
+      rt.parallel('ewise', job, ranges, () => rt.exports.ewise(...job, ranges[0][0], ranges[0][1], rt.scratch(0)));
     });
     return true;
   }

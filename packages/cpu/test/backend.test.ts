@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { TypedArray } from '@safekey-ts/core';
 import { type CpuBackend, cpuBackend } from '@safekey-ts/cpu';
 import { type HostTensor, assertSame, availablePaths, host, ref, runOn } from './helpers.js';
 
@@ -68,23 +69,40 @@ for (const path of paths.filter((p) => p !== 'js')) describe(`cpu backend, ${pat
     [[32, 128, 32], [32, 128, 32], false, true], // a batch of attention scores
     [[8, 128, 128], [128, 344], false, false],  // batch folded into rows
   ];
-  const results = new Map<number, Float32Array[]>();
-  for (const threads of [1, 2]) test(`same inputs, same bits, ${threads} thread(s)`, () => {
+  // the kernels that split their work between threads: element-wise (blocks), a reduction fold (rows),
+  // rope (rows) and attention (entries; gradient: groups of entries sharing k/v), at sizes that do split
+  const causal = host(Array.from({ length: 64 * 64 }, (_, i) => +(i % 64 <= Math.floor(i / 64))), [64, 64], 'bool');
+  const [q, k, v] = [mat([4, 64, 6, 16], 1), mat([4, 64, 2, 16], 2), mat([4, 64, 2, 16], 3)];
+  const kernelCases: [string, (b: CpuBackend) => HostTensor][] = [
+    ['exp', (b) => runOn(b, 'exp', [mat([512, 300], 4)], {})],
+    ['sum over rows', (b) => runOn(b, 'reduceSum', [runOn(b, 'mul', [mat([1024, 200], 5), mat([1024, 200], 6)], {})], { axes: [1], keepdims: false })],
+    ['rope', (b) => runOn(b, 'rope', [mat([4, 64, 8, 128], 7), mat([64, 1, 128], 8), mat([64, 1, 128], 9)], {})],
+    ['attention', (b) => runOn(b, 'attention', [q, k, v, causal], { scale: 0.25 })],
+    ['attentionGrad', (b) => runOn(b, 'attentionGrad', [q, k, v, causal, mat([4, 64, 6, 16], 10)], { scale: 0.25 })],
+  ];
+  const results = new Map<number, TypedArray[]>();
+  for (const threads of [1, 2, 3]) test(`same inputs, same bits, ${threads} thread(s)`, () => {
     const b: CpuBackend = cpuBackend({ path, threads });
     try {
-      const outs = cases.map(([sa, sb, transA, transB], i) => {
+      const outs: TypedArray[] = cases.map(([sa, sb, transA, transB], i) => {
         const a = mat(sa, i), bb = mat(sb, i + 10);
         const first = runOn(b, 'matmul', [a, bb], { transA, transB }).data as Float32Array;
         for (let r = 0; r < 3; r++) assertSame(runOn(b, 'matmul', [a, bb], { transA, transB }).data, first, `repeat ${r} of case ${i}`);
         return first;
       });
+      for (const [name, f] of kernelCases) {
+        const first = f(b).data;
+        assertSame(f(b).data, first, `repeat of ${name}`);
+        outs.push(first);
+      }
       results.set(threads, outs);
     } finally { b.close(); }
   });
   if (path === 'wasm') test('the wasm kernels give the same bits for any thread count', () => {
-    const [one, two] = [results.get(1), results.get(2)];
-    assert.ok(one && two);
-    one.forEach((r, i) => assertSame(two[i], r, `case ${i}`));
+    const [one, two, three] = [results.get(1), results.get(2), results.get(3)];
+    assert.ok(one && two && three);
+    const names = [...cases.map((_, i) => `matmul case ${i}`), ...kernelCases.map(([n]) => n)];
+    one.forEach((r, i) => { assertSame(two[i], r, `${names[i]}, 2 threads`); assertSame(three[i], r, `${names[i]}, 3 threads`); });
   });
 });
 

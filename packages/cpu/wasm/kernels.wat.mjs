@@ -10,7 +10,9 @@
 // holding its C tile in registers. Each call works only on its own rows, so the result does not depend on
 // how rows are split among threads.
 
+import { attentionWat } from './attention.wat.mjs';
 import { BLOCK, ewiseScratchBytes, ewiseWat, mathImports } from './ewise.wat.mjs';
+import { ropeWat } from './rope.wat.mjs';
 
 export const MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
 
@@ -91,6 +93,8 @@ export function wat() {
   (func (export "ewiseScratchBytes") (result i32) (i32.const ${ewiseScratchBytes}))
   (func (export "ewiseBlock") (result i32) (i32.const ${BLOCK}))
   ${ewiseWat()}
+  ${ropeWat()}
+  ${attentionWat()}
 
   ${microKernel()}
 
@@ -156,18 +160,20 @@ export function wat() {
       (local.set $i (i32.add (local.get $i) (i32.const ${MR})))
       (br $panels))))
 
-  ;; rows [r0, r1) of one product C (m x n) = op(A) (m x k) x op(B) (k x n)
-  (func $gemm1 (param $ta i32) (param $tb i32) (param $m i32) (param $n i32) (param $k i32)
-      (param $pA i32) (param $pB i32) (param $pC i32) (param $r0 i32) (param $r1 i32) (param $scratch i32)
+  ;; rows [r0, r1) of one product C (m x n, row stride ldc) (+)= op(A) (m x k) x op(B) (k x n), where A's rows
+  ;; (columns when transposed) are lda floats apart and B's ldb; accum adds to C instead of overwriting it
+  (func $gemmS (param $ta i32) (param $tb i32) (param $m i32) (param $n i32) (param $k i32)
+      (param $pA i32) (param $lda i32) (param $pB i32) (param $ldb i32) (param $pC i32) (param $ldc i32)
+      (param $r0 i32) (param $r1 i32) (param $scratch i32) (param $accum i32)
     (local $sai i32) (local $sap i32) (local $sbp i32) (local $sbj i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $ir i32) (local $bp i32) (local $ap i32) (local $tile i32)
     (if (local.get $ta)
-      (then (local.set $sai (i32.const 1)) (local.set $sap (local.get $m)))
-      (else (local.set $sai (local.get $k)) (local.set $sap (i32.const 1))))
+      (then (local.set $sai (i32.const 1)) (local.set $sap (local.get $lda)))
+      (else (local.set $sai (local.get $lda)) (local.set $sap (i32.const 1))))
     (if (local.get $tb)
-      (then (local.set $sbp (i32.const 1)) (local.set $sbj (local.get $k)))
-      (else (local.set $sbp (local.get $n)) (local.set $sbj (i32.const 1))))
+      (then (local.set $sbp (i32.const 1)) (local.set $sbj (local.get $ldb)))
+      (else (local.set $sbp (local.get $ldb)) (local.set $sbj (i32.const 1))))
     (local.set $bp (local.get $scratch))
     (local.set $ap (i32.add (local.get $scratch) (i32.const ${4 * KC * NC})))
     (local.set $tile (i32.add (local.get $ap) (i32.const ${4 * MC * KC})))
@@ -198,14 +204,14 @@ export function wat() {
                 (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                 (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
                 (i32.add (local.get $pC) (i32.shl (i32.add
-                  (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $n))
+                  (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc))
                   (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
-                (local.get $n)
+                (local.get $ldc)
                 (select (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${MR})
                   (i32.lt_s (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${MR})))
                 (select (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${NR})
                   (i32.lt_s (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${NR})))
-                (i32.gt_s (local.get $pc) (i32.const 0))
+                (i32.or (i32.gt_s (local.get $pc) (i32.const 0)) (local.get $accum))
                 (local.get $tile))
               (local.set $ir (i32.add (local.get $ir) (i32.const ${MR})))
               (br_if $irloop (i32.lt_s (local.get $ir) (local.get $mc))))
@@ -233,11 +239,14 @@ export function wat() {
             (i32.mul (local.get $r0) (local.get $n))) (i32.const 2)))
           (i32.const 0)
           (i32.shl (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $n)) (i32.const 2))))
-        (else (call $gemm1 (local.get $ta) (local.get $tb) (local.get $m) (local.get $n) (local.get $k)
+        (else (call $gemmS (local.get $ta) (local.get $tb) (local.get $m) (local.get $n) (local.get $k)
           (i32.add (local.get $pA) (i32.shl (i32.load (i32.add (local.get $pOffA) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2)))
+          (select (local.get $m) (local.get $k) (local.get $ta))
           (i32.add (local.get $pB) (i32.shl (i32.load (i32.add (local.get $pOffB) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2)))
+          (select (local.get $k) (local.get $n) (local.get $tb))
           (i32.add (local.get $pC) (i32.shl (i32.mul (local.get $t) (i32.mul (local.get $m) (local.get $n))) (i32.const 2)))
-          (local.get $r0) (local.get $r1) (local.get $scratch))))
+          (local.get $n)
+          (local.get $r0) (local.get $r1) (local.get $scratch) (i32.const 0))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $batch))))
 )

@@ -1,0 +1,57 @@
+// The composite primitives' kernels on the wasm path (wasm/attention.wat.mjs, wasm/rope.wat.mjs), behind the
+// addon's own signatures (native.ts), so backend.ts and attention.ts drive either the same way.
+import type { NativeAddon } from './native.js';
+import { JOB_BYTES, type WasmRuntime, withAddresses } from './wasm.js';
+
+export type CompositeKernels = Pick<NativeAddon, 'attention' | 'rope'>;
+
+const scaleBits = (x: number): number => new Int32Array(Float32Array.of(x).buffer)[0];
+
+/** Splits [0, n) into one range per thread (empty ones included). */
+const split = (n: number, threads: number): [number, number][] =>
+  Array.from({ length: threads }, (_, w) => [Math.floor((n * w) / threads), Math.floor((n * (w + 1)) / threads)]);
+
+export function wasmComposites(rt: WasmRuntime): CompositeKernels {
+  /** Puts int32 tables into the job area; returns their addresses. */
+  const tables = (...xs: ArrayLike<number>[]): number[] => {
+    const words = xs.reduce((s, x) => s + x.length, 0);
+    if (words > JOB_BYTES >> 2) throw new RangeError(`cpu backend (wasm): ${words} words of tables are more than the job area holds`);
+    const { i32 } = rt.jobViews();
+    let at = 0;
+    return xs.map((x) => { i32.set(x, at); at += x.length; return rt.job + 4 * (at - x.length); });
+  };
+  return {
+    rope(x, c, s, out, shape, cst, sst) {
+      const rank = shape.length, D = shape[rank - 1], rows = D > 0 ? x.length / D : 0;
+      if (rows === 0) return;
+      withAddresses(rt, [x, c, s], out, ([px, pc, ps], po) => {
+        const [pShape, pCst, pSst] = tables(shape, cst, sst);
+        const threads = x.length >= 1 << 17 ? rt.threads : 1;
+        const ranges = split(rows, threads);
+        const run = ([r0, r1]: number[]) => rt.exports.rope(px, pc, ps, po, pShape, pCst, pSst, rank, r0, r1, rt.scratch(0));
+        if (threads === 1) run(ranges[0]);
+        else rt.parallel('rope', [px, pc, ps, po, pShape, pCst, pSst, rank], ranges, () => run(ranges[0]));
+      });
+    },
+
+    attention(scale, q, k, v, mask, g, out, offsets, dims, groups) {
+      const entries = offsets.length / 5;
+      const [T, S] = dims;
+      const Sp = (S + 3) & ~3;
+      const ngroups = groups ? groups.length - entries - 1 : 0;
+      const jobs = groups ? ngroups : entries;
+      const threads = Math.min(rt.threads, jobs);
+      const blocks = rt.arena.alloc('float32', threads * 2 * T * Sp);
+      try {
+        withAddresses(rt, g ? [q, k, v, mask, g] : [q, k, v, mask], out, ([pq, pk, pv, pm, pg = 0], po) => {
+          const [pOffs, pGroups] = tables(offsets, groups ?? []);
+          const job = [+!!g, scaleBits(scale), pq, pk, pv, pm, pg, po, pOffs, entries, ...dims, q.length, k.length, pGroups, ngroups];
+          const ranges = split(jobs, threads).map(([w0, w1], w) => [w0, w1, blocks.byteOffset + 4 * w * 2 * T * Sp]);
+          const run = (r: number[]) => rt.exports.attention(...job, ...r, rt.scratch(0));
+          if (threads === 1) run(ranges[0]);
+          else rt.parallel('attention', job, ranges, () => run(ranges[0]));
+        });
+      } finally { rt.arena.release(blocks); }
+    },
+  };
+}
