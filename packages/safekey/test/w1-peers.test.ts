@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Tensor, crossEntropy, fromArray, narrow, ones, scalar, setBackend, getBackend, tidy } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
-import { cpuBackend } from '@safekey-ts/cpu';
+import { type CpuPath, cpuBackend, loadNative, loadWasm } from '@safekey-ts/cpu';
 import { type LlamaConfig, type LlamaParams, adamwUpdate, forward, initAdamW } from '@safekey-ts/safekey';
 
 const [V, D, L, FF, B, T] = [512, 128, 4, 344, 8, 128];
@@ -28,9 +28,12 @@ const uniform = (seed: number, shape: number[]): Tensor => {
   return fromArray(Float32Array.from(u, (v) => (2 * (v / 2 ** 32) - 1) * 0.02 * Math.sqrt(3)), shape, 'float32');
 };
 
-test('W1 on the cpu backend: step-0 and step-19 losses equal the PyTorch / jax-js / TensorFlow.js peers to 1e-4', () => {
+// the cpu backend's native and wasm paths (the js path's products are too slow for 20 steps in a test)
+const paths: CpuPath[] = [...('addon' in loadNative() ? ['native' as const] : []), ...('module' in loadWasm() ? ['wasm' as const] : [])];
+for (const path of paths) test(`W1 on the cpu backend's ${path} path: step-0 and step-19 losses equal the PyTorch / jax-js / TensorFlow.js peers to 1e-4`, () => {
   const previous = getBackend();
-  setBackend(cpuBackend());
+  const backend = cpuBackend({ path });
+  setBackend(backend);
   try {
     let params: LlamaParams = {
       embed: uniform(1, [V, D]), norm: ones([D]),
@@ -55,5 +58,5 @@ test('W1 on the cpu backend: step-0 and step-19 losses equal the PyTorch / jax-j
     }
     assert.ok(Math.abs(losses[0] - 6.26332) < 1e-4, `step 0: ${losses[0]}`);
     assert.ok(Math.abs(losses[19] - 4.08097) < 1e-4, `step 19: ${losses[19]}`);
-  } finally { setBackend(previous); }
+  } finally { setBackend(previous); backend.close(); }
 });
