@@ -1,6 +1,6 @@
 // One W1 (or W1-SK) run of this project in a process of its own, as the peers' scripts run: warm-up steps,
 // then timed steps; prints one JSON line {"times": [seconds per step], "rss_mb": [resident after each timed
-// step], "peak_mb": {"<step>": high-water mark after that step}}. The benchmarks spawn it, so every
+// step], "peak_mb": {"<step>": high-water mark after that step}, "wasm_variant": the wasm build, on that path}. The benchmarks spawn it, so every
 // implementation is measured the same way (a fresh process, its own warm-up).
 //   node --conditions=development --import tsx packages/cpu/bench/w1-proc.ts --path native|wasm|js
 //     [--variant w1|sk] [--warmup 2] [--steps 10] [--threads 2] [--peak-at 50] [--gc-at 20,200]
@@ -44,5 +44,5 @@ for (let i = 1; i <= steps; i++) {
   if (i === peakAt || i === steps) peak[String(i)] = +(m.hwm ?? sampledMax).toFixed(1);
 }
 b.close();
-process.stdout.write(`${JSON.stringify({ times, rss_mb: rss, peak_mb: peak })}\n`);
+process.stdout.write(`${JSON.stringify({ times, rss_mb: rss, peak_mb: peak, ...(b.wasmVariant ? { wasm_variant: b.wasmVariant } : {}) })}\n`);
 process.exit(0);

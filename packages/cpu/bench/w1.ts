@@ -3,10 +3,11 @@
 // is a fresh process (this project's: bench/w1-proc.ts) that runs its warm-up steps, then the timed steps of
 // 1024 tokens each (WARMUP and STEPS below, alike for all but TensorFlow.js's cpu backend, which takes 13 s a
 // step). Opt-in (`--bench w1,w1-sk`): a round spawns every implementation, which takes minutes.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
+import { existsSync } from 'node:fs';
+import { type CpuPath, cpuBackend, wasmRelaxedPath } from '@safekey-ts/cpu';
 import type { BenchCase, CaseSource } from './cases.js';
 import { type Log, setupPeers } from './peers.js';
 import { W1_TOKENS, type W1Variant } from './w1-step.js';
@@ -16,14 +17,29 @@ const benchName = (v: W1Variant) => (v === 'w1' ? 'w1' : 'w1-sk');
 const WARMUP = 5, STEPS = 5;
 const w1Proc = fileURLToPath(new URL('./w1-proc.ts', import.meta.url));
 
-/** This project's W1 (or W1-SK) step on the cpu backend's native and wasm paths (2 threads). */
+/**
+ * This project's W1 (or W1-SK) step on the cpu backend's native and wasm paths (2 threads), and `wasm-relaxed`:
+ * the wasm path's relaxed-SIMD build, in a Node started with --experimental-wasm-relaxed-simd (Node 20 has it
+ * behind that flag; Node 22+ and current browsers run it by default).
+ */
 export function ownW1Cases(variants: readonly W1Variant[]): CaseSource {
-  const cases: BenchCase[] = variants.flatMap((variant) => (['native', 'wasm'] as CpuPath[]).map((path): BenchCase => ({
-    bench: benchName(variant), impl: path, size: 'B8xT128', unit: 'tokens_per_s', work: W1_TOKENS, external: true,
-    async prepare() { cpuBackend({ path }).close(); }, // throws, with the reason, where the path is unavailable
+  const impls: { impl: string; path: CpuPath; node: string[]; wasm?: string }[] = [
+    { impl: 'native', path: 'native', node: [] },
+    { impl: 'wasm', path: 'wasm', node: [], wasm: 'simd' },
+    { impl: 'wasm-relaxed', path: 'wasm', node: ['--experimental-wasm-relaxed-simd'], wasm: 'relaxed-simd' },
+  ];
+  const cases: BenchCase[] = variants.flatMap((variant) => impls.map(({ impl, path, node, wasm }): BenchCase => ({
+    bench: benchName(variant), impl, size: 'B8xT128', unit: 'tokens_per_s', work: W1_TOKENS, external: true,
+    async prepare() {
+      cpuBackend({ path }).close(); // throws, with the reason, where the path is unavailable
+      if (impl === 'wasm-relaxed' && !existsSync(wasmRelaxedPath)) throw new Error('the relaxed-SIMD build was not built');
+      if (node.length && spawnSync(process.execPath, [...node, '-e', '0']).status !== 0) throw new Error(`this Node does not take ${node.join(' ')}`);
+    },
     async measure(reps) {
-      const r = await run(process.execPath, ['--conditions=development', '--import', 'tsx', w1Proc, '--path', path, '--variant', variant,
-        '--warmup', String(WARMUP), '--steps', String(Math.max(STEPS, reps))], process.cwd());
+      const env: Record<string, string> = impl === 'wasm' ? { SAFEKEY_CPU_WASM_NO_RELAXED: '1' } : {};
+      const r = await run(process.execPath, [...node, '--conditions=development', '--import', 'tsx', w1Proc, '--path', path, '--variant', variant,
+        '--warmup', String(WARMUP), '--steps', String(Math.max(STEPS, reps))], process.cwd(), env);
+      if (wasm && r.wasm_variant !== wasm) throw new Error(`${impl}: ran the ${String(r.wasm_variant)} build, not ${wasm}`);
       return (r.times as number[]).map((s) => s * 1e3);
     },
   })));
@@ -31,9 +47,9 @@ export function ownW1Cases(variants: readonly W1Variant[]): CaseSource {
 }
 
 /** Runs a W1 script; resolves with the last JSON line it printed. */
-export function run(cmd: string, args: string[], cwd: string): Promise<Record<string, unknown>> {
+export function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '', err = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });

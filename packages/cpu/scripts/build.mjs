@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the two compiled parts of @safekey-ts/cpu; run by the root `postinstall` (so `npm ci` builds them).
-//   1. wasm/out/kernels.wasm from wasm/kernels.wat.mjs, assembled with wabt (an npm package).
+//   1. wasm/out/kernels.wasm and kernels-relaxed.wasm from wasm/kernels.wat.mjs, assembled with wabt (an npm package).
 //   2. native/build/Release/safekey_cpu.node, the N-API addon over oneDNN (Debian's libdnnl-dev), with node-gyp
 //      against the Node headers already on the machine (no download).
 // Neither failure fails the install: it prints why, and the backend falls back (native -> wasm -> js) and
@@ -23,13 +23,27 @@ async function buildWasm() {
   try {
     const { wat } = await import(pathToFileURL(join(pkg, 'wasm', 'kernels.wat.mjs')).href);
     const wabt = await wabtInit();
-    const mod = wabt.parseWat('kernels.wat', wat(), { simd: true, threads: true, bulk_memory: true });
-    const { buffer } = mod.toBinary({});
-    mod.destroy();
-    new WebAssembly.Module(buffer); // validates it (needs SIMD and threads in this Node)
     mkdirSync(join(pkg, 'wasm', 'out'), { recursive: true });
-    writeFileSync(join(pkg, 'wasm', 'out', 'kernels.wasm'), buffer);
-    log(`wasm: built wasm/out/kernels.wasm (${buffer.length} bytes)`);
+    // the baseline SIMD module, and the relaxed-SIMD one (fused multiply-adds) the backend prefers where the
+    // engine validates it; this Node may not (Node 20 has it behind --experimental-wasm-relaxed-simd)
+    for (const relaxed of [false, true]) {
+      const name = relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm', file = join(pkg, 'wasm', 'out', name);
+      const mod = wabt.parseWat(name, wat({ relaxed }), { simd: true, threads: true, bulk_memory: true, relaxed_simd: relaxed });
+      const { buffer } = mod.toBinary({});
+      mod.destroy();
+      writeFileSync(file, buffer);
+      // validated by V8 (wabt's validator rejects shared memories): here, or for the relaxed build where this
+      // Node needs a flag for it, in a child process with that flag
+      const here = WebAssembly.validate(buffer);
+      const valid = here || (relaxed && spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e',
+        `new WebAssembly.Module(require('fs').readFileSync(${JSON.stringify(file)}))`], { encoding: 'utf8' }).status === 0);
+      if (!valid) {
+        rmSync(file, { force: true });
+        log(`wasm: ${name} NOT built: it does not validate in this Node${relaxed ? '' : ' (no SIMD or threads support?)'}`);
+        continue;
+      }
+      log(`wasm: built wasm/out/${name} (${buffer.length} bytes${relaxed ? `; ${here ? 'this Node runs it' : 'this Node runs it with --experimental-wasm-relaxed-simd'}` : ''})`);
+    }
   } catch (e) {
     log(`wasm: NOT built: ${e.message}`);
   }

@@ -11,7 +11,7 @@ import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
 import { type Allocator, BufferPool } from './pool.js';
 import { reduce, reducePrologue } from './reduce.js';
-import { WasmGemm, WasmRuntime, loadWasm } from './wasm.js';
+import { WasmGemm, WasmRuntime, type WasmVariant, loadWasm } from './wasm.js';
 import { type CompositeKernels, wasmComposites } from './wasm-composites.js';
 import { WasmVM } from './wasm-ewise.js';
 
@@ -34,6 +34,8 @@ export interface CpuBackend extends Backend {
   /** Why `auto` did not get the native path (absent when it did, or when a path was forced). */
   readonly fallbackReason?: string;
   readonly threads: number;
+  /** On the wasm path, which build runs: baseline SIMD or relaxed SIMD (fused multiply-adds in the products). */
+  readonly wasmVariant?: WasmVariant;
   /** Stops worker threads, if any (they are unref'd, so a process exits without this too). */
   close(): void;
   /** Time per primitive since creation or the last reset (empty unless made with `profile: true`). */
@@ -48,8 +50,8 @@ type In = { readonly data: TypedArray; readonly info: TensorInfo };
 
 interface Picked {
   path: CpuPath; engine: GemmEngine; close: () => void; reason?: string; addon?: NativeAddon;
-  /** The wasm path's VM, composite kernels and arena. */
-  wasm?: { vm: WasmVM; composites: CompositeKernels; arena: Allocator };
+  /** The wasm path's VM, composite kernels, arena and build. */
+  wasm?: { vm: WasmVM; composites: CompositeKernels; arena: Allocator; variant: WasmVariant };
 }
 
 function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
@@ -63,8 +65,8 @@ function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
   if (path === 'wasm' || path === 'auto') {
     const w = loadWasm();
     if ('module' in w) {
-      const rt = new WasmRuntime(w.module, threads);
-      return { path: 'wasm', engine: new WasmGemm(rt), close: () => rt.close(), wasm: { vm: new WasmVM(rt), composites: wasmComposites(rt), arena: rt.arena },
+      const rt = new WasmRuntime(w.module, threads, w.variant);
+      return { path: 'wasm', engine: new WasmGemm(rt), close: () => rt.close(), wasm: { vm: new WasmVM(rt), composites: wasmComposites(rt), arena: rt.arena, variant: w.variant },
         ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
     }
     if (path === 'wasm') throw new Error(`cpu backend: the wasm path is unavailable: ${w.error}`);
@@ -268,6 +270,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     ...(addon || picked.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: picked.path,
     ...(picked.reason !== undefined ? { fallbackReason: picked.reason } : {}),
+    ...(picked.wasm ? { wasmVariant: picked.wasm.variant } : {}),
     threads,
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),

@@ -21,10 +21,16 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (m: WasmModule, imports: object) => { readonly exports: unknown };
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
 }
 const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 export const wasmPath = fileURLToPath(new URL('../wasm/out/kernels.wasm', import.meta.url));
+/** The same kernels with relaxed-SIMD multiply-adds in the products (see wasm/kernels.wat.mjs). */
+export const wasmRelaxedPath = fileURLToPath(new URL('../wasm/out/kernels-relaxed.wasm', import.meta.url));
+
+/** Which build runs: baseline SIMD, or relaxed SIMD (fused multiply-adds) where the engine has it. */
+export type WasmVariant = 'simd' | 'relaxed-simd';
 
 interface Exports {
   gemm(ta: number, tb: number, m: number, n: number, k: number, pA: number, pB: number, pC: number,
@@ -44,17 +50,24 @@ interface Exports {
 /** The JS engine's Math functions the VM calls (the reference backend's own, so the same bits). */
 export const mathImports = { log: Math.log, sin: Math.sin, cos: Math.cos, tanh: Math.tanh, pow: Math.pow };
 
-let compiled: { module: WasmModule } | { error: string } | undefined;
+let compiled: { module: WasmModule; variant: WasmVariant } | { error: string } | undefined;
 
-/** The compiled module, or why there is none. SAFEKEY_CPU_DISABLE_WASM=1 pretends it is missing. */
-export function loadWasm(): { module: WasmModule } | { error: string } {
+/**
+ * The compiled module, or why there is none: the relaxed-SIMD build where this engine validates it (unless
+ * SAFEKEY_CPU_WASM_NO_RELAXED=1), else the baseline one. SAFEKEY_CPU_DISABLE_WASM=1 pretends both are missing.
+ */
+export function loadWasm(): { module: WasmModule; variant: WasmVariant } | { error: string } {
   if (compiled) return compiled;
   if (process.env.SAFEKEY_CPU_DISABLE_WASM) return (compiled = { error: 'wasm path disabled by SAFEKEY_CPU_DISABLE_WASM' });
   if (!WA) return (compiled = { error: 'WebAssembly is not available' });
   if (typeof SharedArrayBuffer === 'undefined') return (compiled = { error: 'SharedArrayBuffer is not available' });
+  if (!process.env.SAFEKEY_CPU_WASM_NO_RELAXED && existsSync(wasmRelaxedPath)) {
+    const bytes = readFileSync(wasmRelaxedPath);
+    if (WA.validate(bytes)) return (compiled = { module: new WA.Module(bytes), variant: 'relaxed-simd' });
+  }
   if (!existsSync(wasmPath)) return (compiled = { error: `wasm kernels not built (${wasmPath} missing: run node packages/cpu/scripts/build.mjs)` });
   try {
-    compiled = { module: new WA.Module(readFileSync(wasmPath)) };
+    compiled = { module: new WA.Module(readFileSync(wasmPath)), variant: 'simd' };
   } catch (e) {
     compiled = { error: `wasm kernels failed to compile (no SIMD or threads support?): ${(e as Error).message}` };
   }
@@ -115,7 +128,7 @@ export class WasmRuntime {
   readonly #ctrl: Int32Array;
   #workers: Worker[] = [];
 
-  constructor(readonly module: WasmModule, readonly threads: number) {
+  constructor(readonly module: WasmModule, readonly threads: number, readonly variant: WasmVariant = 'simd') {
     this.memory = new WA!.Memory({ initial: 64, maximum: 65536, shared: true });
     this.exports = new WA!.Instance(module, { env: { memory: this.memory }, math: mathImports }).exports as unknown as Exports;
     this.#scratch = align(Math.max(this.exports.scratchBytes(), this.exports.ewiseScratchBytes()));

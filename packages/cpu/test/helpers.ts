@@ -12,7 +12,10 @@ export interface HostTensor { readonly data: TypedArray; readonly info: TensorIn
 
 export const ref = referenceBackend();
 
-/** The paths this machine can run, with the reason for each one it cannot. A CI run must have them all. */
+/**
+ * The paths this machine can run, with the reason for each one it cannot. A CI run must have them all.
+ * SAFEKEY_CPU_TEST_PATHS=wasm (a comma list) keeps only those (a child run testing the other wasm build).
+ */
 export function availablePaths(): { paths: CpuPath[]; missing: string[] } {
   const paths: CpuPath[] = [], missing: string[] = [];
   const n = loadNative();
@@ -20,7 +23,8 @@ export function availablePaths(): { paths: CpuPath[]; missing: string[] } {
   const w = loadWasm();
   if ('module' in w) paths.push('wasm'); else missing.push(`wasm: ${w.error}`);
   paths.push('js');
-  return { paths, missing };
+  const only = process.env.SAFEKEY_CPU_TEST_PATHS?.split(',');
+  return only ? { paths: paths.filter((p) => only.includes(p)), missing: [] } : { paths, missing };
 }
 
 const backends = new Map<string, CpuBackend>();

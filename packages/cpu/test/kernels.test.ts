@@ -17,7 +17,7 @@ import { wasmVmCalls } from '../src/wasm-ewise.js';
 
 const { paths, missing } = availablePaths();
 if (missing.length) console.log(`# cpu paths not available here: ${missing.join('; ')}`);
-if (process.env.CI && paths.length < 3) throw new Error(`CI must build every cpu path; missing: ${missing.join('; ')}`);
+if (process.env.CI && missing.length) throw new Error(`CI must build every cpu path; missing: ${missing.join('; ')}`);
 
 const RUNS = Number(process.env.CPU_TEST_RUNS ?? 40);
 const floatUnary = ['exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'reciprocal'] as const;

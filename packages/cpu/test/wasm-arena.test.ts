@@ -7,8 +7,8 @@ import { WasmRuntime, loadWasm, withAddresses } from '../src/wasm.js';
 
 const w = loadWasm();
 
-describe('wasm arena', { skip: 'module' in w ? false : `wasm: ${(w as { error: string }).error}` }, () => {
-  const rt = () => new WasmRuntime((w as { module: never }).module, 1);
+describe('wasm arena', { skip: 'module' in w ? false : `wasm: ${'error' in w ? w.error : ''}` }, () => {
+  const rt = () => { if (!('module' in w)) throw new Error('no wasm'); return new WasmRuntime(w.module, 1); };
 
   test('size classes: at least the request, 64-byte multiples, at most 25% over', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1 << 28 }), (n) => {
