@@ -37,40 +37,42 @@ export class WasmVM implements EwiseVM {
       };
       const pProg = put(prog), pConsts = put(consts, true), pShape = put(shape), pOutSt = put(outSt);
       const pInPtr = put(inPtrs), pInSize = put(inputs.map((x) => x.BYTES_PER_ELEMENT)), pInOff = put(inOffs), pInSt = put(inSt);
-      const n = shape[rank - 1], nBlocks = Math.ceil(n / this.#block);
       let rows = 1;
       for (let d = 0; d < rank - 1; d++) rows *= shape[d];
       const job = [pProg, prog.length / INSN, nregs, result, pConsts, rank, pShape, pOutSt, nin, pInPtr, pInSize, pInOff, pInSt,
-        sink, outPtr, outSize, outOff, nBlocks];
-      const threads = this.#threadsFor(prog, rows * n, sink, outSt, rows);
-      const items = rows * nBlocks;
-      if (threads === 1) { rt.exports.ewise(...job, 0, items, rt.scratch(0)); return; }
-      // a store splits the blocks; a reduction whole rows (each folds into outputs no other thread touches)
-      const unit = sink ? nBlocks : 1, units = items / unit;
-      const ranges = Array.from({ length: threads }, (_, w) => [Math.floor((units * w) / threads) * unit, Math.floor((units * (w + 1)) / threads) * unit]);
-      rt.parallel('ewise', job, ranges, () => rt.exports.ewise(...job, ranges[0][0], ranges[0][1], rt.scratch(0)));
+        sink, outPtr, outSize, outOff];
+      const ranges = this.#split(prog, rows, shape[rank - 1], sink, outSt);
+      if (ranges.length === 1) rt.exports.ewise(...job, ...ranges[0], rt.scratch(0));
+      else rt.parallel('ewise', job, ranges, () => rt.exports.ewise(...job, ...ranges[0], rt.scratch(0)));
     });
     return true;
   }
 
   /**
-   * Threads for a kernel: one below ~2^15 elements for transcendental kernels, ~2^17 for cheap ones (their
-   * operands fit one core's cache; waking a worker costs more); a reduction only where every row folds into
-   * outputs of its own (the inner dim reduced, every outer dim kept).
+   * Each thread's [item0, item1, col0, col1]. One thread below ~2^15 elements for transcendental kernels, ~2^17
+   * for cheap ones (their operands fit one core's cache; waking a worker costs more). A store splits its
+   * blocks; a reduction splits whole rows where each row folds into outputs of its own (the inner dim reduced,
+   * every outer dim kept), or the columns (in multiples of 16) where the inner dim is kept, so that every output
+   * is folded by one thread in order.
    */
-  #threadsFor(prog: Int32Array, size: number, sink: number, outSt: Int32Array, rows: number): number {
-    const threads = this.rt.threads;
-    if (threads === 1) return 1;
+  #split(prog: Int32Array, rows: number, n: number, sink: number, outSt: Int32Array): number[][] {
+    const threads = this.rt.threads, blocks = (c0: number, c1: number) => Math.ceil((c1 - c0) / this.#block);
+    const one = [[0, rows * blocks(0, n), 0, n]];
     let costly = false;
     for (let k = 0; k < prog.length; k += INSN) costly ||= COSTLY.has(prog[k]);
-    if (size < (costly ? 1 << 15 : 1 << 17)) return 1;
-    if (sink) {
-      const rank = outSt.length;
-      if (rows < 2) return 1;
-      if (outSt[rank - 1] !== 0) return 1;
-      for (let d = 0; d < rank - 1; d++) if (outSt[d] === 0) return 1;
+    if (threads === 1 || rows * n < (costly ? 1 << 15 : 1 << 17)) return one;
+    const part = (total: number, w: number) => Math.floor((total * w) / threads);
+    const each = (f: (w: number) => number[]) => Array.from({ length: threads }, (_, w) => f(w));
+    if (!sink) return each((w) => [part(rows * blocks(0, n), w), part(rows * blocks(0, n), w + 1), 0, n]);
+    const rank = outSt.length;
+    if (outSt[rank - 1] !== 0) {
+      if (n < 64) return one;
+      const units = Math.ceil(n / 16), col = (w: number) => Math.min(n, part(units, w) * 16);
+      return each((w) => [0, rows * blocks(col(w), col(w + 1)), col(w), col(w + 1)]);
     }
-    return threads;
+    for (let d = 0; d < rank - 1; d++) if (outSt[d] === 0) return one;
+    if (rows < 2) return one;
+    return each((w) => [part(rows, w) * blocks(0, n), part(rows, w + 1) * blocks(0, n), 0, n]);
   }
 }
 

@@ -69,13 +69,14 @@ for (const path of paths.filter((p) => p !== 'js')) describe(`cpu backend, ${pat
     [[32, 128, 32], [32, 128, 32], false, true], // a batch of attention scores
     [[8, 128, 128], [128, 344], false, false],  // batch folded into rows
   ];
-  // the kernels that split their work between threads: element-wise (blocks), a reduction fold (rows),
+  // the kernels that split their work between threads: element-wise (blocks), reduction folds (rows; columns),
   // rope (rows) and attention (entries; gradient: groups of entries sharing k/v), at sizes that do split
   const causal = host(Array.from({ length: 64 * 64 }, (_, i) => +(i % 64 <= Math.floor(i / 64))), [64, 64], 'bool');
   const [q, k, v] = [mat([4, 64, 6, 16], 1), mat([4, 64, 2, 16], 2), mat([4, 64, 2, 16], 3)];
   const kernelCases: [string, (b: CpuBackend) => HostTensor][] = [
     ['exp', (b) => runOn(b, 'exp', [mat([512, 300], 4)], {})],
     ['sum over rows', (b) => runOn(b, 'reduceSum', [runOn(b, 'mul', [mat([1024, 200], 5), mat([1024, 200], 6)], {})], { axes: [1], keepdims: false })],
+    ['sum over columns', (b) => runOn(b, 'reduceMax', [mat([1024, 300], 11)], { axes: [0], keepdims: false })],
     ['rope', (b) => runOn(b, 'rope', [mat([4, 64, 8, 128], 7), mat([64, 1, 128], 8), mat([64, 1, 128], 9)], {})],
     ['attention', (b) => runOn(b, 'attention', [q, k, v, causal], { scale: 0.25 })],
     ['attentionGrad', (b) => runOn(b, 'attentionGrad', [q, k, v, causal, mat([4, 64, 6, 16], 10)], { scale: 0.25 })],

@@ -8,8 +8,9 @@
 // results match the reference's except within ~1e-16 of a rounding boundary); log, sin, cos, tanh and pow call
 // the JS engine's Math functions, the reference's own.
 //
-// ewise(...job, item0, item1, scratch) runs items [item0, item1) of a job; item = row * nBlocks + block, a
-// block is up to BLOCK values of one row of the collapsed iteration shape. The job's parameters are PARAMS
+// ewise(...job, item0, item1, col0, col1, scratch) runs items [item0, item1) of a job over columns [col0, col1)
+// of the innermost dim; item = row * nBlocks + block, a block is up to BLOCK values of the row's columns
+// (nBlocks = ceil((col1 - col0) / BLOCK)); a column window lets threads split a reduction that keeps that dim. The job's parameters are PARAMS
 // (tables are byte addresses of int32 arrays, `consts` of float32; element sizes tell float32 (4) from bool (1)
 // and a float64 accumulator (8)); `scratch` (ewiseScratchBytes, one per thread) holds the register address
 // table, the per-input offsets and the register blocks.
@@ -21,7 +22,7 @@ export const ewiseScratchBytes = REGS + 4 * BLOCK * MAX_REGS;
 
 /** The job's parameters, in order (after them: item0, item1, scratch). */
 export const PARAMS = ['prog', 'nInsn', 'nregs', 'result', 'consts', 'rank', 'shape', 'outSt', 'nin', 'inPtr', 'inSize', 'inOff', 'inSt',
-  'sink', 'outPtr', 'outSize', 'outOff', 'nBlocks'];
+  'sink', 'outPtr', 'outSize', 'outOff'];
 /** The op codes of src/native-ewise.ts (a test checks they agree). */
 export const OPS = {
   load: 1, const: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9, reciprocal: 10, neg: 11, abs: 12, sign: 13,
@@ -203,19 +204,21 @@ export function ewiseWat() {
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br_if $g (i32.lt_u (local.get $i) (i32.shl (local.get $len) (i32.const 2))))))
 
-  (func (export "ewise") ${PARAMS.map((p) => `(param $${p} i32)`).join(' ')} (param $item0 i32) (param $item1 i32) (param $scr i32)
-    (local $item i32) (local $n i32) (local $row i32) (local $rem i32)
+  (func (export "ewise") ${PARAMS.map((p) => `(param $${p} i32)`).join(' ')} (param $item0 i32) (param $item1 i32)
+      (param $col0 i32) (param $col1 i32) (param $scr i32)
+    (local $item i32) (local $n i32) (local $nBlocks i32) (local $row i32) (local $rem i32)
     (local $d i32) (local $dim i32) (local $dig i32) (local $in i32) (local $o i32) (local $j0 i32) (local $len i32)
     (local $bytes i32) (local $vbytes i32) (local $k i32) (local $q i32) (local $op i32) (local $dst i32) (local $r i32)
     (local $pa i32) (local $pb i32) (local $pc i32) (local $i i32) (local $res i32) (local $ost i32)
     (local $acc i32) (local $sum f64) (local $x f64)
-    (local.set $n (i32.load (i32.add (local.get $shape) (i32.shl (i32.sub (local.get $rank) (i32.const 1)) (i32.const 2)))))
+    (local.set $n (local.get $col1))
+    (local.set $nBlocks (i32.div_u (i32.add (i32.sub (local.get $col1) (local.get $col0)) (i32.const ${BLOCK - 1})) (i32.const ${BLOCK})))
     (local.set $ost (i32.load (i32.add (local.get $outSt) (i32.shl (i32.sub (local.get $rank) (i32.const 1)) (i32.const 2)))))
     (local.set $item (local.get $item0))
     (block $done (loop $items
       (br_if $done (i32.ge_u (local.get $item) (local.get $item1)))
       (local.set $row (i32.div_u (local.get $item) (local.get $nBlocks)))
-      (local.set $j0 (i32.mul (i32.sub (local.get $item) (i32.mul (local.get $row) (local.get $nBlocks))) (i32.const ${BLOCK})))
+      (local.set $j0 (i32.add (local.get $col0) (i32.mul (i32.sub (local.get $item) (i32.mul (local.get $row) (local.get $nBlocks))) (i32.const ${BLOCK}))))
       (local.set $len (i32.sub (local.get $n) (local.get $j0)))
       (if (i32.gt_s (local.get $len) (i32.const ${BLOCK})) (then (local.set $len (i32.const ${BLOCK}))))
       (local.set $bytes (i32.shl (local.get $len) (i32.const 2)))
