@@ -44,6 +44,8 @@ interface Exports {
   rope(x: number, c: number, s: number, o: number, shape: number, cst: number, sst: number, rank: number, r0: number, r1: number, scratch: number): void;
   /** Attention entries (groups) [w0, w1): ATTENTION_PARAMS of wasm/attention.wat.mjs, then w0, w1, pP, scratch. */
   attention(...args: number[]): void;
+  /** 1 when the n floats at p are all finite. */
+  finite(p: number, n: number): number;
   mr(): number;
 }
 
@@ -76,7 +78,7 @@ export function loadWasm(): { module: WasmModule; variant: WasmVariant } | { err
 
 // control block layout (int32 slots)
 const GEN = 0, DONE = 1, STOP = 2, ERR = 3, KIND = 4, NJOB = 5, NRANGE = 6, JOB = 7; // JOB..: the kernel's job parameters
-const JOB_SLOTS = 24, PER = JOB + JOB_SLOTS, SLOT = 8; // per worker w at PER + SLOT*w: its range (up to 4 values), then its scratch at +4
+const JOB_SLOTS = 28, PER = JOB + JOB_SLOTS, SLOT = 8; // per worker w at PER + SLOT*w: its range (up to 4 values), then its scratch at +4
 /** The kernels the pool runs; each takes (...job, ...range, scratch). */
 const KERNELS = ['gemm', 'ewise', 'rope', 'attention'] as const;
 export type Kernel = (typeof KERNELS)[number];

@@ -314,6 +314,40 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
     assertSame(z.data, new Float32Array(6), 'k = 0');
   });
 
+  // The kernels run long sequences a chunk of query rows at a time, each over the keys up to its rows' last
+  // allowed one (when every input is finite): causal, random and banded masks, a fully masked row (uniform
+  // weights), grouped heads, T not a multiple of the chunk; a NaN in a masked value must still reach the output.
+  if (path !== 'js') test('attention and its gradient over long masked sequences, against the reference', () => {
+    const [B, T, H, KV, d] = [2, 77, 4, 2, 8];
+    const vals = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 0.61) * 1.5);
+    const q = host(vals(B * T * H * d, 1), [B, T, H, d], 'float32'), k = host(vals(B * T * KV * d, 2), [B, T, KV, d], 'float32');
+    const v = host(vals(B * T * KV * d, 3), [B, T, KV, d], 'float32'), g = host(vals(B * T * H * d, 4), [B, T, H, d], 'float32');
+    const masks: [string, (i: number, j: number) => boolean][] = [
+      ['causal', (i, j) => j <= i], ['random', (i, j) => Math.sin(i * 3.7 + j * 1.9) > -0.3 && j <= i + 5],
+      ['band', (i, j) => j <= i && j > i - 20], ['a fully masked row', (i, j) => i !== 40 && j <= i],
+    ];
+    const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => {
+      let scale = 0;
+      for (let i = 0; i < want.length; i++) if (!Number.isNaN(want[i])) scale = Math.max(scale, Math.abs(want[i]));
+      for (let i = 0; i < want.length; i++) {
+        if (Number.isNaN(want[i]) !== Number.isNaN(got[i])) assert.fail(`${what} at ${i}: got ${got[i]}, want ${want[i]}`);
+        if (!Number.isNaN(want[i]) && !(Math.abs(got[i] - want[i]) <= 2e-5 * scale)) assert.fail(`${what} at ${i}: got ${got[i]}, want ${want[i]}`);
+      }
+    };
+    for (const [name, allowed] of masks) {
+      const mask = host(Array.from({ length: T * T }, (_, x) => +allowed(Math.floor(x / T), x % T)), [1, 1, T, T], 'bool');
+      close(runOn(b, 'attention', [q, k, v, mask], { scale: 0.3 }).data, runOn(ref, 'attention', [q, k, v, mask], { scale: 0.3 }).data, `attention, ${name}`);
+      close(runOn(b, 'attentionGrad', [q, k, v, mask, g], { scale: 0.3 }).data, runOn(ref, 'attentionGrad', [q, k, v, mask, g], { scale: 0.3 }).data, `gradient, ${name}`);
+    }
+    // a NaN in the last key's value (masked for every row but the last): the output channel it feeds is NaN in
+    // every row, as 0 * NaN is
+    const vNaN = host(Array.from(v.data, (x, i) => (i === (T - 1) * KV * d ? NaN : x)), v.info.shape, 'float32');
+    const mask = host(Array.from({ length: T * T }, (_, x) => +(x % T <= Math.floor(x / T))), [T, T], 'bool');
+    const got = runOn(b, 'attention', [q, k, vNaN, mask], { scale: 0.3 }).data;
+    close(got, runOn(ref, 'attention', [q, k, vNaN, mask], { scale: 0.3 }).data, 'attention, NaN value');
+    assert.ok(Number.isNaN(got[0]) && !Number.isNaN(got[1]), 'row 0, channel 0 of head 0 is NaN; channel 1 is not');
+  });
+
   test('fused element-wise kernels (random typed expressions over broadcast inputs)', () => {
     fc.assert(fc.property(broadcastShapesArb(4), fc.constantFrom(...INPUT_DTYPES), fc.integer({ min: 0, max: 4 }), ([s0, s1, s2, s3], outDtype, depth) => {
       const shapes = [s0, s1, s2, s3];

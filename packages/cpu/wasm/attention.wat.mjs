@@ -6,11 +6,18 @@
 // depend on the thread count). exp is the addon's float `expNeg` (Cephes' expf, the same operations); row
 // sums are in double.
 //
+// With `skip` (the caller checked that q, k, v and g are finite), an entry runs RC query rows at a time and each
+// chunk stops at the last key any of its rows allows (a causal mask: about 60% of the work): the weights of
+// the keys after it are exactly 0, so leaving them out changes only the order of the dk and dv sums.
+//
 // attention(...PARAMS, w0, w1, pP, scratch): entries [w0, w1) (groups, for the gradient), with the T x Sp
 // blocks P (and dP after it) at pP and the products' packing scratch at `scratch`.
 
+/** Rows per chunk where trailing masked keys are skipped. */
+const RC = 32;
+
 /** The job's parameters, in order (offsets: [q, k, v, out, mask] element offsets of each entry, five blocks). */
-export const ATTENTION_PARAMS = ['grad', 'scaleBits', 'q', 'k', 'v', 'mask', 'g', 'out', 'offs', 'entries', 'T', 'S', 'd', 'dv',
+export const ATTENTION_PARAMS = ['grad', 'skip', 'scaleBits', 'q', 'k', 'v', 'mask', 'g', 'out', 'offs', 'entries', 'T', 'S', 'd', 'dv',
   'qRow', 'kRow', 'vRow', 'oRow', 'maskRow', 'maskCol', 'nq', 'nk', 'groups', 'ngroups'];
 
 const bits32 = (x) => {
@@ -55,16 +62,18 @@ export function attentionWat() {
   ${globals.join('\n  ')}
   (global $a_scale (mut f32) (f32.const 0))
   (global $a_Sp (mut i32) (i32.const 0))
+  (global $a_rc (mut i32) (i32.const 0))
   (global $a_P (mut i32) (i32.const 0))
   (global $a_dP (mut i32) (i32.const 0))
   (global $a_scratch (mut i32) (i32.const 0))
   ${expNeg4()}
 
-  ;; a row of scores in place: scaled, masked (mc 1: a byte per key; 0: one byte for the row), softmaxed
-  (func $softRow (param $row i32) (param $m i32) (param $mc i32)
+  ;; a row's first n scores in place: scaled, masked (mc 1: a byte per key; 0: one byte for the row), softmaxed
+  ;; (the lanes up to n rounded to 4 are -inf, then 0)
+  (func $softRow (param $row i32) (param $m i32) (param $mc i32) (param $n i32)
     (local $j i32) (local $v v128) (local $mx v128) (local $sum v128) (local $e v128) (local $s f64) (local $x f32)
     (local $Sp4 i32)
-    (local.set $Sp4 (i32.shl ${g('Sp')} (i32.const 2)))
+    (local.set $Sp4 (i32.shl (i32.and (i32.add ${l('n')} (i32.const 3)) (i32.const -4)) (i32.const 2)))
     (local.set $j (i32.const 0))
     (loop $scale
       (local.set $v (f32x4.mul (v128.load (i32.add ${l('row')} ${l('j')})) (f32x4.splat ${g('scale')})))
@@ -75,9 +84,9 @@ export function attentionWat() {
       (local.set $j (i32.add ${l('j')} (i32.const 16)))
       (br_if $scale (i32.lt_u ${l('j')} ${l('Sp4')})))
     ;; padded lanes out of the max and the sum
-    (local.set $j ${g('S')})
+    (local.set $j ${l('n')})
     (block $pd (loop $pad
-      (br_if $pd (i32.ge_u ${l('j')} ${g('Sp')}))
+      (br_if $pd (i32.ge_u (i32.shl ${l('j')} (i32.const 2)) ${l('Sp4')}))
       (f32.store ${fptr(l('row'), l('j'))} (f32.const -inf))
       (local.set $j (i32.add ${l('j')} (i32.const 1)))
       (br $pad)))
@@ -108,13 +117,13 @@ export function attentionWat() {
       (local.set $j (i32.add ${l('j')} (i32.const 16)))
       (br_if $norm (i32.lt_u ${l('j')} ${l('Sp4')}))))
 
-  ;; dScores of a row in place of dP: scale * (p * (dp - sum_j p dp)) where the mask allows, else 0
-  (func $gradRow (param $p i32) (param $r i32) (param $m i32) (param $mc i32)
+  ;; dScores of a row's first n columns in place of dP: scale * (p * (dp - sum_j p dp)) where the mask allows, else 0
+  (func $gradRow (param $p i32) (param $r i32) (param $m i32) (param $mc i32) (param $n i32)
     (local $j i32) (local $a v128) (local $b v128) (local $acc v128) (local $rs v128) (local $v v128) (local $Sp4 i32)
-    (local.set $Sp4 (i32.shl ${g('Sp')} (i32.const 2)))
-    (local.set $j ${g('S')})
+    (local.set $Sp4 (i32.shl (i32.and (i32.add ${l('n')} (i32.const 3)) (i32.const -4)) (i32.const 2)))
+    (local.set $j ${l('n')})
     (block $pd (loop $pad
-      (br_if $pd (i32.ge_u ${l('j')} ${g('Sp')}))
+      (br_if $pd (i32.ge_u (i32.shl ${l('j')} (i32.const 2)) ${l('Sp4')}))
       (f32.store ${fptr(l('r'), l('j'))} (f32.const 0))
       (local.set $j (i32.add ${l('j')} (i32.const 1)))
       (br $pad)))
@@ -141,42 +150,121 @@ export function attentionWat() {
       (local.set $j (i32.add ${l('j')} (i32.const 16)))
       (br_if $ds (i32.lt_u ${l('j')} ${l('Sp4')}))))
 
-  ;; entry e's weights into P
-  (func $weights (param $e i32)
+  ;; how many leading keys row i of entry e needs: up to its last allowed key, or all of them when it allows none
+  ;; (its weights are then uniform) or the mask is one byte per row
+  (func $need (param $e i32) (param $i i32) (result i32)
+    (local $row i32) (local $j i32)
+    (if (i32.eqz ${g('maskCol')}) (then (return ${g('S')})))
+    (local.set $row (i32.add (i32.add ${g('mask')} ${off(4, l('e'))}) (i32.mul ${l('i')} ${g('maskRow')})))
+    (local.set $j ${g('S')})
+    (block $found (loop $vec
+      (br_if $found (i32.lt_u ${l('j')} (i32.const 16)))
+      (br_if $found (v128.any_true (v128.load (i32.sub (i32.add ${l('row')} ${l('j')}) (i32.const 16)))))
+      (local.set $j (i32.sub ${l('j')} (i32.const 16)))
+      (br $vec)))
+    (block $none (loop $scalar
+      (br_if $none (i32.eqz ${l('j')}))
+      (local.set $j (i32.sub ${l('j')} (i32.const 1)))
+      (if (i32.load8_u (i32.add ${l('row')} ${l('j')})) (then (return (i32.add ${l('j')} (i32.const 1)))))
+      (br $scalar)))
+    ${g('S')})
+
+  ;; the keys rows [i0, i0 + rc) of entry e need (all of them unless keys may be skipped)
+  (func $cols (param $e i32) (param $i0 i32) (param $rc i32) (result i32)
+    (local $i i32) (local $n i32) (local $r i32)    (if (i32.eqz ${g('skip')}) (then (return ${g('S')})))
+    (local.set $i ${l('i0')})
+    (loop $rows
+      (local.set $r (call $need ${l('e')} ${l('i')}))
+      (if (i32.gt_u ${l('r')} ${l('n')}) (then (local.set $n ${l('r')})))
+      (local.set $i (i32.add ${l('i')} (i32.const 1)))
+      (br_if $rows (i32.and (i32.lt_u ${l('i')} (i32.add ${l('i0')} ${l('rc')})) (i32.lt_u ${l('n')} ${g('S')}))))
+    ${l('n')})
+
+  ;; rows [i0, i0 + rc) of entry e's weights, their first kc columns, into P
+  (func $weights (param $e i32) (param $i0 i32) (param $rc i32) (param $kc i32)
     (local $i i32)
-    (call $gemmS (i32.const 0) (i32.const 1) ${g('T')} ${g('S')} ${g('d')} ${fptr(g('q'), off(0, l('e')))} ${g('qRow')}
-      ${fptr(g('k'), off(1, l('e')))} ${g('kRow')} ${g('P')} ${g('Sp')} (i32.const 0) ${g('T')} ${g('scratch')} (i32.const 0))
-    (local.set $i (i32.const 0))
+    (call $gemmS (i32.const 0) (i32.const 1) ${l('rc')} ${l('kc')} ${g('d')} ${fptr(g('q'), `(i32.add ${off(0, l('e'))} (i32.mul ${l('i0')} ${g('qRow')}))`)} ${g('qRow')}
+      ${fptr(g('k'), off(1, l('e')))} ${g('kRow')} ${fptr(g('P'), `(i32.mul ${l('i0')} ${g('Sp')})`)} ${g('Sp')} (i32.const 0) ${l('rc')} ${g('scratch')} (i32.const 0))
+    (local.set $i ${l('i0')})
     (loop $rows
       (call $softRow ${fptr(g('P'), `(i32.mul ${l('i')} ${g('Sp')})`)}
-        (i32.add (i32.add ${g('mask')} ${off(4, l('e'))}) (i32.mul ${l('i')} ${g('maskRow')})) ${g('maskCol')})
+        (i32.add (i32.add ${g('mask')} ${off(4, l('e'))}) (i32.mul ${l('i')} ${g('maskRow')})) ${g('maskCol')} ${l('kc')})
       (local.set $i (i32.add ${l('i')} (i32.const 1)))
-      (br_if $rows (i32.lt_u ${l('i')} ${g('T')}))))
+      (br_if $rows (i32.lt_u ${l('i')} (i32.add ${l('i0')} ${l('rc')})))))
 
+  ;; entry e, RC rows at a time (all T when keys cannot be skipped), each chunk over the keys it needs
   (func $forward (param $e i32)
-    (call $weights ${l('e')})
-    (call $gemmS (i32.const 0) (i32.const 0) ${g('T')} ${g('dv')} ${g('S')} ${g('P')} ${g('Sp')} ${fptr(g('v'), off(2, l('e')))} ${g('vRow')}
-      ${fptr(g('out'), off(3, l('e')))} ${g('oRow')} (i32.const 0) ${g('T')} ${g('scratch')} (i32.const 0)))
+    (local $i0 i32) (local $rc i32) (local $kc i32)
+    (loop $chunks
+      (local.set $rc (select (i32.sub ${g('T')} ${l('i0')}) ${g('rc')} (i32.lt_u (i32.sub ${g('T')} ${l('i0')}) ${g('rc')})))
+      (local.set $kc (call $cols ${l('e')} ${l('i0')} ${l('rc')}))
+      (call $weights ${l('e')} ${l('i0')} ${l('rc')} ${l('kc')})
+      (call $gemmS (i32.const 0) (i32.const 0) ${l('rc')} ${g('dv')} ${l('kc')} ${fptr(g('P'), `(i32.mul ${l('i0')} ${g('Sp')})`)} ${g('Sp')}
+        ${fptr(g('v'), off(2, l('e')))} ${g('vRow')} ${fptr(g('out'), `(i32.add ${off(3, l('e'))} (i32.mul ${l('i0')} ${g('oRow')}))`)} ${g('oRow')}
+        (i32.const 0) ${l('rc')} ${g('scratch')} (i32.const 0))
+      (local.set $i0 (i32.add ${l('i0')} ${l('rc')}))
+      (br_if $chunks (i32.lt_u ${l('i0')} ${g('T')}))))
 
-  ;; entry e's share of the gradient [dq, dk, dv]; $acc: add to the group's dk and dv (every entry but its first)
-  (func $backward (param $e i32) (param $acc i32)
-    (local $i i32) (local $G i32)
-    (local.set $G ${fptr(g('g'), off(3, l('e')))})
-    (call $weights ${l('e')})
-    (call $gemmS (i32.const 1) (i32.const 0) ${g('S')} ${g('dv')} ${g('T')} ${g('P')} ${g('Sp')} ${l('G')} ${g('oRow')}
-      ${fptr(g('out'), `(i32.add (i32.add ${g('nq')} ${g('nk')}) ${off(2, l('e'))})`)} ${g('vRow')} (i32.const 0) ${g('S')} ${g('scratch')} ${l('acc')})
-    (call $gemmS (i32.const 0) (i32.const 1) ${g('T')} ${g('S')} ${g('dv')} ${l('G')} ${g('oRow')} ${fptr(g('v'), off(2, l('e')))} ${g('vRow')}
-      ${g('dP')} ${g('Sp')} (i32.const 0) ${g('T')} ${g('scratch')} (i32.const 0))
-    (local.set $i (i32.const 0))
+  ;; cols floats of each of S rows (row stride ld) at p := 0
+  (func $zeroRows (param $p i32) (param $ld i32) (param $cols i32)
+    (local $s i32)
     (loop $rows
-      (call $gradRow ${fptr(g('P'), `(i32.mul ${l('i')} ${g('Sp')})`)} ${fptr(g('dP'), `(i32.mul ${l('i')} ${g('Sp')})`)}
-        (i32.add (i32.add ${g('mask')} ${off(4, l('e'))}) (i32.mul ${l('i')} ${g('maskRow')})) ${g('maskCol')})
-      (local.set $i (i32.add ${l('i')} (i32.const 1)))
-      (br_if $rows (i32.lt_u ${l('i')} ${g('T')})))
-    (call $gemmS (i32.const 0) (i32.const 0) ${g('T')} ${g('d')} ${g('S')} ${g('dP')} ${g('Sp')} ${fptr(g('k'), off(1, l('e')))} ${g('kRow')}
-      ${fptr(g('out'), off(0, l('e')))} ${g('qRow')} (i32.const 0) ${g('T')} ${g('scratch')} (i32.const 0))
-    (call $gemmS (i32.const 1) (i32.const 0) ${g('S')} ${g('d')} ${g('T')} ${g('dP')} ${g('Sp')} ${fptr(g('q'), off(0, l('e')))} ${g('qRow')}
-      ${fptr(g('out'), `(i32.add ${g('nq')} ${off(1, l('e'))})`)} ${g('kRow')} (i32.const 0) ${g('S')} ${g('scratch')} ${l('acc')}))
+      (memory.fill ${fptr(l('p'), `(i32.mul ${l('s')} ${l('ld')})`)} (i32.const 0) (i32.shl ${l('cols')} (i32.const 2)))
+      (local.set $s (i32.add ${l('s')} (i32.const 1)))
+      (br_if $rows (i32.lt_u ${l('s')} ${g('S')}))))
+
+  ;; entry e's share of the gradient [dq, dk, dv], chunk by chunk as the forward; the first entry of a group
+  ;; ($acc 0) clears the group's dk and dv, which every chunk then adds to
+  (func $backward (param $e i32) (param $acc i32)
+    (local $i0 i32) (local $rc i32) (local $kc i32) (local $i i32) (local $G i32) (local $dK i32) (local $dV i32)
+    (local $Pc i32) (local $dPc i32)
+    (local.set $dK ${fptr(g('out'), `(i32.add ${g('nq')} ${off(1, l('e'))})`)})
+    (local.set $dV ${fptr(g('out'), `(i32.add (i32.add ${g('nq')} ${g('nk')}) ${off(2, l('e'))})`)})
+    (if (i32.eqz ${l('acc')}) (then
+      (call $zeroRows ${l('dK')} ${g('kRow')} ${g('d')})
+      (call $zeroRows ${l('dV')} ${g('vRow')} ${g('dv')})))
+    (loop $chunks
+      (local.set $rc (select (i32.sub ${g('T')} ${l('i0')}) ${g('rc')} (i32.lt_u (i32.sub ${g('T')} ${l('i0')}) ${g('rc')})))
+      (local.set $kc (call $cols ${l('e')} ${l('i0')} ${l('rc')}))
+      (local.set $G ${fptr(g('g'), `(i32.add ${off(3, l('e'))} (i32.mul ${l('i0')} ${g('oRow')}))`)})
+      (local.set $Pc ${fptr(g('P'), `(i32.mul ${l('i0')} ${g('Sp')})`)})
+      (local.set $dPc ${fptr(g('dP'), `(i32.mul ${l('i0')} ${g('Sp')})`)})
+      (call $weights ${l('e')} ${l('i0')} ${l('rc')} ${l('kc')})
+      (call $gemmS (i32.const 1) (i32.const 0) ${l('kc')} ${g('dv')} ${l('rc')} ${l('Pc')} ${g('Sp')} ${l('G')} ${g('oRow')}
+        ${l('dV')} ${g('vRow')} (i32.const 0) ${l('kc')} ${g('scratch')} (i32.const 1))
+      (call $gemmS (i32.const 0) (i32.const 1) ${l('rc')} ${l('kc')} ${g('dv')} ${l('G')} ${g('oRow')} ${fptr(g('v'), off(2, l('e')))} ${g('vRow')}
+        ${l('dPc')} ${g('Sp')} (i32.const 0) ${l('rc')} ${g('scratch')} (i32.const 0))
+      (local.set $i ${l('i0')})
+      (loop $rows
+        (call $gradRow ${fptr(g('P'), `(i32.mul ${l('i')} ${g('Sp')})`)} ${fptr(g('dP'), `(i32.mul ${l('i')} ${g('Sp')})`)}
+          (i32.add (i32.add ${g('mask')} ${off(4, l('e'))}) (i32.mul ${l('i')} ${g('maskRow')})) ${g('maskCol')} ${l('kc')})
+        (local.set $i (i32.add ${l('i')} (i32.const 1)))
+        (br_if $rows (i32.lt_u ${l('i')} (i32.add ${l('i0')} ${l('rc')}))))
+      (call $gemmS (i32.const 0) (i32.const 0) ${l('rc')} ${g('d')} ${l('kc')} ${l('dPc')} ${g('Sp')} ${fptr(g('k'), off(1, l('e')))} ${g('kRow')}
+        ${fptr(g('out'), `(i32.add ${off(0, l('e'))} (i32.mul ${l('i0')} ${g('qRow')}))`)} ${g('qRow')} (i32.const 0) ${l('rc')} ${g('scratch')} (i32.const 0))
+      (call $gemmS (i32.const 1) (i32.const 0) ${l('kc')} ${g('d')} ${l('rc')} ${l('dPc')} ${g('Sp')}
+        ${fptr(g('q'), `(i32.add ${off(0, l('e'))} (i32.mul ${l('i0')} ${g('qRow')}))`)} ${g('qRow')}
+        ${l('dK')} ${g('kRow')} (i32.const 0) ${l('kc')} ${g('scratch')} (i32.const 1))
+      (local.set $i0 (i32.add ${l('i0')} ${l('rc')}))
+      (br_if $chunks (i32.lt_u ${l('i0')} ${g('T')}))))
+
+  ;; 1 when the n floats at p are all finite (keys may then be skipped: a weight of exactly 0 times a finite
+  ;; value adds nothing, where times an infinity or NaN it would add NaN)
+  (func (export "finite") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $ok v128) (local $end i32)
+    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
+    (local.set $end (i32.shl (i32.and ${l('n')} (i32.const -4)) (i32.const 2)))
+    (block $vd (loop $v
+      (br_if $vd (i32.ge_u ${l('i')} ${l('end')}))
+      (local.set $ok (v128.and ${l('ok')} (f32x4.lt (f32x4.abs (v128.load (i32.add ${l('p')} ${l('i')}))) ${f32s(Infinity)})))
+      (local.set $i (i32.add ${l('i')} (i32.const 16)))
+      (br $vd)))
+    (block $sd (loop $s
+      (br_if $sd (i32.ge_u ${l('i')} (i32.shl ${l('n')} (i32.const 2))))
+      (if (i32.eqz (f32.lt (f32.abs (f32.load (i32.add ${l('p')} ${l('i')}))) (f32.const inf))) (then (return (i32.const 0))))
+      (local.set $i (i32.add ${l('i')} (i32.const 4)))
+      (br $s)))
+    (i32x4.all_true ${l('ok')}))
 
   (func (export "attention") ${ATTENTION_PARAMS.map((p) => `(param $${p} i32)`).join(' ')}
       (param $w0 i32) (param $w1 i32) (param $pP i32) (param $scratch i32)
@@ -184,6 +272,7 @@ export function attentionWat() {
     ${ATTENTION_PARAMS.filter((p) => p !== 'scaleBits').map((p) => `(global.set $a_${p} ${l(p)})`).join(' ')}
     (global.set $a_scale (f32.reinterpret_i32 ${l('scaleBits')}))
     (global.set $a_Sp (i32.and (i32.add ${l('S')} (i32.const 3)) (i32.const -4)))
+    (global.set $a_rc (select (i32.const ${RC}) ${l('T')} ${l('skip')}))
     (global.set $a_P ${l('pP')})
     (global.set $a_dP ${fptr(l('pP'), `(i32.mul ${l('T')} ${g('Sp')})`)})
     (global.set $a_scratch ${l('scratch')})
