@@ -8,9 +8,10 @@
 // float32, row-major, accumulated in float32: f32x4 mul then add, or with `relaxed` (the relaxed-SIMD build,
 // kernels-relaxed.wasm, for engines that have it: Node 22+, current browsers) f32x4.relaxed_madd, which is a
 // fused multiply-add on CPUs with FMA (one rounding instead of two; measured here 38 -> 50 GFLOP/s a core).
-// The loops are GotoBLAS-style: B packed into KC x NR panels, A into MR x KC panels, an MR x NR micro-kernel
-// holding its C tile in registers. Each call works only on its own rows, so the result does not depend on
-// how rows are split among threads.
+// The loops are GotoBLAS-style: B packed into KC x NR panels, an MR x NR micro-kernel holding its C tile in
+// registers. A is read where it is (MR row pointers, splat loads): packing it cost more than it saved at these
+// sizes (measured: 38 -> 41-43 GFLOP/s a core, attention's small products 25% faster). Each call works only on
+// its own rows, so the result does not depend on how rows are split among threads.
 
 import { attentionWat } from './attention.wat.mjs';
 import { BLOCK, ewiseScratchBytes, ewiseWat, mathImports } from './ewise.wat.mjs';
@@ -18,8 +19,8 @@ import { ropeWat } from './rope.wat.mjs';
 
 export const MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
 
-/** Bytes of scratch one gemm call needs (packed B, packed A, one C tile). */
-export const scratchBytes = 4 * (KC * NC + MC * KC + MR * NR);
+/** Bytes of scratch one gemm call needs (packed B, one C tile). */
+export const scratchBytes = 4 * (KC * NC + MR * NR);
 
 const acc = (r, c) => `$c${r}${c}`;
 
@@ -30,7 +31,8 @@ function microKernel(relaxed) {
   for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++) zero.push(`(local.set ${acc(r, c)} (v128.const i32x4 0 0 0 0))`);
   const body = [];
   for (let r = 0; r < MR; r++) {
-    body.push(`(local.set $a (v128.load32_splat offset=${4 * r} (local.get $pa)))`);
+    body.push(`(local.set $a (v128.load32_splat (local.get $a${r})))`);
+    body.push(`(local.set $a${r} (i32.add (local.get $a${r}) (local.get $as)))`);
     for (let c = 0; c < 2; c++)
       body.push(relaxed
         ? `(local.set ${acc(r, c)} (f32x4.relaxed_madd (local.get $a) (local.get $b${c}) (local.get ${acc(r, c)})))`
@@ -51,19 +53,21 @@ function microKernel(relaxed) {
   for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++)
     storeTile.push(`(v128.store offset=${(r * NR + 4 * c) * 4} (local.get $tile) (local.get ${acc(r, c)}))`);
   return `
-  ;; C tile (mr x nr, row stride ldc floats) (+)= Ap panel (kc x MR) x Bp panel (kc x NR)
-  (func $micro (param $kc i32) (param $pa i32) (param $pb i32) (param $pc i32) (param $ldc i32)
+  ;; C tile (mr x nr, row stride ldc floats) (+)= A (mr x kc, read in place: element (r, p) at byte pa + r*ar + p*as)
+  ;; x Bp panel (kc x NR); rows past mr read row 0 again (their sums are dropped)
+  (func $micro (param $kc i32) (param $pa i32) (param $ar i32) (param $as i32) (param $pb i32) (param $pc i32) (param $ldc i32)
       (param $mr i32) (param $nr i32) (param $accum i32) (param $tile i32)
     (local $a v128) (local $b0 v128) (local $b1 v128) (local $i i32) (local $j i32) (local $src i32) (local $dst i32)
     ${Array.from({ length: MR - 1 }, (_, r) => `(local $row${r + 1} i32)`).join(' ')}
+    ${Array.from({ length: MR }, (_, r) => `(local $a${r} i32)`).join(' ')}
     ${locals.join(' ')}
     ${zero.join('\n    ')}
+    ${Array.from({ length: MR }, (_, r) => `(local.set $a${r} (i32.add (local.get $pa) (select (i32.mul (local.get $ar) (i32.const ${r})) (i32.const 0) (i32.lt_s (i32.const ${r}) (local.get $mr)))))`).join('\n    ')}
     (if (i32.gt_s (local.get $kc) (i32.const 0)) (then
     (loop $kl
       (local.set $b0 (v128.load (local.get $pb)))
       (local.set $b1 (v128.load offset=16 (local.get $pb)))
       ${body.join('\n      ')}
-      (local.set $pa (i32.add (local.get $pa) (i32.const ${4 * MR})))
       (local.set $pb (i32.add (local.get $pb) (i32.const ${4 * NR})))
       (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
       (br_if $kl (i32.gt_s (local.get $kc) (i32.const 0))))))
@@ -140,31 +144,6 @@ export function wat({ relaxed = false } = {}) {
       (local.set $j (i32.add (local.get $j) (i32.const ${NR})))
       (br $panels))))
 
-  ;; Ap[(ip*kc + p)*MR + r] = A(i0 + ip*MR + r, k0 + p), zero past row i1. A(i, p) at pA + 4*(i*sai + p*sap).
-  (func $packA (param $pA i32) (param $sai i32) (param $sap i32) (param $k0 i32) (param $kc i32) (param $i0 i32) (param $i1 i32) (param $dst i32)
-    (local $i i32) (local $p i32) (local $r i32) (local $row i32)
-    (local.set $i (local.get $i0))
-    (block $done (loop $panels
-      (br_if $done (i32.ge_s (local.get $i) (local.get $i1)))
-      (local.set $p (i32.const 0))
-      (loop $cols
-        (local.set $r (i32.const 0))
-        (loop $rows
-          (local.set $row (i32.add (local.get $i) (local.get $r)))
-          (f32.store (local.get $dst)
-            (if (result f32) (i32.lt_s (local.get $row) (local.get $i1))
-              (then (f32.load (i32.add (local.get $pA) (i32.shl (i32.add
-                (i32.mul (local.get $row) (local.get $sai))
-                (i32.mul (i32.add (local.get $k0) (local.get $p)) (local.get $sap))) (i32.const 2)))))
-              (else (f32.const 0))))
-          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br_if $rows (i32.lt_s (local.get $r) (i32.const ${MR}))))
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br_if $cols (i32.lt_s (local.get $p) (local.get $kc))))
-      (local.set $i (i32.add (local.get $i) (i32.const ${MR})))
-      (br $panels))))
-
   ;; rows [r0, r1) of one product C (m x n, row stride ldc) (+)= op(A) (m x k) x op(B) (k x n), where A's rows
   ;; (columns when transposed) are lda floats apart and B's ldb; accum adds to C instead of overwriting it
   (func $gemmS (param $ta i32) (param $tb i32) (param $m i32) (param $n i32) (param $k i32)
@@ -172,7 +151,7 @@ export function wat({ relaxed = false } = {}) {
       (param $r0 i32) (param $r1 i32) (param $scratch i32) (param $accum i32)
     (local $sai i32) (local $sap i32) (local $sbp i32) (local $sbj i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
-    (local $jr i32) (local $ir i32) (local $bp i32) (local $ap i32) (local $tile i32)
+    (local $jr i32) (local $ir i32) (local $bp i32) (local $tile i32)
     (if (local.get $ta)
       (then (local.set $sai (i32.const 1)) (local.set $sap (local.get $lda)))
       (else (local.set $sai (local.get $lda)) (local.set $sap (i32.const 1))))
@@ -180,8 +159,7 @@ export function wat({ relaxed = false } = {}) {
       (then (local.set $sbp (i32.const 1)) (local.set $sbj (local.get $ldb)))
       (else (local.set $sbp (local.get $ldb)) (local.set $sbj (i32.const 1))))
     (local.set $bp (local.get $scratch))
-    (local.set $ap (i32.add (local.get $scratch) (i32.const ${4 * KC * NC})))
-    (local.set $tile (i32.add (local.get $ap) (i32.const ${4 * MC * KC})))
+    (local.set $tile (i32.add (local.get $scratch) (i32.const ${4 * KC * NC})))
     (local.set $jc (i32.const 0))
     (block $jdone (loop $jloop
       (br_if $jdone (i32.ge_s (local.get $jc) (local.get $n)))
@@ -199,14 +177,14 @@ export function wat({ relaxed = false } = {}) {
           (br_if $idone (i32.ge_s (local.get $ic) (local.get $r1)))
           (local.set $mc (i32.sub (local.get $r1) (local.get $ic)))
           (if (i32.gt_s (local.get $mc) (i32.const ${MC})) (then (local.set $mc (i32.const ${MC}))))
-          (call $packA (local.get $pA) (local.get $sai) (local.get $sap) (local.get $pc) (local.get $kc)
-            (local.get $ic) (i32.add (local.get $ic) (local.get $mc)) (local.get $ap))
           (local.set $jr (i32.const 0))
           (loop $jrloop
             (local.set $ir (i32.const 0))
             (loop $irloop
               (call $micro (local.get $kc)
-                (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
+                (i32.add (local.get $pA) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $sai))
+                  (i32.mul (local.get $pc) (local.get $sap))) (i32.const 2)))
+                (i32.shl (local.get $sai) (i32.const 2)) (i32.shl (local.get $sap) (i32.const 2))
                 (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
                 (i32.add (local.get $pC) (i32.shl (i32.add
                   (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc))
