@@ -40,7 +40,12 @@ export class WasmArena implements Allocator {
 
   #ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch (e) {
+        throw new RangeError(`cpu backend (wasm): the wasm memory cannot grow to ${(end / 2 ** 20).toFixed(0)} MiB `
+          + `(${(have / 2 ** 20).toFixed(0)} MiB in use or free for reuse, 4096 MiB at most): ${(e as Error).message}`);
+      }
+    }
     this.#buffers.add(this.memory.buffer);
   }
 
@@ -56,10 +61,10 @@ export class WasmArena implements Allocator {
     let addr = this.#free.get(size)?.pop();
     if (addr !== undefined) { this.hits++; this.#held -= size; }
     else {
-      this.misses++;
       addr = this.#top;
-      this.#top += size;
-      this.#ensure(this.#top + GUARD);
+      this.#ensure(addr + size + GUARD); // throws before anything changes
+      this.#top = addr + size;
+      this.misses++;
     }
     const a = new CTOR[dtype](this.memory.buffer as unknown as ArrayBuffer, addr, n);
     if (zeroed) a.fill(0);

@@ -43,6 +43,15 @@ describe('wasm arena', { skip: 'module' in w ? false : `wasm: ${'error' in w ? w
     r.close();
   });
 
+  test('past the 4 GiB a wasm memory can hold, a clear error and nothing lost', () => {
+    const r = rt();
+    const a = r.arena.alloc('float32', 4);
+    assert.throws(() => r.arena.alloc('float32', 2 ** 30 + 1), /cpu backend \(wasm\): the wasm memory cannot grow to \d+ MiB .*4096 MiB at most/);
+    assert.equal(r.arena.alloc('float32', 4).length, 4); // still usable
+    assert.ok(r.arena.owns(a));
+    r.close();
+  });
+
   test('an array dropped without release goes back to the free list when collected', { skip: typeof gc === 'function' ? false : 'needs --expose-gc' }, async () => {
     const r = rt();
     const before = r.arena.bytes;
