@@ -1,7 +1,7 @@
 // The composite primitives' kernels on the wasm path (wasm/attention.wat.mjs, wasm/rope.wat.mjs), behind the
 // addon's own signatures (native.ts), so backend.ts and attention.ts drive either the same way.
 import type { NativeAddon } from './native.js';
-import { JOB_BYTES, type WasmRuntime, withAddresses } from './wasm.js';
+import { type WasmRuntime, withAddresses } from './wasm.js';
 
 export type CompositeKernels = Pick<NativeAddon, 'attention' | 'rope'>;
 
@@ -12,20 +12,12 @@ const split = (n: number, threads: number): [number, number][] =>
   Array.from({ length: threads }, (_, w) => [Math.floor((n * w) / threads), Math.floor((n * (w + 1)) / threads)]);
 
 export function wasmComposites(rt: WasmRuntime): CompositeKernels {
-  /** Puts int32 tables into the job area; returns their addresses. */
-  const tables = (...xs: ArrayLike<number>[]): number[] => {
-    const words = xs.reduce((s, x) => s + x.length, 0);
-    if (words > JOB_BYTES >> 2) throw new RangeError(`cpu backend (wasm): ${words} words of tables are more than the job area holds`);
-    const { i32 } = rt.jobViews();
-    let at = 0;
-    return xs.map((x) => { i32.set(x, at); at += x.length; return rt.job + 4 * (at - x.length); });
-  };
   return {
     rope(x, c, s, out, shape, cst, sst) {
       const rank = shape.length, D = shape[rank - 1], rows = D > 0 ? x.length / D : 0;
       if (rows === 0) return;
       withAddresses(rt, [x, c, s], out, ([px, pc, ps], po) => {
-        const [pShape, pCst, pSst] = tables(shape, cst, sst);
+        const [pShape, pCst, pSst] = rt.tables(shape, cst, sst);
         const threads = x.length >= 1 << 17 ? rt.threads : 1;
         const ranges = split(rows, threads);
         const run = ([r0, r1]: number[]) => rt.exports.rope(px, pc, ps, po, pShape, pCst, pSst, rank, r0, r1, rt.scratch(0));
@@ -44,7 +36,7 @@ export function wasmComposites(rt: WasmRuntime): CompositeKernels {
       const blocks = rt.arena.alloc('float32', threads * 2 * T * Sp);
       try {
         withAddresses(rt, g ? [q, k, v, mask, g] : [q, k, v, mask], out, ([pq, pk, pv, pm, pg = 0], po) => {
-          const [pOffs, pGroups] = tables(offsets, groups ?? []);
+          const [pOffs, pGroups] = rt.tables(offsets, groups ?? []);
           // keys after a chunk's last allowed one may be skipped only when no input is NaN or infinite
           const skip = [[pq, q.length], [pk, k.length], [pv, v.length], ...(g ? [[pg, g.length]] : [])].every(([p, n]) => rt.exports.finite(p, n) === 1);
           const job = [+!!g, +skip, scaleBits(scale), pq, pk, pv, pm, pg, po, pOffs, entries, ...dims, q.length, k.length, pGroups, ngroups];

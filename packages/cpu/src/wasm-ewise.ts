@@ -27,16 +27,8 @@ export class WasmVM implements EwiseVM {
     const rt = this.rt;
     calls++;
     withAddresses(rt, inputs, out, (inPtrs, outPtr) => {
-      const { i32, f32 } = rt.jobViews();
-      let at = 0;
-      const put = (xs: ArrayLike<number>, float = false): number => {
-        (float ? f32 : i32).set(xs, at);
-        const addr = rt.job + 4 * at;
-        at += xs.length;
-        return addr;
-      };
-      const pProg = put(prog), pConsts = put(consts, true), pShape = put(shape), pOutSt = put(outSt);
-      const pInPtr = put(inPtrs), pInSize = put(inputs.map((x) => x.BYTES_PER_ELEMENT)), pInOff = put(inOffs), pInSt = put(inSt);
+      const [pProg, pConsts, pShape, pOutSt, pInPtr, pInSize, pInOff, pInSt] = rt.tables(prog, consts, shape, outSt,
+        inPtrs, inputs.map((x) => x.BYTES_PER_ELEMENT), inOffs, inSt);
       let rows = 1;
       for (let d = 0; d < rank - 1; d++) rows *= shape[d];
       const job = [pProg, prog.length / INSN, nregs, result, pConsts, rank, pShape, pOutSt, nin, pInPtr, pInSize, pInOff, pInSt,

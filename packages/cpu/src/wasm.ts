@@ -112,7 +112,7 @@ for (;;) {
 
 const align = (p: number) => (p + 63) & ~63;
 
-/** Bytes of the job area (a gemm's batch offsets, an ewise job's header and tables): one call at a time. */
+/** Bytes of the job area (the tables of one kernel call: a gemm's batch offsets, an ewise program and its strides). */
 export const JOB_BYTES = 1 << 16;
 
 /**
@@ -143,10 +143,21 @@ export class WasmRuntime {
   /** Thread w's scratch area. */
   scratch(w: number): number { return 1024 + this.#scratch * w; }
 
-  /** Int32 and float32 views of the job area (views of the memory's current buffer). */
-  jobViews(): { i32: Int32Array; f32: Float32Array } {
-    const b = this.memory.buffer;
-    return { i32: new Int32Array(b, this.job, JOB_BYTES >> 2), f32: new Float32Array(b, this.job, JOB_BYTES >> 2) };
+  /**
+   * Writes tables into the job area one after another (a Float32Array or Float64Array as floats, anything else
+   * as int32s) and returns their addresses. One kernel call at a time uses the area.
+   */
+  tables(...xs: ArrayLike<number>[]): number[] {
+    const words = xs.reduce((n, x) => n + x.length, 0);
+    if (words > JOB_BYTES >> 2) throw new RangeError(`cpu backend (wasm): ${words} words of tables are more than the job area's ${JOB_BYTES >> 2}`);
+    const b = this.memory.buffer, i32 = new Int32Array(b, this.job, words);
+    let f32: Float32Array | null = null, at = 0;
+    return xs.map((x) => {
+      if (x instanceof Float32Array || x instanceof Float64Array) (f32 ??= new Float32Array(b, this.job, words)).set(x, at);
+      else i32.set(x, at);
+      at += x.length;
+      return this.job + 4 * (at - x.length);
+    });
   }
 
   /** `a`'s address in the memory, or -1 when it lives elsewhere. */
@@ -237,13 +248,9 @@ export class WasmGemm implements GemmEngine {
 
   sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, offA: Int32Array, offB: Int32Array): void {
     const rt = this.rt, batch = offA.length;
-    if (2 * batch > JOB_BYTES >> 2) throw new RangeError(`cpu backend (wasm): a batched matmul of ${batch} entries is more than the job area holds`);
     const threads = 2 * m * n * k * batch < PARALLEL_FLOPS ? 1 : rt.threads;
     withAddresses(rt, [A, B], C, ([pA, pB], pC) => {
-      const { i32 } = rt.jobViews();
-      i32.set(offA, 0);
-      i32.set(offB, batch);
-      const pOffA = rt.job, pOffB = rt.job + 4 * batch;
+      const [pOffA, pOffB] = rt.tables(offA, offB);
       const gemm = rt.exports.gemm;
       if (threads === 1) { gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, 0, batch, 0, m, rt.scratch(0)); return; }
       const ranges: number[][] = [];
