@@ -14,6 +14,15 @@ import {
 } from './helpers.js';
 import { compiledKernels, setNativeMin } from '../src/elementwise.js';
 import { wasmVmCalls } from '../src/wasm-ewise.js';
+import { OP } from '../src/native-ewise.js';
+import { OPS } from '../wasm/ewise.wat.mjs';
+import { mathImports } from '../src/wasm.js';
+import { mathImports as wasmMathImports } from '../wasm/ewise.wat.mjs';
+
+test('the wasm VM decodes the register programs with the op codes native-ewise.ts writes, and imports the Math it is given', () => {
+  assert.deepEqual({ ...OPS }, { ...OP });
+  assert.deepEqual([...wasmMathImports].sort(), Object.keys(mathImports).sort());
+});
 
 const { paths, missing } = availablePaths();
 if (missing.length) console.log(`# cpu paths not available here: ${missing.join('; ')}`);
