@@ -1,15 +1,11 @@
 // The composite primitives' kernels on the wasm path (wasm/attention.wat.mjs, wasm/rope.wat.mjs), behind the
 // addon's own signatures (native.ts), so backend.ts and attention.ts drive either the same way.
 import type { NativeAddon } from './native.js';
-import { type WasmRuntime, withAddresses } from './wasm.js';
+import { type WasmRuntime, split, withAddresses } from './wasm.js';
 
 export type CompositeKernels = Pick<NativeAddon, 'attention' | 'rope'>;
 
 const scaleBits = (x: number): number => new Int32Array(Float32Array.of(x).buffer)[0];
-
-/** Splits [0, n) into one range per thread (empty ones included). */
-const split = (n: number, threads: number): [number, number][] =>
-  Array.from({ length: threads }, (_, w) => [Math.floor((n * w) / threads), Math.floor((n * (w + 1)) / threads)]);
 
 export function wasmComposites(rt: WasmRuntime): CompositeKernels {
   return {
@@ -19,10 +15,7 @@ export function wasmComposites(rt: WasmRuntime): CompositeKernels {
       withAddresses(rt, [x, c, s], out, ([px, pc, ps], po) => {
         const [pShape, pCst, pSst] = rt.tables(shape, cst, sst);
         const threads = x.length >= 1 << 17 ? rt.threads : 1;
-        const ranges = split(rows, threads);
-        const run = ([r0, r1]: number[]) => rt.exports.rope(px, pc, ps, po, pShape, pCst, pSst, rank, r0, r1, rt.scratch(0));
-        if (threads === 1) run(ranges[0]);
-        else rt.parallel('rope', [px, pc, ps, po, pShape, pCst, pSst, rank], ranges, () => run(ranges[0]));
+        rt.run('rope', [px, pc, ps, po, pShape, pCst, pSst, rank], split(rows, threads));
       });
     },
 
@@ -40,10 +33,7 @@ export function wasmComposites(rt: WasmRuntime): CompositeKernels {
           // keys after a chunk's last allowed one may be skipped only when no input is NaN or infinite
           const skip = [[pq, q.length], [pk, k.length], [pv, v.length], ...(g ? [[pg, g.length]] : [])].every(([p, n]) => rt.exports.finite(p, n) === 1);
           const job = [+!!g, +skip, scaleBits(scale), pq, pk, pv, pm, pg, po, pOffs, entries, ...dims, q.length, k.length, pGroups, ngroups];
-          const ranges = split(jobs, threads).map(([w0, w1], w) => [w0, w1, blocks.byteOffset + 4 * w * 2 * T * Sp]);
-          const run = (r: number[]) => rt.exports.attention(...job, ...r, rt.scratch(0));
-          if (threads === 1) run(ranges[0]);
-          else rt.parallel('attention', job, ranges, () => run(ranges[0]));
+          rt.run('attention', job, split(jobs, threads).map(([w0, w1], w) => [w0, w1, blocks.byteOffset + 4 * w * 2 * T * Sp]));
         });
       } finally { rt.arena.release(blocks); }
     },

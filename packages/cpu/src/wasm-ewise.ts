@@ -4,7 +4,7 @@
 import type { TypedArray } from '@safekey-ts/core';
 import type { EwiseVM } from './elementwise.js';
 import { OP } from './native-ewise.js';
-import { JOB_BYTES, type WasmRuntime, withAddresses } from './wasm.js';
+import { JOB_BYTES, type WasmRuntime, split, withAddresses } from './wasm.js';
 
 const INSN = 6;
 let calls = 0;
@@ -34,8 +34,7 @@ export class WasmVM implements EwiseVM {
       const job = [pProg, prog.length / INSN, nregs, result, pConsts, rank, pShape, pOutSt, nin, pInPtr, pInSize, pInOff, pInSt,
         sink, outPtr, outSize, outOff];
       const ranges = this.#split(prog, rows, shape[rank - 1], sink, outSt);
-      if (ranges.length === 1) rt.exports.ewise(...job, ...ranges[0], rt.scratch(0));
-      else rt.parallel('ewise', job, ranges, () => rt.exports.ewise(...job, ...ranges[0], rt.scratch(0)));
+      rt.run('ewise', job, ranges);
     });
     return true;
   }
@@ -53,18 +52,18 @@ export class WasmVM implements EwiseVM {
     let costly = false;
     for (let k = 0; k < prog.length; k += INSN) costly ||= COSTLY.has(prog[k]);
     if (threads === 1 || rows * n < (costly ? 1 << 15 : 1 << 17)) return one;
-    const part = (total: number, w: number) => Math.floor((total * w) / threads);
-    const each = (f: (w: number) => number[]) => Array.from({ length: threads }, (_, w) => f(w));
-    if (!sink) return each((w) => [part(rows * blocks(0, n), w), part(rows * blocks(0, n), w + 1), 0, n]);
+    if (!sink) return split(rows * blocks(0, n), threads).map(([i0, i1]) => [i0, i1, 0, n]);
     const rank = outSt.length;
     if (outSt[rank - 1] !== 0) {
       if (n < 64) return one;
-      const units = Math.ceil(n / 16), col = (w: number) => Math.min(n, part(units, w) * 16);
-      return each((w) => [0, rows * blocks(col(w), col(w + 1)), col(w), col(w + 1)]);
+      return split(Math.ceil(n / 16), threads).map(([u0, u1]) => {
+        const c0 = Math.min(n, u0 * 16), c1 = Math.min(n, u1 * 16);
+        return [0, rows * blocks(c0, c1), c0, c1];
+      });
     }
     for (let d = 0; d < rank - 1; d++) if (outSt[d] === 0) return one;
     if (rows < 2) return one;
-    return each((w) => [part(rows, w) * blocks(0, n), part(rows, w + 1) * blocks(0, n), 0, n]);
+    return split(rows, threads).map(([r0, r1]) => [r0 * blocks(0, n), r1 * blocks(0, n), 0, n]);
   }
 }
 

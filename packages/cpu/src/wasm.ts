@@ -175,10 +175,19 @@ export class WasmRuntime {
   }
 
   /**
-   * Runs `kernel` over `ranges` (one per thread, each of the kernel's range length): ranges[0] on this thread
-   * through `self`, the others on the workers, all with the same `job` parameters.
+   * Runs `kernel` with `job` over `ranges` (one per thread, each of the kernel's range length): a single range
+   * on this thread; else ranges[0] here and the others on the workers. An empty range is skipped.
    */
-  parallel(kernel: Kernel, job: readonly number[], ranges: readonly (readonly number[])[], self: () => void): void {
+  run(kernel: Kernel, job: readonly number[], ranges: readonly (readonly number[])[]): void {
+    const here = () => {
+      const r = ranges[0];
+      if (r[0] < r[1] && (r.length < 4 || r[2] < r[3])) (this.exports[kernel] as (...a: number[]) => void)(...job, ...r, this.scratch(0));
+    };
+    if (ranges.length === 1) here();
+    else this.#parallel(kernel, job, ranges, here);
+  }
+
+  #parallel(kernel: Kernel, job: readonly number[], ranges: readonly (readonly number[])[], self: () => void): void {
     if (job.length > JOB_SLOTS) throw new RangeError(`cpu backend (wasm): ${kernel} has ${job.length} job parameters, more than ${JOB_SLOTS}`);
     if (this.#workers.length === 0) this.#startWorkers();
     const ctrl = this.#ctrl, nRange = ranges[0].length;
@@ -218,6 +227,10 @@ export class WasmRuntime {
   }
 }
 
+/** [0, n) split into one range per thread (empty ones included). */
+export const split = (n: number, threads: number): [number, number][] =>
+  Array.from({ length: threads }, (_, w) => [Math.floor((n * w) / threads), Math.floor((n * (w + 1)) / threads)]);
+
 /** A product below this many flops runs on the calling thread alone (a wake-up costs more). */
 const PARALLEL_FLOPS = 2e6;
 
@@ -251,19 +264,12 @@ export class WasmGemm implements GemmEngine {
     const threads = 2 * m * n * k * batch < PARALLEL_FLOPS ? 1 : rt.threads;
     withAddresses(rt, [A, B], C, ([pA, pB], pC) => {
       const [pOffA, pOffB] = rt.tables(offA, offB);
-      const gemm = rt.exports.gemm;
-      if (threads === 1) { gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, 0, batch, 0, m, rt.scratch(0)); return; }
-      const ranges: number[][] = [];
-      if (batch >= threads) {
-        for (let w = 0; w < threads; w++) ranges.push([Math.floor((w * batch) / threads), Math.floor(((w + 1) * batch) / threads), 0, m]);
-      } else {
-        const chunk = Math.ceil(m / threads / rt.mr) * rt.mr;
-        for (let w = 0; w < threads; w++) ranges.push([0, batch, Math.min(m, w * chunk), Math.min(m, (w + 1) * chunk)]);
-      }
-      const [t0, t1, r0, r1] = ranges[0];
-      rt.parallel('gemm', [+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB], ranges, () => {
-        if (t0 < t1 && r0 < r1) gemm(+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB, t0, t1, r0, r1, rt.scratch(0));
-      });
+      // whole batch entries per thread, or rows in multiples of MR
+      const chunk = Math.ceil(m / threads / rt.mr) * rt.mr;
+      const ranges = threads === 1 ? [[0, batch, 0, m]]
+        : batch >= threads ? split(batch, threads).map(([t0, t1]) => [t0, t1, 0, m])
+          : Array.from({ length: threads }, (_, w) => [0, batch, Math.min(m, w * chunk), Math.min(m, (w + 1) * chunk)]);
+      rt.run('gemm', [+ta, +tb, m, n, k, pA, pB, pC, pOffA, pOffB], ranges);
     });
   }
 }
