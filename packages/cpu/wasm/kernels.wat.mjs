@@ -26,6 +26,22 @@ export const scratchBytes = 4 * (KC * NC + MR * NR + MC * KC);
 
 const acc = (r, c) => `$c${r}${c}`;
 
+/** Lanes of two f32x4 vectors (0-3 the first, 4-7 the second) as an i8x16.shuffle. */
+const lanes = (...ls) => `i8x16.shuffle ${ls.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ')}`;
+
+/** Stores at dst + offset + 32*i the i-th lanes of the four vectors $r{r0}..$r{r0+3} (a 4x4 transpose). */
+const transposeStore = (r0, offset) => {
+  const r = (i) => `(local.get $r${r0 + i})`;
+  return [
+    `(local.set $t0 (${lanes(0, 4, 1, 5)} ${r(0)} ${r(1)}))`, `(local.set $t1 (${lanes(0, 4, 1, 5)} ${r(2)} ${r(3)}))`,
+    `(local.set $t2 (${lanes(2, 6, 3, 7)} ${r(0)} ${r(1)}))`, `(local.set $t3 (${lanes(2, 6, 3, 7)} ${r(2)} ${r(3)}))`,
+    `(v128.store offset=${offset} (local.get $dst) (${lanes(0, 1, 4, 5)} (local.get $t0) (local.get $t1)))`,
+    `(v128.store offset=${offset + 32} (local.get $dst) (${lanes(2, 3, 6, 7)} (local.get $t0) (local.get $t1)))`,
+    `(v128.store offset=${offset + 64} (local.get $dst) (${lanes(0, 1, 4, 5)} (local.get $t2) (local.get $t3)))`,
+    `(v128.store offset=${offset + 96} (local.get $dst) (${lanes(2, 3, 6, 7)} (local.get $t2) (local.get $t3)))`,
+  ].join('\n            ');
+};
+
 function microKernel(relaxed) {
   const locals = [];
   for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++) locals.push(`(local ${acc(r, c)} v128)`);
@@ -139,7 +155,9 @@ export function wat({ relaxed = false } = {}) {
 
   ;; Bp[(jp*kc + p)*NR + c] = B(k0 + p, j0 + jp*NR + c), zero past column j1. B(p, j) at pB + 4*(p*sbp + j*sbj).
   (func $packB (param $pB i32) (param $sbp i32) (param $sbj i32) (param $k0 i32) (param $kc i32) (param $j0 i32) (param $j1 i32) (param $dst i32)
-    (local $j i32) (local $p i32) (local $c i32) (local $col i32) (local $src i32)
+    (local $j i32) (local $p i32) (local $c i32) (local $col i32) (local $src i32) (local $ld i32)
+    ${Array.from({ length: NR }, (_, i) => `(local $r${i} v128)`).join(' ')} (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $ld (i32.shl (local.get $sbj) (i32.const 2)))
     (local.set $j (local.get $j0))
     (block $done (loop $panels
       (br_if $done (i32.ge_s (local.get $j) (local.get $j1)))
@@ -155,6 +173,26 @@ export function wat({ relaxed = false } = {}) {
             (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br_if $rows (i32.lt_s (local.get $p) (local.get $kc)))))
+      (else (if (i32.and (i32.eq (local.get $sbp) (i32.const 1)) (i32.le_s (i32.add (local.get $j) (i32.const ${NR})) (local.get $j1)))
+        (then
+          ;; columns of B are contiguous (B transposed): four steps of p at a time, two 4x4 transposes
+          (local.set $src (i32.add (local.get $pB) (i32.shl (i32.add (local.get $k0) (i32.mul (local.get $j) (local.get $sbj))) (i32.const 2))))
+          (block $qd (loop $quads
+            (br_if $qd (i32.gt_s (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+            ${Array.from({ length: NR }, (_, c) => `(local.set $r${c} (v128.load (i32.add (local.get $src) (i32.mul (local.get $ld) (i32.const ${c})))))`).join('\n            ')}
+            ${transposeStore(0, 0)}
+            ${transposeStore(4, 16)}
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const ${16 * NR})))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $quads)))
+          (block $rd (loop $rest
+            (br_if $rd (i32.ge_s (local.get $p) (local.get $kc)))
+            ${Array.from({ length: NR }, (_, c) => `(f32.store offset=${4 * c} (local.get $dst) (f32.load (i32.add (local.get $src) (i32.mul (local.get $ld) (i32.const ${c})))))`).join('\n            ')}
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * NR})))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $rest))))
         (else
           (loop $rows
             (local.set $c (i32.const 0))
@@ -170,7 +208,7 @@ export function wat({ relaxed = false } = {}) {
               (local.set $c (i32.add (local.get $c) (i32.const 1)))
               (br_if $cols (i32.lt_s (local.get $c) (i32.const ${NR}))))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
-            (br_if $rows (i32.lt_s (local.get $p) (local.get $kc))))))
+            (br_if $rows (i32.lt_s (local.get $p) (local.get $kc))))))))
       (local.set $j (i32.add (local.get $j) (i32.const ${NR})))
       (br $panels))))
 
