@@ -30,9 +30,7 @@ export function wasmComposites(rt: WasmRuntime): CompositeKernels {
       try {
         withAddresses(rt, g ? [q, k, v, mask, g] : [q, k, v, mask], out, ([pq, pk, pv, pm, pg = 0], po) => {
           const [pOffs, pGroups] = rt.tables(offsets, groups ?? []);
-          // keys after a chunk's last allowed one may be skipped only when no input is NaN or infinite
-          const skip = [[pq, q.length], [pk, k.length], [pv, v.length], ...(g ? [[pg, g.length]] : [])].every(([p, n]) => rt.exports.finite(p, n) === 1);
-          const job = [+!!g, +skip, scaleBits(scale), pq, pk, pv, pm, pg, po, pOffs, entries, ...dims, q.length, k.length, pGroups, ngroups];
+          const job = [+!!g, scaleBits(scale), pq, pk, pv, pm, pg, po, pOffs, entries, ...dims, q.length, k.length, pGroups, ngroups];
           rt.run('attention', job, split(jobs, threads).map(([w0, w1], w) => [w0, w1, blocks.byteOffset + 4 * w * 2 * T * Sp]));
         });
       } finally { rt.arena.release(blocks); }

@@ -45,7 +45,6 @@ interface Exports {
   /** Attention entries (groups) [w0, w1): ATTENTION_PARAMS of wasm/attention.wat.mjs, then w0, w1, pP, scratch. */
   attention(...args: number[]): void;
   /** 1 when the n floats at p are all finite. */
-  finite(p: number, n: number): number;
   mr(): number;
 }
 

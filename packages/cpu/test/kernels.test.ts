@@ -355,6 +355,15 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
     const got = runOn(b, 'attention', [q, k, vNaN, mask], { scale: 0.3 }).data;
     close(got, runOn(ref, 'attention', [q, k, vNaN, mask], { scale: 0.3 }).data, 'attention, NaN value');
     assert.ok(Number.isNaN(got[0]) && !Number.isNaN(got[1]), 'row 0, channel 0 of head 0 is NaN; channel 1 is not');
+    // in the gradient, a NaN in row 0 of q (or of g) of one entry reaches, through 0 * NaN, every key's dk (dv)
+    // channel of its group; the other batch entry stays finite
+    for (const [name, at] of [['q', 0], ['g', 3]] as const) {
+      const xs = [q, k, v, mask, g].map((x, i) => (i === (at === 0 ? 0 : 4) ? host(Array.from(x.data, (y, j) => (j === 0 ? NaN : y)), x.info.shape, 'float32') : x));
+      const dg = runOn(b, 'attentionGrad', xs, { scale: 0.3 }).data;
+      close(dg, runOn(ref, 'attentionGrad', xs, { scale: 0.3 }).data, `gradient, NaN in ${name}`);
+      const [nq, nk] = [B * T * H * d, B * T * KV * d], last = name === 'q' ? nq + (T - 1) * KV * d : nq + nk + (T - 1) * KV * d;
+      assert.ok(Number.isNaN(dg[last]) && !Number.isNaN(dg[last + (B - 1) * T * KV * d]), `NaN in ${name}: the last key's channel 0 is NaN in batch 0, not in batch 1`);
+    }
   });
 
   test('fused element-wise kernels (random typed expressions over broadcast inputs)', () => {

@@ -6,9 +6,11 @@
 // depend on the thread count). exp is the addon's float `expNeg` (Cephes' expf, the same operations); row
 // sums are in double.
 //
-// With `skip` (the caller checked that q, k, v and g are finite), an entry runs RC query rows at a time and each
-// chunk stops at the last key any of its rows allows (a causal mask: about 60% of the work): the weights of
-// the keys after it are exactly 0, so leaving them out changes only the order of the dk and dv sums.
+// An entry whose rows of q, k, v and g are all finite (checked here, entry by entry, while they are about to be
+// read anyway) runs RC query rows at a time, and each chunk stops at the last key any of its rows allows (a
+// causal mask: about 60% of the work): the weights of the keys after it are exactly 0, so leaving them out
+// changes only the order of the dk and dv sums. With a NaN or infinity it runs all T rows over all keys, so a 0
+// weight times it still gives NaN, as in the reference.
 //
 // attention(...PARAMS, w0, w1, pP, scratch): entries [w0, w1) (groups, for the gradient), with the T x Sp
 // blocks P (and dP after it) at pP and the products' packing scratch at `scratch`.
@@ -17,7 +19,7 @@
 const RC = 32;
 
 /** The job's parameters, in order (offsets: [q, k, v, out, mask] element offsets of each entry, five blocks). */
-export const ATTENTION_PARAMS = ['grad', 'skip', 'scaleBits', 'q', 'k', 'v', 'mask', 'g', 'out', 'offs', 'entries', 'T', 'S', 'd', 'dv',
+export const ATTENTION_PARAMS = ['grad', 'scaleBits', 'q', 'k', 'v', 'mask', 'g', 'out', 'offs', 'entries', 'T', 'S', 'd', 'dv',
   'qRow', 'kRow', 'vRow', 'oRow', 'maskRow', 'maskCol', 'nq', 'nk', 'groups', 'ngroups'];
 
 const bits32 = (x) => {
@@ -63,6 +65,7 @@ export function attentionWat() {
   (global $a_scale (mut f32) (f32.const 0))
   (global $a_Sp (mut i32) (i32.const 0))
   (global $a_rc (mut i32) (i32.const 0))
+  (global $a_skip (mut i32) (i32.const 0))
   (global $a_P (mut i32) (i32.const 0))
   (global $a_dP (mut i32) (i32.const 0))
   (global $a_scratch (mut i32) (i32.const 0))
@@ -171,7 +174,8 @@ export function attentionWat() {
 
   ;; the keys rows [i0, i0 + rc) of entry e need (all of them unless keys may be skipped)
   (func $cols (param $e i32) (param $i0 i32) (param $rc i32) (result i32)
-    (local $i i32) (local $n i32) (local $r i32)    (if (i32.eqz ${g('skip')}) (then (return ${g('S')})))
+    (local $i i32) (local $n i32) (local $r i32)
+    (if (i32.eqz ${g('skip')}) (then (return ${g('S')})))
     (local.set $i ${l('i0')})
     (loop $rows
       (local.set $r (call $need ${l('e')} ${l('i')}))
@@ -195,6 +199,7 @@ export function attentionWat() {
   ;; entry e, RC rows at a time (all T when keys cannot be skipped), each chunk over the keys it needs
   (func $forward (param $e i32)
     (local $i0 i32) (local $rc i32) (local $kc i32)
+    (call $entrySkip ${l('e')} (i32.const 0))
     (loop $chunks
       (local.set $rc (select (i32.sub ${g('T')} ${l('i0')}) ${g('rc')} (i32.lt_u (i32.sub ${g('T')} ${l('i0')}) ${g('rc')})))
       (local.set $kc (call $cols ${l('e')} ${l('i0')} ${l('rc')}))
@@ -218,6 +223,7 @@ export function attentionWat() {
   (func $backward (param $e i32) (param $acc i32)
     (local $i0 i32) (local $rc i32) (local $kc i32) (local $i i32) (local $G i32) (local $dK i32) (local $dV i32)
     (local $Pc i32) (local $dPc i32)
+    (call $entrySkip ${l('e')} (i32.const 1))
     (local.set $dK ${fptr(g('out'), `(i32.add ${g('nq')} ${off(1, l('e'))})`)})
     (local.set $dV ${fptr(g('out'), `(i32.add (i32.add ${g('nq')} ${g('nk')}) ${off(2, l('e'))})`)})
     (if (i32.eqz ${l('acc')}) (then
@@ -250,7 +256,7 @@ export function attentionWat() {
 
   ;; 1 when the n floats at p are all finite (keys may then be skipped: a weight of exactly 0 times a finite
   ;; value adds nothing, where times an infinity or NaN it would add NaN)
-  (func (export "finite") (param $p i32) (param $n i32) (result i32)
+  (func $finite (param $p i32) (param $n i32) (result i32)
     (local $i i32) (local $ok v128) (local $end i32)
     (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $end (i32.shl (i32.and ${l('n')} (i32.const -4)) (i32.const 2)))
@@ -266,13 +272,31 @@ export function attentionWat() {
       (br $s)))
     (i32x4.all_true ${l('ok')}))
 
+  ;; 1 when the first n floats of each of the rows at p (ld floats apart) are all finite
+  (func $finiteRows (param $p i32) (param $rows i32) (param $n i32) (param $ld i32) (result i32)
+    (local $r i32)
+    (loop $rl
+      (if (i32.eqz (call $finite ${l('p')} ${l('n')})) (then (return (i32.const 0))))
+      (local.set $p ${fptr(l('p'), l('ld'))})
+      (local.set $r (i32.add ${l('r')} (i32.const 1)))
+      (br_if $rl (i32.lt_u ${l('r')} ${l('rows')})))
+    (i32.const 1))
+
+  ;; whether entry e may skip keys (its q, k, v and, for the gradient, g rows all finite), and its chunk rows
+  (func $entrySkip (param $e i32) (param $grad i32)
+    (global.set $a_skip (i32.and
+      (i32.and (call $finiteRows ${fptr(g('q'), off(0, l('e')))} ${g('T')} ${g('d')} ${g('qRow')})
+        (call $finiteRows ${fptr(g('k'), off(1, l('e')))} ${g('S')} ${g('d')} ${g('kRow')}))
+      (i32.and (call $finiteRows ${fptr(g('v'), off(2, l('e')))} ${g('S')} ${g('dv')} ${g('vRow')})
+        (if (result i32) ${l('grad')} (then (call $finiteRows ${fptr(g('g'), off(3, l('e')))} ${g('T')} ${g('dv')} ${g('oRow')})) (else (i32.const 1))))))
+    (global.set $a_rc (select (i32.const ${RC}) ${g('T')} ${g('skip')})))
+
   (func (export "attention") ${ATTENTION_PARAMS.map((p) => `(param $${p} i32)`).join(' ')}
       (param $w0 i32) (param $w1 i32) (param $pP i32) (param $scratch i32)
     (local $w i32) (local $i i32) (local $end i32)
     ${ATTENTION_PARAMS.filter((p) => p !== 'scaleBits').map((p) => `(global.set $a_${p} ${l(p)})`).join(' ')}
     (global.set $a_scale (f32.reinterpret_i32 ${l('scaleBits')}))
     (global.set $a_Sp (i32.and (i32.add ${l('S')} (i32.const 3)) (i32.const -4)))
-    (global.set $a_rc (select (i32.const ${RC}) ${l('T')} ${l('skip')}))
     (global.set $a_P ${l('pP')})
     (global.set $a_dP ${fptr(l('pP'), `(i32.mul ${l('T')} ${g('Sp')})`)})
     (global.set $a_scratch ${l('scratch')})
