@@ -1,8 +1,8 @@
 // W1 and W1-SK training steps (bench/w1-step.ts), tokens/s: this project's model on the cpu backend's paths
 // and the peers' scripts of ../shared/peers with `--variant w1|sk`, every one the same way: each measurement
 // is a fresh process (this project's: bench/w1-proc.ts) that runs its warm-up steps, then the timed steps of
-// 1024 tokens each (WARMUP and STEPS below, alike for all but TensorFlow.js's cpu backend, which takes 13 s a
-// step). Opt-in (`--bench w1,w1-sk`): a round spawns every implementation, which takes minutes.
+// 1024 tokens each (WARMUP and STEPS below, alike for all but TensorFlow.js, whose steps take 1-13 s: it gets
+// SLOW_WARMUP). Opt-in (`--bench w1,w1-sk`): a round spawns every implementation, which takes minutes.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,13 @@ import { type Log, setupPeers } from './peers.js';
 import { W1_TOKENS, type W1Variant } from './w1-step.js';
 
 const benchName = (v: W1Variant) => (v === 'w1' ? 'w1' : 'w1-sk');
-/** Untimed steps at the start of each process (a step's time settles after a few), and timed steps at least. */
-const WARMUP = 5, STEPS = 5;
+/**
+ * Untimed steps at the start of each process, and timed steps at least. The JavaScript implementations settle
+ * slowly while V8 optimises their code in the background (measured, wasm path / jax-js, median ms a step: steps
+ * 5-9 135-144 / 282-302, steps 10-29 131 / 273-282, steps 30-59 121 / 265-268; PyTorch and the native path
+ * settle within 2), so every implementation warms up for 30 steps and is timed at its steady speed.
+ */
+const WARMUP = 30, STEPS = 5, SLOW_WARMUP = 5;
 const w1Proc = fileURLToPath(new URL('./w1-proc.ts', import.meta.url));
 
 /**
@@ -84,7 +89,7 @@ export function peerW1Cases(o: { log: Log }, variants: readonly W1Variant[]): Ca
     add(v, 'pytorch', env.torch, () => [py, ['torch_w1.py', '--threads', '2'], peersDir || '.']);
     add(v, 'pytorch-1t', env.torch, () => [py, ['torch_w1.py', '--threads', '1'], peersDir || '.']);
     add(v, 'jax-js-wasm', env.jaxjs, () => [process.execPath, ['w1.mjs', '--threads', '2'], 'dir' in env.jaxjs ? env.jaxjs.dir : '.']);
-    add(v, 'tfjs-wasm', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'wasm', '--threads', '2'], 'dir' in env.tfjs ? env.tfjs.dir : '.']);
+    add(v, 'tfjs-wasm', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'wasm', '--threads', '2'], 'dir' in env.tfjs ? env.tfjs.dir : '.'], SLOW_WARMUP);
     add(v, 'tfjs-cpu', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'cpu'], 'dir' in env.tfjs ? env.tfjs.dir : '.'], 1, 2);
   }
   return { cases, close: async () => undefined };
