@@ -5,7 +5,10 @@
 //
 // The pool is driven through a small SharedArrayBuffer with Atomics wait/notify (no message per call): the
 // main thread writes the job, bumps a generation counter, works on its own share and waits for the others.
-// Workers spin briefly before sleeping, so back-to-back products do not pay a wake-up each.
+// Workers spin briefly before sleeping, so back-to-back products do not pay a wake-up each. A worker claims
+// its share (a compare-and-swap of the generation into its claim word) before running it; a share still
+// unclaimed when the main thread is done with its own, it claims and runs itself, so a worker that the OS has
+// not scheduled (V8's background compilation competes for the cores while a process warms up) holds nothing up.
 // Each thread computes whole rows (or whole batch entries) with the same kernel, so the result does not
 // depend on the number of threads.
 import { existsSync, readFileSync } from 'node:fs';
@@ -76,8 +79,10 @@ export function loadWasm(): { module: WasmModule; variant: WasmVariant } | { err
 }
 
 // control block layout (int32 slots)
-const GEN = 0, DONE = 1, STOP = 2, ERR = 3, KIND = 4, NJOB = 5, NRANGE = 6, JOB = 7; // JOB..: the kernel's job parameters
-const JOB_SLOTS = 28, PER = JOB + JOB_SLOTS, SLOT = 8; // per worker w at PER + SLOT*w: its range (up to 4 values), then its scratch at +4
+const GEN = 0, STOP = 2, ERR = 3, KIND = 4, NJOB = 5, NRANGE = 6, JOB = 7; // JOB..: the kernel's job parameters
+// per worker w at PER + SLOT*w: its range (up to 4 values), its scratch at +4, the generation whose share was
+// claimed last at +5 (by the worker or the main thread) and the last one the worker finished at +6
+const JOB_SLOTS = 28, PER = JOB + JOB_SLOTS, SLOT = 8, SCRATCH = 4, CLAIM = 5, DONE = 6;
 /** The kernels the pool runs; each takes (...job, ...range, scratch). */
 const KERNELS = ['gemm', 'ewise', 'rope', 'attention'] as const;
 export type Kernel = (typeof KERNELS)[number];
@@ -89,23 +94,27 @@ const ctrl = new Int32Array(ctrlBuf);
 const exports = new WebAssembly.Instance(module, { env: { memory },
   math: { ${Object.keys(mathImports).map((f) => `${f}: Math.${f}`).join(', ')} } }).exports;
 const kernels = ${JSON.stringify(KERNELS)}.map((k) => exports[k]);
+const w = ${PER} + ${SLOT} * id;
 let seen = 0;
 for (;;) {
   let n = 0;
   while (Atomics.load(ctrl, ${GEN}) === seen) {
     if (++n > spin) { Atomics.wait(ctrl, ${GEN}, seen); n = 0; }
   }
-  seen = Atomics.load(ctrl, ${GEN});
+  const gen = Atomics.load(ctrl, ${GEN});
+  seen = gen;
   if (Atomics.load(ctrl, ${STOP})) break;
-  const w = ${PER} + ${SLOT} * id, nRange = ctrl[${NRANGE}];
+  const claimed = Atomics.load(ctrl, w + ${CLAIM});
+  if (claimed === gen || Atomics.compareExchange(ctrl, w + ${CLAIM}, claimed, gen) !== claimed) continue; // the main thread ran it
+  const nRange = ctrl[${NRANGE}];
   try {
     if (ctrl[w] < ctrl[w + 1] && (nRange < 4 || ctrl[w + 2] < ctrl[w + 3]))
-      kernels[ctrl[${KIND}]](...ctrl.subarray(${JOB}, ${JOB} + ctrl[${NJOB}]), ...ctrl.subarray(w, w + nRange), ctrl[w + 4]);
+      kernels[ctrl[${KIND}]](...ctrl.subarray(${JOB}, ${JOB} + ctrl[${NJOB}]), ...ctrl.subarray(w, w + nRange), ctrl[w + ${SCRATCH}]);
   } catch (e) {
     Atomics.store(ctrl, ${ERR}, 1);
   }
-  Atomics.add(ctrl, ${DONE}, 1);
-  Atomics.notify(ctrl, ${DONE});
+  Atomics.store(ctrl, w + ${DONE}, gen);
+  Atomics.notify(ctrl, w + ${DONE});
 }
 `;
 
@@ -128,6 +137,7 @@ export class WasmRuntime {
   readonly #scratch: number;
   readonly #ctrl: Int32Array;
   #workers: Worker[] = [];
+  #sharesRunHere = 0;
 
   constructor(readonly module: WasmModule, readonly threads: number, readonly variant: WasmVariant = 'simd') {
     this.memory = new WA!.Memory({ initial: 64, maximum: 65536, shared: true });
@@ -138,6 +148,9 @@ export class WasmRuntime {
     this.arena = new WasmArena(this.memory, this.job + JOB_BYTES);
     this.#ctrl = new Int32Array(new SharedArrayBuffer(4 * (PER + SLOT * Math.max(1, threads))));
   }
+
+  /** How many workers' shares this thread has run because their worker had not claimed them yet. */
+  get sharesRunHere(): number { return this.#sharesRunHere; }
 
   /** Thread w's scratch area. */
   scratch(w: number): number { return 1024 + this.#scratch * w; }
@@ -178,15 +191,16 @@ export class WasmRuntime {
    * on this thread; else ranges[0] here and the others on the workers. An empty range is skipped.
    */
   run(kernel: Kernel, job: readonly number[], ranges: readonly (readonly number[])[]): void {
-    const here = () => {
-      const r = ranges[0];
-      if (r[0] < r[1] && (r.length < 4 || r[2] < r[3])) (this.exports[kernel] as (...a: number[]) => void)(...job, ...r, this.scratch(0));
-    };
-    if (ranges.length === 1) here();
-    else this.#parallel(kernel, job, ranges, here);
+    if (ranges.length === 1) this.#runHere(kernel, job, ranges[0], 0);
+    else this.#parallel(kernel, job, ranges);
   }
 
-  #parallel(kernel: Kernel, job: readonly number[], ranges: readonly (readonly number[])[], self: () => void): void {
+  /** Thread w's range (skipped when empty), run on this thread. */
+  #runHere(kernel: Kernel, job: readonly number[], r: readonly number[], w: number): void {
+    if (r[0] < r[1] && (r.length < 4 || r[2] < r[3])) (this.exports[kernel] as (...a: number[]) => void)(...job, ...r, this.scratch(w));
+  }
+
+  #parallel(kernel: Kernel, job: readonly number[], ranges: readonly (readonly number[])[]): void {
     if (job.length > JOB_SLOTS) throw new RangeError(`cpu backend (wasm): ${kernel} has ${job.length} job parameters, more than ${JOB_SLOTS}`);
     if (this.#workers.length === 0) this.#startWorkers();
     const ctrl = this.#ctrl, nRange = ranges[0].length;
@@ -197,19 +211,26 @@ export class WasmRuntime {
     for (let w = 1; w < this.threads; w++) {
       ctrl.fill(0, PER + SLOT * w, PER + SLOT * w + 4);
       if (ranges[w]) ctrl.set(ranges[w], PER + SLOT * w);
-      ctrl[PER + SLOT * w + 4] = this.scratch(w);
+      ctrl[PER + SLOT * w + SCRATCH] = this.scratch(w);
     }
-    Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, ERR, 0);
-    Atomics.add(ctrl, GEN, 1);
+    const gen = (Atomics.add(ctrl, GEN, 1) + 1) | 0;
     Atomics.notify(ctrl, GEN);
     let error: unknown = null;
-    try { self(); } catch (e) { error = e; }
-    const need = this.threads - 1;
-    for (let spins = 0; ;) {
-      const done = Atomics.load(ctrl, DONE);
-      if (done >= need) break;
-      if (++spins > 1000) Atomics.wait(ctrl, DONE, done, 50);
+    try { this.#runHere(kernel, job, ranges[0], 0); } catch (e) { error = e; }
+    for (let w = 1; w < this.threads; w++) {
+      const at = PER + SLOT * w, claimed = Atomics.load(ctrl, at + CLAIM);
+      if (claimed !== gen && Atomics.compareExchange(ctrl, at + CLAIM, claimed, gen) === claimed) {
+        // the worker has not started: its share runs here
+        this.#sharesRunHere++;
+        if (!error && ranges[w]) try { this.#runHere(kernel, job, ranges[w], w); } catch (e) { error = e; }
+        continue;
+      }
+      for (let spins = 0; ;) {
+        const done = Atomics.load(ctrl, at + DONE);
+        if (done === gen) break;
+        if (++spins > 1000) Atomics.wait(ctrl, at + DONE, done, 50);
+      }
     }
     if (error) throw error;
     if (Atomics.load(ctrl, ERR)) throw new Error(`cpu backend: a wasm worker failed in ${kernel}`);
