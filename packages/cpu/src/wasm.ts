@@ -47,7 +47,6 @@ interface Exports {
   rope(x: number, c: number, s: number, o: number, shape: number, cst: number, sst: number, rank: number, r0: number, r1: number, scratch: number): void;
   /** Attention entries (groups) [w0, w1): ATTENTION_PARAMS of wasm/attention.wat.mjs, then w0, w1, pP, scratch. */
   attention(...args: number[]): void;
-  /** 1 when the n floats at p are all finite. */
   mr(): number;
 }
 
