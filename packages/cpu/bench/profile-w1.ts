@@ -1,7 +1,8 @@
 // Where a W1 (or W1-SK) training step's time goes on the cpu backend: median step time, then time and calls
 // per primitive and per fused-kernel kind (SHAPES=1: keyed by shapes too).
 //   node --conditions=development --import tsx packages/cpu/bench/profile-w1.ts [native|wasm|js] [w1|sk]
-// Env: N (timed steps, default 20), WARM (warm-up steps, 5), TOP (rows, 30), TH (threads, 2), NOPROF=1 (time only).
+// Env: N (timed steps, default 20), WARM (warm-up steps, 30 as in the bench: V8 has settled by then), TOP (rows,
+// 30), TH (threads, 2), NOPROF=1 (time only).
 import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
 import { W1_TOKENS, type W1Variant, w1Step } from './w1-step.js';
 
@@ -10,7 +11,7 @@ const variant = (process.argv[3] ?? 'w1') as W1Variant;
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const b = cpuBackend({ path, threads: env('TH', 2), profile: process.env.NOPROF ? false : process.env.SHAPES ? 'shapes' : true });
 const step = w1Step(b, variant);
-for (let i = 0; i < env('WARM', 5); i++) step();
+for (let i = 0; i < env('WARM', 30); i++) step();
 b.profile(true);
 const N = env('N', 20);
 const times: number[] = [];
