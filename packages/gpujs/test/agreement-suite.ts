@@ -11,7 +11,7 @@ import {
 import { valueAndGrad } from '@safekey-ts/autograd';
 
 import type { GpujsBackend } from '@safekey-ts/gpujs';
-import { type BlockConfig, SMALL_BLOCK, blockLoss, initBlock } from '../src/block.js';
+import { type BlockConfig, SMALL_BLOCK, blockLoss, initBlock } from '@safekey-ts/core/testing';
 import type { TestMode } from './support.js';
 
 /** Deterministic pseudo-random float32 values in [lo, hi). */

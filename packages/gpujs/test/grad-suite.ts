@@ -13,7 +13,7 @@ import {
   setBackend, silu, sin, slice, softmax, sqrt, sub, sum, tanh, tidy, where, gt, lt,
 } from '@safekey-ts/core';
 import { vjp } from '@safekey-ts/autograd';
-import { type BlockConfig, block, initBlock } from '../src/block.js';
+import { type BlockConfig, block, initBlock } from '@safekey-ts/core/testing';
 
 type Values = 'any' | 'pos' | 'untied' | 'half';
 interface GradCase {

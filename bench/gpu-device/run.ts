@@ -1,10 +1,10 @@
 // On the lent GPU machine: the conformance suite and the per-op benchmark in WebGPU mode (Dawn on Vulkan).
 // Bundled into one file by device/prepare.sh; run there as `/tmp/node .gpu/gpujs-device.mjs [--bench-only]`.
 import { runConformanceSuite } from '@safekey-ts/core/testing';
+import { gpujsBackend, webgpuDevice } from '@safekey-ts/gpujs';
 import { after, test } from 'node:test';
-import { gpujsBackend } from '../src/index.js';
-import { webgpuDevice } from '../src/webgpu.js';
-import { formatTable, runGpujsBench } from '../bench/run.js';
+
+import { formatTable, runGpujsBench } from '../gpujs.js';
 
 const probe = webgpuDevice();
 console.log(probe.ok ? `webgpu adapter: ${(probe.device as { adapter?: string }).adapter ?? '?'}` : `webgpu cannot start: ${probe.reason}`);

@@ -2,7 +2,7 @@
 // then timed steps; prints one JSON line {"times": [seconds per step], "rss_mb": [resident after each timed
 // step], "peak_mb": {"<step>": high-water mark after that step}, "wasm_variant": the wasm build, on that path}. The benchmarks spawn it, so every
 // implementation is measured the same way (a fresh process, its own warm-up).
-//   node --conditions=development --import tsx packages/cpu/bench/w1-proc.ts --path native|wasm|js
+//   node --conditions=development --import tsx bench/w1-proc.ts --path native|wasm|js
 //     [--variant w1|sk] [--warmup 2] [--steps 10] [--threads 2] [--peak-at 50] [--gc-at 20,200]
 // --gc-at (with node's --expose-gc): a full garbage collection before reading the resident set after those
 // steps, so that it counts what is retained, not garbage V8 has not collected yet.

@@ -1,5 +1,5 @@
 // fp32 matmul timing server for the benchmark (TensorFlow.js peer). Copied into the peers' tfjs/ folder,
-// next to its node_modules and wasm_threads_node.mjs, by packages/cpu/bench/peers.ts.
+// next to its node_modules and wasm_threads_node.mjs, by bench/peers.ts.
 // Usage: node tfjs_matmul.mjs --backend wasm|cpu [--threads N]
 // Protocol: prints {"ready":true,...}; then per stdin line {"n","reps","warmup"} answers {"times_ms":[...]}.
 import * as readline from 'node:readline';

@@ -1,5 +1,5 @@
 // fp32 matmul timing server for the benchmark (jax-js peer, wasm device). Copied into the peers' jaxjs/
-// folder, next to its node_modules and Node 20 shims, by packages/cpu/bench/peers.ts.
+// folder, next to its node_modules and Node 20 shims, by bench/peers.ts.
 // Usage: node jaxjs_matmul.mjs [--threads N]   (N workers through node_workers.mjs; 0 = main thread only)
 // Protocol: prints {"ready":true,...}; then per stdin line {"n","reps","warmup"} answers {"times_ms":[...]}.
 import * as readline from 'node:readline';

@@ -1,14 +1,14 @@
 // gpu.js backend benchmarks per mode: matmul 128-1024, softmax, a fused element-wise chain (fused and
 // unfused), one transformer block forward+backward (jit, fused and unfused), and kernel compile time.
 // `runGpujsBench(opts)` returns JSON-line records; the CLI prints them (--json) or a table:
-//   node --conditions=development --import tsx packages/gpujs/bench/run.ts [--json] [--quick] [--modes=cpu,webasm,headlessgl]
+//   node --conditions=development --import tsx bench/gpujs.ts [--json] [--quick] [--modes=cpu,webasm,headlessgl]
 // Every timing includes reading the result back (a GL or WebGPU queue only finishes when read).
 import {
   type Backend, type Tensor, add, exp, fromArray, getBackend, jit, matmul, mul, setBackend, sigmoid, sin, softmax, tanh, tidy,
 } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
-import { type BlockConfig, blockLoss, initBlock } from '../src/block.js';
-import { type GpujsBackend, type RequestedMode, gpujsBackend, probeHeadlessGL } from '../src/index.js';
+import { type BlockConfig, blockLoss, initBlock } from '@safekey-ts/core/testing';
+import { type GpujsBackend, type RequestedMode, gpujsBackend, probeHeadlessGL } from '@safekey-ts/gpujs';
 
 export interface BenchRecord { bench: string; impl: string; size: string | number; median_ms: number; gflops?: number; note?: string }
 export interface BenchOptions { modes?: readonly RequestedMode[]; quick?: boolean; log?: (r: BenchRecord) => void }

@@ -1,6 +1,6 @@
 // Where a W1 (or W1-SK) training step's time goes on the cpu backend: median step time, then time and calls
 // per primitive and per fused-kernel kind (SHAPES=1: keyed by shapes too).
-//   node --conditions=development --import tsx packages/cpu/bench/profile-w1.ts [native|wasm|js] [w1|sk]
+//   node --conditions=development --import tsx bench/profile-w1.ts [native|wasm|js] [w1|sk]
 // Env: N (timed steps, default 20), WARM (warm-up steps, 30 as in the bench: V8 has settled by then), TOP (rows,
 // 30), TH (threads, 2), NOPROF=1 (time only).
 import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';

@@ -3,7 +3,7 @@
 import {
   type FloatDType, type Shape, type Tensor, add, applyRope, arange, causalMask, matmul, maskScores, mean, mul, random, reshape,
   rmsNorm, ropeTables, silu, softmax, sub, swapAxes,
-} from '@safekey-ts/core';
+} from '../index.js';
 
 export interface BlockConfig { readonly batch: number; readonly seq: number; readonly dim: number; readonly heads: number; readonly hidden: number }
 export interface BlockParams { readonly norm1: Tensor; readonly wq: Tensor; readonly wk: Tensor; readonly wv: Tensor; readonly wo: Tensor; readonly norm2: Tensor; readonly w1: Tensor; readonly w2: Tensor }
