@@ -1,7 +1,8 @@
 // Evaluate a checkpoint on your own prompt file (JSONL: prompt, harmful, optional family) and print a summary.
 //   node --conditions=development --import tsx examples/eval-custom.ts CHECKPOINT_DIR PROMPTS.jsonl
 import * as E from 'fp-ts/lib/Either.js';
-import { evaluate, loadCheckpoint, readPromptFile, summarize } from '@safekey-ts/safekey';
+import { loadCheckpoint } from '@safekey-ts/hf';
+import { evaluate, readPromptFile, summarize } from '@safekey-ts/cli';
 
 const [dir, promptFile] = process.argv.slice(2);
 if (!dir || !promptFile) { console.error('usage: eval-custom.ts CHECKPOINT_DIR PROMPTS.jsonl'); process.exit(2); }

@@ -3,10 +3,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type Tensor, add, mul, random, scalar } from '@safekey-ts/core';
 import { noGrad, valueAndGrad } from '@safekey-ts/autograd';
-import {
-  type BatchTensors, type SafekeyParams, adamwUpdate, batchTensors, cosineLr, dpshLoss, encodeSamples, forward, initAdamW,
-  initParams, initSafetyHead, makeBatch, qmmLoss, refusingResponse, helpfulResponse, saveCheckpoint, sftLoss, trainBpe,
-} from '@safekey-ts/safekey';
+import { type BatchTensors, type SafekeyParams, adamwUpdate, batchTensors, cosineLr, dpshLoss, encodeSamples, forward, initAdamW, initParams, initSafetyHead, makeBatch, qmmLoss, sftLoss } from '@safekey-ts/safekey';
+import { sampleEncoder, saveCheckpoint, trainBpe } from '@safekey-ts/hf';
+import { refusingResponse, helpfulResponse } from '@safekey-ts/cli';
 
 const [out = 'examples-out/safekey-tiny', stepsArg = '30'] = process.argv.slice(2);
 const steps = Number(stepsArg);
@@ -20,7 +19,7 @@ const raw = requests.map(([request, harmful]) => {
 
 // 2. A tokenizer and the token spans (prompt, U, K) of every sample.
 const tok = E.getOrElseW((e) => { throw new Error(String(e)); })(trainBpe(raw.map((s) => `${s.query} ${s.response}`), { vocabSize: 320 }));
-const { samples } = encodeSamples(tok, raw, { maxLength: 128 });
+const { samples } = encodeSamples(sampleEncoder(tok), raw, { maxLength: 128 });
 const batch = batchTensors(makeBatch(samples));
 
 // 3. The model, the safety head, and the SafeKey objective written out from its parts.

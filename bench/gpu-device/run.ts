@@ -1,5 +1,5 @@
 // On the lent GPU machine: the conformance suite and the per-op benchmark in WebGPU mode (Dawn on Vulkan).
-// Bundled into one file by device/prepare.sh; run there as `/tmp/node .gpu/gpujs-device.mjs [--bench-only]`.
+// Bundled into one file by bench/gpu-device/prepare.sh; run there as `/tmp/node .gpu/gpujs-device.mjs [--bench-only]`.
 import { runConformanceSuite } from '@safekey-ts/core/testing';
 import { gpujsBackend, webgpuDevice } from '@safekey-ts/gpujs';
 import { after, test } from 'node:test';

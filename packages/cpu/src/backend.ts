@@ -5,7 +5,7 @@ import {
   dtypeOfArray, referenceKernels, sizeOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
-import { type EwiseVM, broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
+import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
@@ -25,6 +25,11 @@ export interface CpuBackendOptions {
   readonly path?: CpuPath | 'auto';
   /** Keep time and call counts per primitive (and per fused kernel kind), read with `profile()`; `shapes` keys them by shapes too. */
   readonly profile?: boolean | 'shapes';
+  /**
+   * The smallest element-wise kernel or reduction sent to the addon's or the wasm path's VM (default 1024;
+   * smaller ones run in JS, where a call costs less). 1 sends every kernel there, as the tests do.
+   */
+  readonly vmMinElements?: number;
 }
 
 export interface OpStats { readonly calls: number; readonly ms: number; readonly elements: number }
@@ -40,6 +45,8 @@ export interface CpuBackend extends Backend {
   close(): void;
   /** Time per primitive since creation or the last reset (empty unless made with `profile: true`). */
   profile(reset?: boolean): Record<string, OpStats>;
+  /** Kernels run in the addon's or the wasm path's element-wise VM since the backend was made. */
+  vmCalls(): number;
 }
 
 /** Storage shared by a tensor and its reshapes; counted once in `memory()`. */
@@ -102,8 +109,16 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   // the addon's element-wise VM and reductions, on the native path (null elsewhere)
   const addon = picked.addon ?? null;
   const nat = (): NativeAddon | null => { if (addon) useThreads(addon, threads); return addon; };
+  const minElements = opts.vmMinElements ?? VM_MIN_ELEMENTS;
+  const innerVm: VmKernels | null = addon ?? picked.wasm?.vm ?? null;
+  let vmCalls = 0;
+  const vmHere: EwiseVM | null = innerVm && {
+    minElements,
+    ewise: (...a: Parameters<EwiseVM['ewise']>) => { const ran = innerVm.ewise(...a); if (ran !== false) vmCalls++; return ran; },
+    ...(innerVm.reduce ? { reduce: (...a: Parameters<NonNullable<EwiseVM['reduce']>>) => { vmCalls++; innerVm.reduce!(...a); } } : {}),
+  };
   /** The element-wise VM: the addon's or the wasm path's (null on the js path). */
-  const vm = (): EwiseVM | null => nat() ?? picked.wasm?.vm ?? null;
+  const vm = (): EwiseVM | null => { nat(); return vmHere; };
   let liveBuffers = 0, liveBytes = 0;
   const pool: Allocator = picked.wasm?.arena ?? new BufferPool();
   const alloc = pool.alloc;
@@ -303,6 +318,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     },
     memory: () => ({ liveBuffers, liveBytes }),
     close: picked.close,
+    vmCalls: () => vmCalls,
     profile: (reset = false) => {
       if (prof) stats.set(`(pool: ${pool.hits} hits, ${pool.misses} misses, ${(pool.bytes / 2 ** 20).toFixed(0)} MiB held)`, { calls: 0, ms: 0, elements: 0 });
       if (reset) { pool.hits = 0; pool.misses = 0; }

@@ -11,23 +11,23 @@
 import { type DType, type Expr, type TypedArray } from '@safekey-ts/core';
 import { compileProgram } from './native-ewise.js';
 
-/** Below this many elements a kernel runs in JS even when the addon is there (a call costs ~1 us). */
-let NATIVE_MIN = 1024;
-/** For tests: the smallest kernel the addon runs (returns the previous value). */
-export function setNativeMin(n: number): number { const p = NATIVE_MIN; NATIVE_MIN = n; return p; }
-export const nativeMin = (): number => NATIVE_MIN;
+/** Below this many elements a kernel runs in JS even when a VM is there (a call costs ~1 us). */
+export const VM_MIN_ELEMENTS = 1024;
 
 /**
  * A VM that runs the register programs of native-ewise.ts: the addon's (native/cpu.cc) or the wasm path's
  * (wasm-ewise.ts), which returns false for a kernel it does not take. `reduce` folds a plain reduction (the
  * addon's; without it a reduction is the VM's fold of its input).
  */
-export interface EwiseVM {
+export interface VmKernels {
   ewise(prog: Int32Array, consts: Float64Array, nregs: number, result: number, shape: Int32Array, out: TypedArray,
     outOff: number, outStrides: Int32Array, inputs: readonly TypedArray[], inOffs: Int32Array, inStrides: Int32Array, floatMode: boolean,
     reduce?: 0 | 1 | 2): boolean | void;
   reduce?(max: boolean, x: TypedArray, shape: Int32Array, xStrides: Int32Array, oStrides: Int32Array, acc: Float64Array): void;
 }
+
+/** A VM as the kernels see it: its kernels, and the smallest kernel (in elements) worth a call to it. */
+export interface EwiseVM extends VmKernels { readonly minElements: number }
 
 export interface Operand {
   readonly data: TypedArray;
@@ -225,7 +225,7 @@ export type Sink = 'store' | 'sum' | 'max';
 
 /**
  * Evaluates `expr` over `shape`, writing `out` (strided) or folding into it (`sink`). `headIndex` names the
- * operand a `head` leaf reads. With a `vm`, kernels of at least NATIVE_MIN elements and no float64 node run
+ * operand a `head` leaf reads. With a `vm`, kernels of at least `vm.minElements` elements and no float64 node run
  * in it (unless it declines). Nothing is done for an empty shape.
  */
 export function runElementwise(expr: Expr, shape: readonly number[], out: Operand, inputs: readonly Operand[], headIndex = -1,
@@ -236,7 +236,7 @@ export function runElementwise(expr: Expr, shape: readonly number[], out: Operan
   const c = collapse(shape, [out.strides, ...inputs.map((x) => x.strides)]);
   const rank = c.shape.length;
   const canon = canonicalOf(expr);
-  if (vm && size >= NATIVE_MIN && (sink !== 'store' || !(out.data instanceof Float64Array))) {
+  if (vm && size >= vm.minElements && (sink !== 'store' || !(out.data instanceof Float64Array))) {
     const p = compileProgram(canon.expr, canon.key, headIndex);
     if (p) {
       const inSt = new Int32Array(inputs.length * rank);

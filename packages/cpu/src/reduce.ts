@@ -4,13 +4,13 @@
 // element-wise fold (runElementwise's sum / max sink, in the wasm VM on the wasm path) of its input, as a
 // reduction with a prologue is.
 import { type DType, type Expr, type TypedArray, allocArray, dtypeOfArray } from '@safekey-ts/core';
-import { type EwiseVM, type Operand, collapse, contiguous, inputExpr, nativeMin, runElementwise } from './elementwise.js';
+import { type EwiseVM, type Operand, collapse, contiguous, inputExpr, runElementwise } from './elementwise.js';
 import type { Alloc } from './pool.js';
 
 /** Reduces `x` (shape `shape`) over `axes` (sorted, non-negative) into a new array of `dtype`. */
 export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType,
   vm: EwiseVM | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
-  if (!vm?.reduce || x.length < nativeMin())
+  if (!vm?.reduce || x.length < vm.minElements)
     return reducePrologue(kind, inputExpr[dtypeOfArray(x)], shape, [{ data: x, offset: 0, strides: contiguous(shape) }], axes, dtype, vm, alloc, release);
   const { acc, accSt, outSize } = accumulators(kind, shape, axes, alloc);
   const c = collapse(shape, [contiguous(shape), accSt]);

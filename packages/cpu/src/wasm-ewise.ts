@@ -2,16 +2,13 @@
 // ones the addon's VM runs, when every node is float32 or bool ("float mode"); `ewise` returns false for the
 // rest, which runElementwise then runs in its JS loops.
 import type { TypedArray } from '@safekey-ts/core';
-import type { EwiseVM } from './elementwise.js';
+import type { VmKernels } from './elementwise.js';
 import { OP } from './native-ewise.js';
 import { JOB_BYTES, type WasmRuntime, split, withAddresses } from './wasm.js';
 
 const INSN = 6;
-let calls = 0;
-/** Kernels the wasm VM has run so far (for tests). */
-export const wasmVmCalls = (): number => calls;
 
-export class WasmVM implements EwiseVM {
+export class WasmVM implements VmKernels {
   readonly #block: number;
   constructor(readonly rt: WasmRuntime) { this.#block = rt.exports.ewiseBlock(); }
 
@@ -25,7 +22,6 @@ export class WasmVM implements EwiseVM {
     const words = prog.length + consts.length + 2 * rank + nin * (3 + rank);
     if (nin > 64 || words > JOB_BYTES >> 2) return false;
     const rt = this.rt;
-    calls++;
     withAddresses(rt, inputs, out, (inPtrs, outPtr) => {
       const [pProg, pConsts, pShape, pOutSt, pInPtr, pInSize, pInOff, pInSt] = rt.tables(prog, consts, shape, outSt,
         inPtrs, inputs.map((x) => x.BYTES_PER_ELEMENT), inOffs, inSt);

@@ -28,10 +28,10 @@ export function availablePaths(): { paths: CpuPath[]; missing: string[] } {
 }
 
 const backends = new Map<string, CpuBackend>();
-export function backendFor(path: CpuPath, threads = 2): CpuBackend {
-  const key = `${path}/${threads}`;
+export function backendFor(path: CpuPath, threads = 2, vmMinElements?: number): CpuBackend {
+  const key = `${path}/${threads}/${vmMinElements}`;
   let b = backends.get(key);
-  if (!b) { b = cpuBackend({ path, threads }); backends.set(key, b); }
+  if (!b) { b = cpuBackend({ path, threads, ...(vmMinElements !== undefined ? { vmMinElements } : {}) }); backends.set(key, b); }
   return b;
 }
 

@@ -4,7 +4,7 @@
 // float32 matmuls on the native and wasm paths, which accumulate in float32: there
 // |got - want| <= (k + 2) * 2^-23 * sum_p |a_ip| |b_pj| (float32 summation error bound, with slack).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { DType, Expr, FusedKernel, TypedArray } from '@safekey-ts/core';
 import { type CpuPath, loadNative } from '@safekey-ts/cpu';
@@ -12,8 +12,7 @@ import {
   type HostTensor, assertSame, availablePaths, backendFor, broadcastAll, broadcastShapesArb, dimsArb, host, hostArb, ref, runFusedOn,
   runOn, shapeArb,
 } from './helpers.js';
-import { compiledKernels, setNativeMin } from '../src/elementwise.js';
-import { wasmVmCalls } from '../src/wasm-ewise.js';
+import { compiledKernels } from '../src/elementwise.js';
 import { OP } from '../src/native-ewise.js';
 import { OPS } from '../wasm/ewise.wat.mjs';
 import { mathImports } from '../src/wasm.js';
@@ -94,23 +93,18 @@ for (const p of paths) {
 }
 
 for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label} path, against the reference`, () => {
-  const b = backendFor(path);
-  let saved = 0;
-  if (nativeMin !== null) {
-    before(() => { saved = setNativeMin(nativeMin); });
-    after(() => { setNativeMin(saved); });
-  }
+  const b = backendFor(path, 2, nativeMin ?? undefined);
 
   test('reports its path', () => { assert.equal(b.path, path); assert.equal(b.name, 'cpu'); });
 
   if (nativeMin !== null && path === 'wasm') test('float32 kernels and reductions do run in the wasm VM, others in JS', () => {
-    const before = wasmVmCalls();
+    const before = b.vmCalls();
     const x = host([1, -2, 3], [3], 'float32');
     assertSame(runOn(b, 'neg', [x], {}).data, Float32Array.of(-1, 2, -3), 'neg');
     assertSame(runOn(b, 'reduceSum', [x], { axes: [0], keepdims: false }).data, Float32Array.of(2), 'sum');
-    assert.equal(wasmVmCalls() - before, 2);
+    assert.equal(b.vmCalls() - before, 2);
     assertSame(runOn(b, 'neg', [host([1, -2, 3], [3], 'int32')], {}).data, Int32Array.of(-1, 2, -3), 'neg int32');
-    assert.equal(wasmVmCalls() - before, 2);
+    assert.equal(b.vmCalls() - before, 2);
   });
 
   if (nativeMin !== null && path === 'native') test('kernels and reductions do run in the addon', () => {

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { argmax, fromArray, narrow, random } from '@safekey-ts/core';
-import {
-  type LlamaConfig, checkGenerateOptions, drawFrom, forward, generate, initParams, nucleus, probabilities, repetitionPenalty,
-} from '../src/index.js';
+import { type LlamaConfig, checkGenerateOptions, drawFrom, forward, generate, initParams, nucleus, probabilities, repetitionPenalty } from '@safekey-ts/safekey';
 
 const config: LlamaConfig = {
   vocab_size: 40, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,

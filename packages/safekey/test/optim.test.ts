@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Tensor, TensorError, add, fromArray, jit, matmul, mean, random, scalar, square, sub, tensor } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
-import {
-  ADAMW_DEFAULTS, accumulateGrads, adamwUpdate, checkCosineSchedule, clipByGlobalNorm, cosineLr, globalNorm, initAdamW, meanGrads,
-} from '../src/index.js';
+import { ADAMW_DEFAULTS, accumulateGrads, adamwUpdate, checkCosineSchedule, clipByGlobalNorm, cosineLr, globalNorm, initAdamW, meanGrads } from '@safekey-ts/safekey';
 
 const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string) => {
   assert.equal(actual.length, expected.length, `${what}: length`);

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { random, leaves, type Tensor } from '@safekey-ts/core';
-import {
-  type LlamaConfig, type LoopSettings, type LoopState, type SampleSpans, type UpdateMetrics, initAdamW, initParams, initSafetyHead, trainLoop, runLength,
-} from '@safekey-ts/safekey';
+import { type LlamaConfig, type LoopSettings, type LoopState, type SampleSpans, type UpdateMetrics, initAdamW, initParams, initSafetyHead, trainLoop, runLength } from '@safekey-ts/safekey';
 
 const config: LlamaConfig = {
   vocab_size: 24, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,

@@ -1,12 +1,19 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { SampleSpans } from '../losses/batch.js';
-import { formatPrompt } from '../tokenizer/chatTemplate.js';
-import { encode } from '../tokenizer/encode.js';
-import { charToTokenBoundary } from '../tokenizer/offsets.js';
-import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { specialTokenId } from '../tokenizer/tokenizer.js';
-import type { RawSample } from './sampleCodec.js';
+import type { RawSample } from './sample.js';
 import { locateSpans } from './sentences.js';
+import { type CharOffset, charToTokenBoundary } from './spans.js';
+
+/**
+ * What the method needs of a tokenizer and chat format: the prompt's ids, a response's ids with each token's
+ * characters, and the end-of-sequence id. The prompt and the response are encoded apart, so no merge crosses
+ * them (`@safekey-ts/hf`'s `sampleEncoder` gives one for a Hugging Face tokenizer).
+ */
+export interface SampleEncoder {
+  prompt(query: string): readonly number[];
+  response(text: string): { readonly ids: readonly number[]; readonly offsets: readonly CharOffset[] };
+  readonly eos?: number;
+}
 
 export interface EncodeOptions {
   /** Longest sequence kept; a sample whose K does not fit is skipped, not cut. */
@@ -16,17 +23,15 @@ export interface EncodeOptions {
 }
 
 /**
- * Tokens and token spans of one sample. The prompt (chat template + query) and the response are encoded
- * apart (the prompt ends in a special token, so no merge crosses them) and the response gets the end-of-
- * sequence token. U and K come from the response's character offsets through the tokenizer's offsets.
+ * Tokens and token spans of one sample: the prompt, the response and the end-of-sequence token. U and K come
+ * from the response's character offsets through the tokenizer's offsets, never by re-tokenising pieces.
  */
-export function encodeSample(tok: Tokenizer, s: RawSample, opts: EncodeOptions): E.Either<string, SampleSpans> {
+export function encodeSample(enc: SampleEncoder, s: RawSample, opts: EncodeOptions): E.Either<string, SampleSpans> {
   const spans = s.uEnd !== undefined && s.kEnd !== undefined ? { uEnd: s.uEnd, kEnd: s.kEnd } : locateSpans(s.response, opts.uSentences ?? 1);
   if (!spans) return E.left('no K: the reasoning has too few sentences to locate U and K');
-  const prompt = encode(tok, formatPrompt(tok, s.query)).ids;
-  const response = encode(tok, s.response);
-  const eos = specialTokenId(tok, '<|eos|>');
-  const ids = [...prompt, ...response.ids, ...(eos !== undefined ? [eos] : [])];
+  const prompt = enc.prompt(s.query);
+  const response = enc.response(s.response);
+  const ids = [...prompt, ...response.ids, ...(enc.eos !== undefined ? [enc.eos] : [])];
   const p = prompt.length;
   const k0 = p + charToTokenBoundary(response.offsets, spans.uEnd);
   const k1 = p + charToTokenBoundary(response.offsets, spans.kEnd);
@@ -39,10 +44,10 @@ export function encodeSample(tok: Tokenizer, s: RawSample, opts: EncodeOptions):
 export interface EncodedSet { readonly samples: SampleSpans[]; readonly skipped: { readonly index: number; readonly reason: string }[] }
 
 /** Encodes a data set; samples that cannot be trained on are listed with the reason, not silently dropped. */
-export function encodeSamples(tok: Tokenizer, raw: readonly RawSample[], opts: EncodeOptions): EncodedSet {
+export function encodeSamples(enc: SampleEncoder, raw: readonly RawSample[], opts: EncodeOptions): EncodedSet {
   const samples: SampleSpans[] = [], skipped: { index: number; reason: string }[] = [];
   raw.forEach((s, index) => {
-    const r = encodeSample(tok, s, opts);
+    const r = encodeSample(enc, s, opts);
     if (E.isLeft(r)) skipped.push({ index, reason: r.left });
     else samples.push(r.right);
   });

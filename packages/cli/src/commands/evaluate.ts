@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { BACKEND_NAMES, type BackendName, useBackend } from '../backends.js';
+import { loadCheckpoint, writeFileAtomic } from '@safekey-ts/hf';
+import { generateCorpus } from '../experiment/corpus.js';
+import { evaluate } from '../experiment/evaluate.js';
+import { PRESETS } from '../experiment/presets.js';
+import { readPromptFile } from '../experiment/promptFile.js';
+import { summarize } from '../experiment/summary.js';
+import { defaultTopicsFile, loadTopics } from '../experiment/topics.js';
+import { progress } from '../ui/progress.js';
+import { defineCommand } from '../command.js';
+import { integer, optional, pathArg, required, text, withDefault } from '../flags.js';
+
+export const evalCommand = defineCommand({
+  path: ['eval'],
+  summary: 'Generate greedy responses to a prompt file (or the built-in evaluation sets), judge them and summarise.',
+  details: [
+    'A prompt file is JSONL with `prompt`, `harmful` (0/1) and optional `family`. Without --prompts the built-in',
+    'sets of the experiment are used. Writes <out>/responses.jsonl (prompt, response, verdict, ...) and',
+    '<out>/summary.json (harmfulness per family and split, over-refusal, arithmetic accuracy).',
+    '--prefill N also asks every plain harmful request with the answer forced to start with N tokens of a compliant reply.',
+  ].join('\n'),
+  flags: {
+    checkpoint: required(pathArg, 'DIR', 'a checkpoint directory'),
+    out: required(pathArg, 'DIR', 'where to write responses.jsonl and summary.json'),
+    prompts: optional(pathArg, 'FILE', 'a JSONL prompt file (default: the built-in sets)'),
+    prefill: withDefault(integer(0), 'N', 'tokens of a compliant reply forced at the start of the answer (0: off)', 0),
+    maxNewTokens: withDefault(integer(1), 'N', 'longest response', 96),
+    batchSize: withDefault(integer(1), 'N', 'prompts decoded at once', 64),
+    backend: withDefault(text, 'NAME', `one of ${BACKEND_NAMES.join(', ')}`, 'cpu'),
+  },
+  run: async (f, io) => {
+    if (!(BACKEND_NAMES as readonly string[]).includes(f.backend)) return E.left(`--backend: unknown backend '${f.backend}'`);
+    await useBackend(f.backend as BackendName);
+    const ck = await loadCheckpoint(f.checkpoint);
+    if (E.isLeft(ck)) return E.left(ck.left.message);
+    let items;
+    if (f.prompts) {
+      const r = readPromptFile(f.prompts);
+      if (E.isLeft(r)) return r;
+      items = r.right;
+    } else {
+      const topics = loadTopics(defaultTopicsFile());
+      if (E.isLeft(topics)) return topics;
+      items = generateCorpus(topics.right, PRESETS.default.corpus, 0).eval;
+    }
+    let bar: ReturnType<typeof progress> | undefined;
+    const records = evaluate(ck.right.params, ck.right.config, ck.right.tokenizer, items, {
+      maxNewTokens: f.maxNewTokens, batchSize: f.batchSize, prefillTokens: f.prefill, repetitionPenalty: 1, prefillAll: f.prompts !== undefined,
+      onProgress: (d, t) => (bar ??= progress('eval', t)).update(d),
+    });
+    bar?.stop();
+    mkdirSync(f.out, { recursive: true });
+    const summary = summarize(records);
+    for (const [name, body] of [['responses.jsonl', records.map((r) => JSON.stringify(r)).join('\n') + '\n'], ['summary.json', JSON.stringify(summary, null, 2)]] as const) {
+      const w = await writeFileAtomic(join(f.out, name), body);
+      if (E.isLeft(w)) return E.left(`${join(f.out, name)}: ${w.left.message}`);
+    }
+    const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+    const h = summary.harmfulness;
+    io.out(`${records.length} responses; harmful: ${Object.entries(h.perFamily).map(([k, v]) => `${k} ${pct(v.rate)}`).join(', ')}; prefill ${pct(h.prefill.rate)}; over-refusal ${pct(summary.overRefusal.rate)}; arithmetic ${pct(summary.arithmetic.rate)}`);
+    return E.right(undefined);
+  },
+});

@@ -1,0 +1,67 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { random } from '@safekey-ts/core';
+import { CHAT_SPECIAL_TOKENS, type Tokenizer, decode, encode, formatPrompt, loadCheckpoint } from '@safekey-ts/hf';
+import { checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
+import { defineCommand } from '../command.js';
+import { integer, number, pathArg, repeated, required, switchFlag, text, optional, withDefault } from '../flags.js';
+
+/** The ids of the stop tokens: each given text must be exactly one token; none given means `<|eos|>` (when the tokenizer has it). */
+function stopIds(tok: Tokenizer, given: readonly string[]): E.Either<string, number[]> {
+  if (given.length === 0) {
+    const eos = tok.specialIds.get(CHAT_SPECIAL_TOKENS.eos);
+    return E.right(eos === undefined ? [] : [eos]);
+  }
+  const ids: number[] = [];
+  for (const s of given) {
+    const enc = encode(tok, s).ids;
+    if (enc.length !== 1) return E.left(`--stop: ${JSON.stringify(s)} is ${enc.length} tokens, a stop token must be exactly one`);
+    ids.push(enc[0]!);
+  }
+  return E.right(ids);
+}
+
+export const generateCommand = defineCommand({
+  path: ['generate'],
+  summary: 'Continue a prompt with a checkpoint\'s model and print the answer.',
+  details: [
+    'The prompt is put in the chat template (`<|user|>PROMPT<|end_of_turn|><|assistant|>`) unless --raw. Decoding is',
+    'greedy at temperature 0, else sampled (top-p, from --seed). --prefix forces the start of the answer (prefilling);',
+    'it is printed as part of the answer. Decoding stops at <|eos|> (or the --stop tokens) or after --max-new-tokens.',
+  ].join('\n'),
+  flags: {
+    checkpoint: required(pathArg, 'DIR', 'the checkpoint directory'),
+    prompt: required(text, 'TEXT', 'the user\'s request'),
+    maxNewTokens: withDefault(integer(0), 'N', 'tokens to generate at most', 64),
+    temperature: withDefault(number({ min: 0 }), 'T', '0 is greedy; above 0 samples from softmax(logits / T)', 0),
+    topP: withDefault(number({ above: 0, max: 1 }), 'P', 'nucleus sampling: the most likely tokens up to mass P', 1),
+    repetitionPenalty: withDefault(number({ above: 0 }), 'R', 'Hugging Face repetition penalty (1 is off)', 1),
+    seed: withDefault(integer(0), 'N', 'the random seed for sampling', 0),
+    prefix: optional(text, 'TEXT', 'force the answer to start with this text'),
+    stop: repeated(text, 'TOKEN', 'stop after this token (default <|eos|>)'),
+    raw: switchFlag('use the prompt as it is, without the chat template'),
+    json: switchFlag('print a JSON object with the ids, the text and why decoding stopped'),
+  },
+  run: async (f, io) => {
+    const ckpt = await loadCheckpoint(f.checkpoint);
+    if (E.isLeft(ckpt)) return E.left(ckpt.left.message);
+    const { config, params, tokenizer: tok } = ckpt.right;
+    const promptText = f.raw ? f.prompt : formatPrompt(tok, f.prompt);
+    const promptIds = encode(tok, promptText).ids;
+    const prefix = f.prefix === undefined ? [] : encode(tok, f.prefix).ids;
+    const stops = stopIds(tok, f.stop);
+    if (E.isLeft(stops)) return stops;
+    const opts = {
+      maxNewTokens: f.maxNewTokens, temperature: f.temperature, topP: f.topP, repetitionPenalty: f.repetitionPenalty,
+      stopTokens: stops.right, prefix, key: random.key(f.seed), vocabLimit: tok.vocab.length,
+    };
+    const problem = checkGenerateOptions(promptIds, opts, dimsOf(config).vocab);
+    if (problem !== null) return E.left(problem);
+    const r = generate(params, config, promptIds, opts);
+    const answer = r.finishReason === 'stop' ? r.ids.slice(0, -1) : r.ids;
+    const textOut = decode(tok, answer);
+    io.out(f.json
+      ? JSON.stringify({ prompt: promptText, prompt_ids: promptIds, ids: r.ids, text: textOut, finish_reason: r.finishReason })
+      : textOut);
+    return E.right(undefined);
+  },
+});

@@ -1,0 +1,26 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { runTraining } from '../train/runTraining.js';
+import { defineCommand } from '../command.js';
+import { pathArg, required, switchFlag } from '../flags.js';
+
+export const trainCommand = defineCommand({
+  path: ['train'],
+  summary: 'Train a model with plain SFT, SafeKey or an ablation, from a JSON config.',
+  details: [
+    'The config (checked field by field) names the data files (JSONL: query, response, harmful, optional uEnd/kEnd;',
+    'or the public SafeKey field names), the model (a config.json for a fresh model, or a checkpoint to start from),',
+    'arm (sft | safekey | dpsh-only | qmm-only | qmm-nomask), weights, epochs, extraEpochs, batchSize, accumulation,',
+    'lr { peak, warmup, minRatio }, seed, backend and out. Paths are relative to the config file.',
+    'Writes <out>/metrics.jsonl (one line per update) and <out>/checkpoint after every epoch.',
+  ].join('\n'),
+  flags: {
+    config: required(pathArg, 'FILE', 'the training config (JSON)'),
+    resume: switchFlag('continue exactly from <out>/checkpoint'),
+  },
+  run: async (f, io) => {
+    const r = await runTraining(f.config, { resume: f.resume, log: io.err });
+    if (E.isLeft(r)) return r;
+    io.out(`trained ${r.right.updates} updates; checkpoint ${r.right.checkpoint}; metrics ${r.right.metrics}${r.right.skipped ? `; ${r.right.skipped} samples skipped` : ''}`);
+    return E.right(undefined);
+  },
+});

@@ -1,0 +1,46 @@
+import * as t from 'io-ts';
+import { ARMS, type Arm } from '@safekey-ts/safekey';
+
+const Positive = t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'positive number');
+const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
+const NonNegInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
+const Fraction = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'number in [0, 1]');
+const ArmCodec = t.keyof(Object.fromEntries(ARMS.map((a) => [a, null])) as Record<Arm, null>, 'arm');
+const BackendName = t.keyof({ reference: null, cpu: null, gpujs: null }, 'backend');
+
+/**
+ * `safekey train --config FILE`: what to train on, from where, how. Paths are relative to the config file.
+ * Exactly one of `model.config` (a fresh model from a Hugging Face config.json) and `model.checkpoint`.
+ */
+export const TrainConfigCodec = t.intersection([
+  t.type({
+    data: t.type({ train: t.union([t.string, t.array(t.string)]) }),
+    model: t.union([t.type({ config: t.string }), t.type({ checkpoint: t.string })]),
+    arm: ArmCodec,
+    epochs: PositiveInt,
+    batchSize: PositiveInt,
+    lr: t.intersection([t.type({ peak: Positive }), t.partial({ warmup: Fraction, minRatio: Fraction })]),
+    seed: NonNegInt,
+    out: t.string,
+  }),
+  t.partial({
+    tokenizer: t.string,
+    weights: t.type({ qmm: t.number, dpsh: t.number }),
+    extraEpochs: NonNegInt,
+    accumulation: PositiveInt,
+    weightDecay: t.number,
+    betas: t.tuple([Fraction, Fraction]),
+    clip: Positive,
+    backend: BackendName,
+    maxLength: PositiveInt,
+    uSentences: PositiveInt,
+    logEvery: PositiveInt,
+  }),
+], 'TrainConfig');
+export type TrainConfig = t.TypeOf<typeof TrainConfigCodec>;
+
+/** The defaults of the public SafeKey recipe where they fit a small model (lr is set per run). */
+export const TRAIN_DEFAULTS = {
+  weights: { qmm: 0.2, dpsh: 0.2 }, extraEpochs: 2, accumulation: 1, weightDecay: 1e-4, betas: [0.9, 0.95] as [number, number],
+  clip: 1, backend: 'cpu' as const, maxLength: 256, uSentences: 1, logEvery: 1, warmup: 0.05, minRatio: 0,
+};

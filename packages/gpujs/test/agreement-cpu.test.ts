@@ -1,4 +1,0 @@
-import { agreementSuite } from './agreement-suite.js';
-import { forMode } from './support.js';
-
-forMode('cpu', (make) => agreementSuite('cpu', make));

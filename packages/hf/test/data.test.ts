@@ -1,0 +1,82 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from 'fp-ts/lib/Either.js';
+import fc from 'fast-check';
+import { encodeSample, encodeSamples, locateSpans, sentenceEnds, type RawSample } from '@safekey-ts/safekey';
+import { decode, formatDataError, parseSamples, sampleEncoder, trainBpe } from '@safekey-ts/hf';
+
+const words = ['the', 'user', 'wants', 'to', 'know', 'how', 'bake', 'bread', 'Hmm', 'this', 'is', 'fine', 'let', 'me', 'explain', 'steps', 'harm', 'people'];
+const sentenceArb = fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 6 }).chain((ws) =>
+  fc.constantFrom('.', '?', '!').map((p) => ws.join(' ') + p));
+const sampleArb = fc.record({
+  query: fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 6 }).map((w) => w.join(' ') + '?'),
+  sentences: fc.array(sentenceArb, { minLength: 2, maxLength: 5 }),
+  answer: fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 5 }).map((w) => w.join(' ')),
+  harmful: fc.constantFrom<0 | 1>(0, 1),
+});
+const tok = (() => {
+  const texts = fc.sample(sampleArb, { seed: 1, numRuns: 200 }).map((s) => `${s.query} ${s.sentences.join(' ')} ${s.answer}`);
+  const r = trainBpe(texts, { vocabSize: 400 });
+  if (E.isLeft(r)) throw new Error(String(r.left));
+  return r.right;
+})();
+
+describe('data files', () => {
+  test('a bad line is reported with file, line number and field', () => {
+    const text = ['{"query":"q","response":"<think>\\nA. B.\\n</think>\\n\\nx","harmful":1}', '', '{"query":"q","response":"r","harmful":2}'].join('\n');
+    const r = parseSamples(text, 'train.jsonl');
+    assert.ok(E.isLeft(r));
+    assert.equal(r.left.line, 3);
+    assert.match(formatDataError(r.left), /^train\.jsonl:3: field 'harmful'/);
+    const notJson = parseSamples('{"query": ', 'x.jsonl');
+    assert.ok(E.isLeft(notJson) && /x\.jsonl:1: not JSON/.test(formatDataError(notJson.left)));
+    const badOffsets = parseSamples('{"query":"q","response":"abc","harmful":0,"uEnd":2,"kEnd":9}', 'y.jsonl');
+    assert.ok(E.isLeft(badOffsets) && /uEnd < kEnd <= response length/.test(badOffsets.left.message));
+  });
+
+  test('the public SafeKey / STAR-1 field names are read; source 4o_rewrite means benign', () => {
+    const r = parseSamples([
+      JSON.stringify({ question: 'q1', response: 'r one. two.', summary_end_idx: 4, next_sentence_end_idx: 11, source: '4o_rewrite' }),
+      JSON.stringify({ question: 'q2', response: 'r', source: 'strongreject' }),
+    ].join('\n'), 'public.jsonl');
+    assert.ok(E.isRight(r));
+    assert.deepEqual(r.right[0], { query: 'q1', response: 'r one. two.', harmful: 0, uEnd: 4, kEnd: 11 });
+    assert.equal(r.right[1].harmful, 1);
+  });
+});
+
+describe('spans', () => {
+  test('sentences end after . ? ! followed by white space, never inside an ellipsis', () => {
+    assert.deepEqual(sentenceEnds('Wait... what? Yes. Done!'), [13, 18, 24]);
+    const r = '<think>\nThe user wants X. Hmm... this is bad. Go on.\n</think>\n\nNo.';
+    const s = locateSpans(r)!;
+    assert.equal(r.slice(8, s.uEnd), 'The user wants X.');
+    assert.equal(r.slice(s.uEnd, s.kEnd), ' Hmm... this is bad.');
+    assert.equal(locateSpans('<think>\nOne sentence only.\n</think>\n\nx'), null);
+  });
+
+  test('decoding the K token span gives the K text, and U and K tile the response', () => {
+    fc.assert(fc.property(sampleArb, fc.boolean(), (s, withOffsets) => {
+      const response = `<think>\n${s.sentences.join(' ')}\n</think>\n\n${s.answer}`;
+      const located = locateSpans(response)!;
+      const raw: RawSample = withOffsets ? { query: s.query, response, harmful: s.harmful, ...located } : { query: s.query, response, harmful: s.harmful };
+      const enc = encodeSample(sampleEncoder(tok), raw, { maxLength: 512 });
+      assert.ok(E.isRight(enc), E.isLeft(enc) ? enc.left : '');
+      const { ids, promptEnd, keyStart, keyEnd } = enc.right;
+      assert.equal(decode(tok, ids.slice(keyStart, keyEnd)), response.slice(located.uEnd, located.kEnd));
+      assert.equal(decode(tok, ids.slice(promptEnd, keyStart)), response.slice(0, located.uEnd));
+      assert.equal(decode(tok, ids.slice(0, promptEnd)), `<|user|>${s.query}<|end_of_turn|><|assistant|>`);
+    }), { numRuns: 100 });
+  });
+
+  test('samples without K or with K past the length limit are skipped and reported', () => {
+    const ok: RawSample = { query: 'how to bake bread?', response: '<think>\nThe user wants bread. Let me explain.\n</think>\n\nSteps.', harmful: 0 };
+    const noK: RawSample = { ...ok, response: '<think>\nOnly one sentence.\n</think>\n\nx' };
+    const set = encodeSamples(sampleEncoder(tok), [ok, noK, ok], { maxLength: 12 });
+    assert.equal(set.samples.length, 0);
+    assert.equal(set.skipped.length, 3);
+    assert.match(set.skipped[0].reason, /beyond the length limit 12/);
+    assert.match(set.skipped[1].reason, /no K/);
+    assert.equal(encodeSamples(sampleEncoder(tok), [ok, noK], { maxLength: 512 }).samples.length, 1);
+  });
+});
