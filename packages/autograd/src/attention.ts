@@ -5,9 +5,8 @@ import {
   type Shape, type Tensor, bind, concat, headsFirst, headsFirstMask, headsLast, maskScores, matmul, mul, reshape, sizeOf, softmax,
   split, sub, sum, where,
 } from '@safekey-ts/core';
-import type { VjpRule } from './rules.js';
+import type { VjpRule } from './rule.js';
 import { unbroadcast } from './unbroadcast.js';
-import { vjp } from './vjp.js';
 
 type Bool = Tensor<Shape, 'bool'>;
 
@@ -29,7 +28,7 @@ export const attentionRule: VjpRule<'attention'> = (g, { inputs: [q, k, v, allow
   return [reshape(dq, q.shape), reshape(dk, k.shape), reshape(dv, v.shape), null];
 };
 
-export const attentionGradRule: VjpRule<'attentionGrad'> = (c, { inputs: [q, k, v, allowed, g], params: { scale } }) => {
+export const attentionGradRule: VjpRule<'attentionGrad'> = (c, { inputs: [q, k, v, allowed, g], params: { scale } }, vjp) => {
   const [, pullback] = vjp((q2: Tensor, k2: Tensor, v2: Tensor, g2: Tensor) => attentionGradOps(q2, k2, v2, allowed as Bool, g2, scale), q, k, v, g);
   const [dq, dk, dv, dg] = pullback(c);
   return [dq, dk, dv, null, dg];

@@ -1,17 +1,12 @@
 import {
-  type Application, type Primitive, type Shape, type Tensor,
+  type Primitive, type Shape, type Tensor,
   add, bind, broadcastTo, cast, concat, cos, div, eq, gt, isFloat, log, mul, narrow, neg, pad, reshape, rotateHalf,
   scatterAdd, gather, sign, sin, slice, split, sum, where,
 } from '@safekey-ts/core';
 import { attentionGradRule, attentionRule } from './attention.js';
+import type { VjpRule } from './rule.js';
 import { unbroadcast } from './unbroadcast.js';
 
-/**
- * The pullback of one primitive: given the cotangent of its output, the cotangents of its inputs
- * (null where an input takes no gradient: indices, conditions, integer inputs). Written with core ops,
- * so a pullback is itself differentiable (second derivatives).
- */
-export type VjpRule<P extends Primitive> = (g: Tensor, app: Application<P>) => readonly (Tensor | null)[];
 
 type Indices = Tensor<Shape, 'int32'>;
 
@@ -34,7 +29,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   rsqrt: unaryRule((_, out) => mul(mul(mul(out, out), out), -0.5)),
   sin: unaryRule((x) => cos(x)),
   cos: unaryRule((x) => neg(sin(x))),
-  tanh: unaryRule((_, out) => sub1(mul(out, out))),
+  tanh: unaryRule((_, out) => oneMinus(mul(out, out))),
   reciprocal: unaryRule((_, out) => neg(mul(out, out))),
   neg: (g) => [neg(g)],
   abs: unaryRule((x) => sign(x)),
@@ -44,7 +39,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   mul: (g, { inputs: [a, b] }) => [unbroadcast(mul(g, b), a.shape), unbroadcast(mul(g, a), b.shape)],
   div: (g, { inputs: [a, b], output }) => [unbroadcast(div(g, b), a.shape), unbroadcast(neg(div(mul(g, output), b)), b.shape)],
   pow: (g, { inputs: [a, b], output }) => {
-    const da = mul(mul(g, b), bind('pow', [a, sub1Tensor(b)], {}));
+    const da = mul(mul(g, b), bind('pow', [a, minusOne(b)], {}));
     // d/db a^b = a^b log a, taken as 0 where a <= 0 (where the real power is not differentiable in b)
     const safeLog = log(where(gt(a, 0), a, 1));
     return [unbroadcast(da, a.shape), unbroadcast(mul(mul(g, output), safeLog), b.shape)];
@@ -103,6 +98,6 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   attentionGrad: attentionGradRule,
 };
 
-const sub1 = (t: Tensor): Tensor => add(neg(t), 1);
-const sub1Tensor = (t: Tensor): Tensor => add(t, -1);
+const oneMinus = (t: Tensor): Tensor => add(neg(t), 1);
+const minusOne = (t: Tensor): Tensor => add(t, -1);
 

@@ -1,4 +1,5 @@
 import { type Application, type Tensor, type Tracer, add, isFloat } from '@safekey-ts/core';
+import type { TensorVjp } from './rule.js';
 import { vjpRules } from './rules.js';
 
 /** One recorded step: how to turn the output's cotangent into the inputs' cotangents. */
@@ -17,12 +18,15 @@ export class Tape implements Tracer {
   readonly #tracked = new Set<Tensor>();
   readonly #nodes: Node[] = [];
 
+  /** `vjp` is handed to the rules that differentiate a composition of their own. */
+  constructor(readonly vjp: TensorVjp) {}
+
   track(t: Tensor): void { this.#tracked.add(t); }
 
   record(app: Application): void {
     if (!isFloat(app.output.dtype) || !app.inputs.some((x) => this.#tracked.has(x))) return;
-    const rule = vjpRules[app.prim] as (g: Tensor, app: Application) => readonly (Tensor | null)[];
-    this.#nodes.push({ inputs: app.inputs, output: app.output, pullback: (g) => rule(g, app) });
+    const rule = vjpRules[app.prim] as (g: Tensor, app: Application, vjp: TensorVjp) => readonly (Tensor | null)[];
+    this.#nodes.push({ inputs: app.inputs, output: app.output, pullback: (g) => rule(g, app, this.vjp) });
     this.#tracked.add(app.output);
   }
 

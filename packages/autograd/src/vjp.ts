@@ -2,6 +2,7 @@ import {
   type Leaf, type MapLeaves, type Tensor, TensorError, bind, fmtShape, isFloat, leaves, ones, sameShape, unflatten,
   withTracer, zeros,
 } from '@safekey-ts/core';
+import type { TensorVjp } from './rule.js';
 import { Tape } from './tape.js';
 
 /** Cotangents for `Args`: the same pytree structure with a tensor at every leaf. */
@@ -22,7 +23,7 @@ const fresh = (x: Tensor): Tensor => bind('reshape', [x], { shape: x.shape });
 export function vjp<const Args extends readonly unknown[], Out>(f: (...args: Args) => Out, ...primals: Args):
   [Out, (ct: MapLeaves<Out, Tensor>) => Cotangents<Args>] {
   const argLeaves: Leaf[][] = primals.map((p, i) => leaves(p, 'vjp', `args[${i}]`));
-  const tape = new Tape();
+  const tape = new Tape(tensorVjp);
   const freshArgs = argLeaves.map((ls) => ls.map((l) => {
     if (!isFloat(l.tensor.dtype)) return l.tensor;
     const t = fresh(l.tensor);
@@ -58,3 +59,5 @@ export function scalarSeed(out: unknown, op: string): Tensor {
   if (!isFloat(t.dtype)) throw gradError(`${op} needs a float output, got ${t.dtype}`, 'output');
   return ones(t.shape, t.dtype);
 }
+
+const tensorVjp: TensorVjp = (f, ...primals) => vjp(f, ...primals);

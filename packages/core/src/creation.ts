@@ -4,7 +4,8 @@ import { FlatTensorCodec, NestedArray, decodeWith, firstMessage, nestedPath } fr
 import { type DType, type TypedArrayOf, allocArray } from './dtype.js';
 import { TensorError } from './errors.js';
 import { type Shape, checkDims, sameShape, sizeOf } from './shape.js';
-import { Tensor, bind, fromData } from './tensor.js';
+import { Tensor } from './tensor.js';
+import { bind, fromData } from './bind.js';
 
 export interface ParseOptions {
   /** Reject NaN and ±Infinity (default false for float dtypes; integer dtypes always reject them). */

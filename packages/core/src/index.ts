@@ -9,9 +9,10 @@ export { type AttentionLayout, attentionLayout } from './reference/attention.js'
 export { kernels as referenceKernels } from './reference/kernels.js';
 export * from './kernel.js';
 export { unaryFns, binaryFns, type UnaryPrim, type BinaryPrim } from './reference/scalar.js';
-export { Tensor, type Nested, bind, fromData, getBackend, setBackend } from './tensor.js';
+export { Tensor, type Nested } from './tensor.js';
+export { bind, fromData, getBackend, setBackend } from './bind.js';
 export { tidy, keep } from './scope.js';
-export { type Application, type Tracer, activeTracers, withTracer, untraced } from './trace.js';
+export { type Application, type Tracer, activeTracers, withTracer, untraced } from './tensor.js';
 export * from './pytree.js';
 export * from './codec.js';
 export * from './creation.js';

@@ -42,16 +42,13 @@ export interface FusedKernel {
 }
 
 /**
- * A stable text key for caching compiled kernels. Numbers are written so that every distinct value has its
- * own text (JSON would write -0 as 0 and NaN and the infinities as null).
+ * A stable text key for caching compiled kernels (of a kernel, an expression or any JSON-like value). Numbers
+ * are written so that every distinct value has its own text (JSON would write -0 as 0 and NaN and the
+ * infinities as null).
  */
-export const kernelKey = (k: FusedKernel): string =>
-  JSON.stringify(k, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v));
-
-/** Number of primitive applications the expression stands for (for stats: ops saved by fusion). */
-export function exprSize(e: Expr): number {
-  return 'args' in e ? 1 + e.args.reduce((n, a) => n + exprSize(a), 0) : 0;
-}
+export const stableKey = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v));
+export const kernelKey = (k: FusedKernel): string => stableKey(k);
 
 /**
  * A kernel whose reduction head has a prologue, as two kernels: the prologue on its own (its values stored),

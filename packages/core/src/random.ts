@@ -1,4 +1,4 @@
-import { fromData } from './tensor.js';
+import { fromData } from './bind.js';
 import type { Tensor } from './tensor.js';
 import { type FloatDType, allocArray, roundTo } from './dtype.js';
 import { argError } from './errors.js';

@@ -1,12 +1,8 @@
-import { type Backend, type DataHandle, hasKernel } from './backend.js';
+import type { Backend, DataHandle } from './backend.js';
 import { type DType, type TypedArray, type TypedArrayOf } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
-import { type CompositePrimitive, type PrimParams, type Primitive, type TensorInfo, compositePrimitives, primitives } from './primitives.js';
-import { referenceBackend } from './reference/backend.js';
-import type { Shape } from './shape.js';
-import { sizeOf } from './shape.js';
-import { track } from './scope.js';
-import { notify, notifyRead } from './trace.js';
+import type { PrimParams, Primitive, TensorInfo } from './primitives.js';
+import { type Shape, sizeOf } from './shape.js';
 
 /** Nested arrays of numbers, as `toArray()` returns them. */
 export type Nested = number | readonly Nested[];
@@ -26,7 +22,6 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
     handle: DataHandle,
   ) {
     this.#handle = handle;
-    track(this);
   }
 
   get rank(): number { return this.shape.length; }
@@ -75,35 +70,52 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   }
 }
 
-let defaultBackend: Backend = referenceBackend();
-
-/** The backend new tensors are created on when no input tensor decides it. */
-export const getBackend = (): Backend => defaultBackend;
-export function setBackend(b: Backend): void { defaultBackend = b; }
-
-/** Creates a tensor from host data on `backend` (the default one unless given). */
-export function fromData<S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D, backend = defaultBackend): Tensor<S, D> {
-  return new Tensor(shape, dtype, backend, backend.upload(data, { shape, dtype }));
+/** One primitive application, as a tracer sees it. */
+export interface Application<P extends Primitive = Primitive> {
+  readonly prim: P;
+  readonly inputs: readonly Tensor[];
+  readonly params: PrimParams[P];
+  readonly output: Tensor;
 }
 
 /**
- * Applies one primitive: checks the inputs (a TensorError names the op and shapes), runs it on the
- * inputs' backend, and tells the active tracers. Every op of the DSL ends here.
+ * Something that watches primitive applications (autograd's tape, jit's recorder). The core knows nothing
+ * of what a tracer does with them.
  */
-export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimParams[P]): Tensor {
-  const spec = primitives[prim];
-  if (spec.arity >= 0 && inputs.length !== spec.arity)
-    throw new TensorError({ kind: 'InvalidArgument', op: prim, message: `takes ${spec.arity} tensors, got ${inputs.length}` });
-  const backend = inputs.length > 0 ? inputs[0].backend : defaultBackend;
-  for (const x of inputs) if (x.backend !== backend)
-    throw new TensorError({ kind: 'BackendMismatch', op: prim, message: `inputs live on different backends (${backend.name} and ${x.backend.name})` });
-  const out = spec.infer(inputs.map((x) => x.info), params);
-  if (compositePrimitives.has(prim) && !hasKernel(backend, prim as CompositePrimitive))
-    throw new TensorError({ kind: 'InvalidArgument', op: prim, message: `backend ${backend.name} has no ${prim} kernel (dotProductAttention and applyRope compose it from plain primitives there)` });
-  if (!backend.dtypes.includes(out.dtype))
-    throw new TensorError({ kind: 'DTypeMismatch', op: prim, message: `backend ${backend.name} does not support ${out.dtype}` });
-  const handle = backend.run(prim, inputs.map((x) => ({ handle: x.handle, info: x.info })), params, out);
-  const output = new Tensor(out.shape, out.dtype, backend, handle);
-  notify({ prim, inputs, params, output });
-  return output;
+export interface Tracer {
+  record(app: Application): void;
+  /** True for tracers that must see everything, also inside `untraced` (jit records whole programs). */
+  readonly seesUntraced?: boolean;
+  /** Called when a tensor's values are read back to the host while the tracer is active. */
+  read?(t: Tensor): void;
+}
+
+const tracers: Tracer[] = [];
+let paused = 0;
+
+const watching = (t: Tracer) => paused === 0 || t.seesUntraced === true;
+
+export const activeTracers = (): readonly Tracer[] => tracers.filter(watching);
+
+export function notify(app: Application): void {
+  for (const t of tracers) if (watching(t)) t.record(app);
+}
+
+export function notifyRead(x: Tensor): void {
+  for (const t of tracers) t.read?.(x);
+}
+
+/** Runs `f` with `tracer` watching; the tracer is removed when `f` returns or throws. */
+export function withTracer<R>(tracer: Tracer, f: () => R): R {
+  tracers.push(tracer);
+  try { return f(); } finally {
+    const i = tracers.lastIndexOf(tracer);
+    if (i >= 0) tracers.splice(i, 1);
+  }
+}
+
+/** Runs `f` unseen by ordinary tracers (autograd's `noGrad` and `stopGradient` are built on this). */
+export function untraced<R>(f: () => R): R {
+  paused++;
+  try { return f(); } finally { paused--; }
 }

@@ -55,13 +55,13 @@ interface CpuHandle extends DataHandle { st: Storage | null }
 
 type In = { readonly data: TypedArray; readonly info: TensorInfo };
 
-interface Picked {
+interface PathKernels {
   path: CpuPath; engine: GemmEngine; close: () => void; reason?: string; addon?: NativeAddon;
   /** The wasm path's VM, composite kernels, arena and build. */
   wasm?: { vm: WasmVM; composites: CompositeKernels; arena: Allocator; variant: WasmVariant };
 }
 
-function pickEngine(path: CpuPath | 'auto', threads: number): Picked {
+function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
   const reasons: string[] = [];
   if (path === 'native' || path === 'auto') {
     const n = loadNative();
@@ -104,13 +104,13 @@ const headDtype = (e: Expr): DType | null => {
  */
 export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
-  const picked = pickEngine(opts.path ?? 'auto', threads);
-  const engine = picked.engine;
+  const kernelsOfPath = pickPath(opts.path ?? 'auto', threads);
+  const engine = kernelsOfPath.engine;
   // the addon's element-wise VM and reductions, on the native path (null elsewhere)
-  const addon = picked.addon ?? null;
-  const nat = (): NativeAddon | null => { if (addon) useThreads(addon, threads); return addon; };
+  const addon = kernelsOfPath.addon ?? null;
+  const addonOnThreads = (): NativeAddon | null => { if (addon) useThreads(addon, threads); return addon; };
   const minElements = opts.vmMinElements ?? VM_MIN_ELEMENTS;
-  const innerVm: VmKernels | null = addon ?? picked.wasm?.vm ?? null;
+  const innerVm: VmKernels | null = addon ?? kernelsOfPath.wasm?.vm ?? null;
   let vmCalls = 0;
   const vmHere: EwiseVM | null = innerVm && {
     minElements,
@@ -118,9 +118,9 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     ...(innerVm.reduce ? { reduce: (...a: Parameters<NonNullable<EwiseVM['reduce']>>) => { vmCalls++; innerVm.reduce!(...a); } } : {}),
   };
   /** The element-wise VM: the addon's or the wasm path's (null on the js path). */
-  const vm = (): EwiseVM | null => { nat(); return vmHere; };
+  const vm = (): EwiseVM | null => { addonOnThreads(); return vmHere; };
   let liveBuffers = 0, liveBytes = 0;
-  const pool: Allocator = picked.wasm?.arena ?? new BufferPool();
+  const pool: Allocator = kernelsOfPath.wasm?.arena ?? new BufferPool();
   const alloc = pool.alloc;
   let stats = new Map<string, { calls: number; ms: number; elements: number }>();
   const record = (key: string, t0: number, elements: number) => {
@@ -235,21 +235,21 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     const out = kernel.out;
     let head: TypedArray | null = null;
     if (kernel.head) {
-      const hd = headDtype(kernel.expr) ?? out.dtype;
+      const headOutDtype = headDtype(kernel.expr) ?? out.dtype;
       const h = kernel.head;
-      const hOut = { shape: out.shape, dtype: hd };
+      const hOut = { shape: out.shape, dtype: headOutDtype };
       if (h.prim === 'matmul') {
         const [a, b] = [xs[h.inputs[0]], xs[h.inputs[1]]];
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
       } else if ('prologue' in h) {
         const shape = h.prologue.out.shape;
         head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape,
-          xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, shape) })), h.params.axes, hd, vm(), alloc, pool.release);
+          xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, shape) })), h.params.axes, headOutDtype, vm(), alloc, pool.release);
       } else {
         const x = xs[h.inputs[0]];
-        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, hd, vm(), alloc, pool.release);
+        head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, headOutDtype, vm(), alloc, pool.release);
       }
-      if (kernel.expr.op === 'head' && hd === out.dtype) { lastFused = 'head'; return make(head); }
+      if (kernel.expr.op === 'head' && headOutDtype === out.dtype) { lastFused = 'head'; return make(head); }
     }
     const r = alloc(out.dtype, sizeOf(out.shape));
     const operands = xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) }));
@@ -263,14 +263,14 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
    * The composite primitives run in the addon or the wasm kernels (those paths list them in `composites`; on
    * the js path the ops compose them). A float64 or empty call runs the reference backend's loops.
    */
-  const composites = (): CompositeKernels | null => nat() ?? picked.wasm?.composites ?? null;
+  const composites = (): CompositeKernels | null => addonOnThreads() ?? kernelsOfPath.wasm?.composites ?? null;
   const runPrim = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
-    const ck = composites(), xs = ins(inputs);
-    if ((prim === 'attention' || prim === 'attentionGrad') && ck && attentionFits(xs[0].info, xs[1].info, xs[2].info))
-      return make(runAttention(ck, xs, (params as PrimParams['attention']).scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
-    if (prim === 'rope' && ck && out.dtype === 'float32') {
+    const compositeKernels = composites(), xs = ins(inputs);
+    if ((prim === 'attention' || prim === 'attentionGrad') && compositeKernels && attentionFits(xs[0].info, xs[1].info, xs[2].info))
+      return make(runAttention(compositeKernels, xs, (params as PrimParams['attention']).scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
+    if (prim === 'rope' && compositeKernels && out.dtype === 'float32') {
       const [x, c, s] = xs, shape = out.shape, r = alloc('float32', sizeOf(shape)) as Float32Array;
-      ck.rope(x.data as Float32Array, c.data as Float32Array, s.data as Float32Array, r, Int32Array.from(shape),
+      compositeKernels.rope(x.data as Float32Array, c.data as Float32Array, s.data as Float32Array, r, Int32Array.from(shape),
         Int32Array.from(broadcastStrides(c.info.shape, shape)), Int32Array.from(broadcastStrides(s.info.shape, shape)));
       return make(r);
     }
@@ -282,10 +282,10 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const backend: CpuBackend = {
     name: 'cpu',
     dtypes: DTYPES,
-    ...(addon || picked.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
-    path: picked.path,
-    ...(picked.reason !== undefined ? { fallbackReason: picked.reason } : {}),
-    ...(picked.wasm ? { wasmVariant: picked.wasm.variant } : {}),
+    ...(addon || kernelsOfPath.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
+    path: kernelsOfPath.path,
+    ...(kernelsOfPath.reason !== undefined ? { fallbackReason: kernelsOfPath.reason } : {}),
+    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant } : {}),
     threads,
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),
@@ -317,7 +317,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       c.st = null;
     },
     memory: () => ({ liveBuffers, liveBytes }),
-    close: picked.close,
+    close: kernelsOfPath.close,
     vmCalls: () => vmCalls,
     profile: (reset = false) => {
       if (prof) stats.set(`(pool: ${pool.hits} hits, ${pool.misses} misses, ${(pool.bytes / 2 ** 20).toFixed(0)} MiB held)`, { calls: 0, ms: 0, elements: 0 });

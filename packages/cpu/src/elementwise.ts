@@ -8,7 +8,7 @@
 // includes shapes and constant values, and JSON.stringify writes -0 as 0 and NaN / Infinity as null.)
 // Every node is rounded to its dtype as the unfused ops would store it (float32: Math.fround, int32: |0,
 // bool: 0/1), so results are bit-identical to the reference backend.
-import { type DType, type Expr, type TypedArray } from '@safekey-ts/core';
+import { type DType, type Expr, type TypedArray, stableKey } from '@safekey-ts/core';
 import { compileProgram } from './native-ewise.js';
 
 /** Below this many elements a kernel runs in JS even when a VM is there (a call costs ~1 us). */
@@ -102,7 +102,7 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
   const memo = new Map<string, { name: string; invariant: boolean }>();
   let tmp = 0;
   const visit = (e: Expr): { name: string; invariant: boolean } => {
-    const key = exprKey(e);
+    const key = stableKey(e);
     const hit = memo.get(key);
     if (hit) return hit;
     let r: { name: string; invariant: boolean };
@@ -179,7 +179,7 @@ export function canonical(expr: Expr): { expr: Expr; consts: Float64Array; key: 
     return e;
   };
   const c = walk(expr);
-  return { expr: c, consts: Float64Array.from(values), key: exprKey(c) };
+  return { expr: c, consts: Float64Array.from(values), key: stableKey(c) };
 }
 
 const canonicals = new WeakMap<Expr, ReturnType<typeof canonical>>();
@@ -190,9 +190,6 @@ function canonicalOf(expr: Expr): ReturnType<typeof canonical> {
   return c;
 }
 
-/** JSON with -0, NaN and the infinities kept apart (plain JSON.stringify writes 0 and null for them). */
-export const exprKey = (e: Expr): string => JSON.stringify(e, (_, v: unknown) =>
-  typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v);
 
 const classOf = (s: number): StrideClass => (s === 0 ? '0' : s === 1 ? '1' : 's');
 

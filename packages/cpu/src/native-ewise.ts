@@ -2,8 +2,7 @@
 // `ewise`): one instruction per distinct node (structurally equal subtrees share a register), each
 // [op, dst, a, b, c, round] where `round` is the node's dtype rounding (or the input / constant slot for
 // LOAD / CONST). Programs are cached by canonical expression; constants, shapes and strides are arguments.
-import type { DType, Expr } from '@safekey-ts/core';
-import { exprKey } from './elementwise.js';
+import { type DType, type Expr, stableKey } from '@safekey-ts/core';
 
 /** The VM's op codes (native/cpu.cc's `Op` and wasm/ewise.wat.mjs's OPS use the same numbers). */
 export const OP: Record<string, number> = {
@@ -37,7 +36,7 @@ export function compileProgram(expr: Expr, canonKey: string, headIndex: number):
   const visit = (e: Expr): number => {
     if (e.dtype === 'float64') ok = false; // float64 stays in JS: its transcendentals must match V8's bit for bit
     if (e.dtype !== 'float32' && e.dtype !== 'bool') floatMode = false;
-    const k = exprKey(e);
+    const k = stableKey(e);
     const m = memo.get(k);
     if (m !== undefined) return m;
     let reg: number;

@@ -4,6 +4,7 @@ import {
   type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource, primitiveAsFused } from './codegen.js';
+import type { Buf, Device } from './device.js';
 import { type RequestedMode, type RunMode, probeHeadlessGL } from './modes.js';
 import { webgpuDevice } from './webgpu.js';
 
@@ -44,21 +45,6 @@ export interface GpujsBackend extends Backend {
   readonly fallbackReason: string | null;
   stats(): GpujsStats;
   /** Frees every cached kernel and the gpu.js instance; the backend cannot be used afterwards. */
-  destroy(): void;
-}
-
-/** A device buffer: a Float32Array (cpu, webasm), a GL texture, or a WebGPU buffer id. */
-export type Buf = unknown;
-
-/** What differs between modes: how buffers are made, read and freed, and how kernels run. */
-export interface Device {
-  readonly mode: RunMode;
-  readonly dialect: Dialect;
-  upload(data: Float32Array): Buf;
-  read(buf: Buf, size: number): Float32Array;
-  free(buf: Buf): void;
-  /** Compiles a kernel; returns a function running it on device buffers. */
-  compile(src: KernelSource): (args: readonly Buf[]) => Buf;
   destroy(): void;
 }
 

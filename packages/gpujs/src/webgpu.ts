@@ -5,7 +5,7 @@
 // and `read` copies one back through a SharedArrayBuffer.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Buf, Device } from './backend.js';
+import type { Buf, Device } from './device.js';
 import type { KernelSource } from './codegen.js';
 
 export type WebGPUProbe = { readonly ok: true; readonly device: Device } | { readonly ok: false; readonly reason: string };

@@ -21,3 +21,4 @@ export * from './train/loop.js';
 export * from './train/steps.js';
 export * from './data/sample.js';
 export * from './data/spans.js';
+export * from './train/recipe.js';

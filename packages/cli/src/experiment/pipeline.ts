@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
 import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toPublicFormat, trainBpe, writeFileAtomic } from '@safekey-ts/hf';
-import { type Arm, type LlamaConfig, type LlamaParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, trainLoop } from '@safekey-ts/safekey';
+import { type Arm, type LlamaConfig, type LlamaParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { attentionShares, hiddenBeforeK, probeAccuracy } from './analysis.js';
 import { type Corpus, type EvalItem, generateCorpus } from './corpus.js';
@@ -119,8 +119,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const bar = progress(name, Math.ceil(samples.length / s.batchSize) * s.epochs);
     let tokens = 0, secs = 0;
     const done = await trainLoop(samples, {
-      config, arm, weights: { qmm: 0.2, dpsh: 0.2 }, adam: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 1e-4 }, clip: 1,
-      epochs: s.epochs, extraEpochs: s.extraEpochs, batchSize: s.batchSize, accumulation: 1, peakLr: s.lr, warmup: 0.05, minRatio: 0.1, seed,
+      ...RECIPE, config, arm, epochs: s.epochs, extraEpochs: s.extraEpochs, batchSize: s.batchSize, peakLr: s.lr, seed,
     }, { params: start, opt: initAdamW(start), at: { step: 0, epoch: 0, position: 0 } }, {
       onUpdate: (m, p) => {
         curve.push(curvePoint(m)); tokens += m.tokens; secs += m.seconds;

@@ -4,9 +4,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
 import { type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
-import { type AdamWState, type LoopSettings, type LoopState, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type AdamWState, type LoopSettings, type LoopState, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
-import { TRAIN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
+import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
 
 export interface TrainRunOptions {
   readonly resume?: boolean;
@@ -45,7 +45,7 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
   }
 
   // the backend first: every tensor below is made on it
-  const chosen = await useBackend((cfg.backend ?? TRAIN_DEFAULTS.backend) as BackendName);
+  const chosen = await useBackend((cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
   log(`backend: ${chosen.description}`);
 
   // model, head and tokenizer: from the resume checkpoint, a starting checkpoint, or a fresh config
@@ -79,19 +79,19 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     tok = t.right;
   }
 
-  const maxLength = cfg.maxLength ?? TRAIN_DEFAULTS.maxLength;
-  const { samples, skipped } = encodeSamples(sampleEncoder(tok), raw, { maxLength, uSentences: cfg.uSentences ?? TRAIN_DEFAULTS.uSentences });
+  const maxLength = cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength;
+  const { samples, skipped } = encodeSamples(sampleEncoder(tok), raw, { maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences });
   for (const s of skipped.slice(0, 5)) log(`skipped sample ${s.index}: ${s.reason}`);
   if (skipped.length > 5) log(`... ${skipped.length - 5} more skipped`);
   if (samples.length === 0) return E.left(`no trainable samples (${skipped.length} skipped)`);
 
   log(`${samples.length} samples (${skipped.length} skipped), arm ${cfg.arm}, ${cfg.epochs} epochs`);
   const settings: LoopSettings = {
-    config, arm: cfg.arm, weights: cfg.weights ?? TRAIN_DEFAULTS.weights,
-    adam: { beta1: (cfg.betas ?? TRAIN_DEFAULTS.betas)[0], beta2: (cfg.betas ?? TRAIN_DEFAULTS.betas)[1], eps: 1e-8, weightDecay: cfg.weightDecay ?? TRAIN_DEFAULTS.weightDecay },
-    clip: cfg.clip ?? TRAIN_DEFAULTS.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? TRAIN_DEFAULTS.extraEpochs,
-    batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? TRAIN_DEFAULTS.accumulation,
-    peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? TRAIN_DEFAULTS.warmup, minRatio: cfg.lr.minRatio ?? TRAIN_DEFAULTS.minRatio, seed: cfg.seed,
+    config, arm: cfg.arm, weights: cfg.weights ?? RECIPE.weights,
+    adam: { ...RECIPE.adam, ...(cfg.betas ? { beta1: cfg.betas[0], beta2: cfg.betas[1] } : {}), ...(cfg.weightDecay !== undefined ? { weightDecay: cfg.weightDecay } : {}) },
+    clip: cfg.clip ?? RECIPE.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? RECIPE.extraEpochs,
+    batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? RECIPE.accumulation,
+    peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
   };
 
   mkdirSync(out, { recursive: true });

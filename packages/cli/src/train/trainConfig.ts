@@ -34,13 +34,9 @@ export const TrainConfigCodec = t.intersection([
     backend: BackendName,
     maxLength: PositiveInt,
     uSentences: PositiveInt,
-    logEvery: PositiveInt,
   }),
 ], 'TrainConfig');
 export type TrainConfig = t.TypeOf<typeof TrainConfigCodec>;
 
-/** The defaults of the public SafeKey recipe where they fit a small model (lr is set per run). */
-export const TRAIN_DEFAULTS = {
-  weights: { qmm: 0.2, dpsh: 0.2 }, extraEpochs: 2, accumulation: 1, weightDecay: 1e-4, betas: [0.9, 0.95] as [number, number],
-  clip: 1, backend: 'cpu' as const, maxLength: 256, uSentences: 1, logEvery: 1, warmup: 0.05, minRatio: 0,
-};
+/** What `safekey train` uses where the config says nothing and the recipe (`RECIPE`) has no say. */
+export const TRAIN_RUN_DEFAULTS = { backend: 'cpu' as const, maxLength: 256, uSentences: 1 };

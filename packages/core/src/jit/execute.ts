@@ -1,5 +1,6 @@
 import type { Backend, DataHandle } from '../backend.js';
-import { Tensor } from '../tensor.js';
+import { adopt } from '../bind.js';
+import type { Tensor } from '../tensor.js';
 import type { Program, Ref } from './program.js';
 
 /**
@@ -24,7 +25,7 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
     if (r.kind === 'arg') return args[r.index];
     if (r.kind === 'const') return freshView(r.tensor);
     let t = made.get(r.index);
-    if (!t) { t = new Tensor(p.steps[r.index].out.shape, p.steps[r.index].out.dtype, backend, values[r.index]!); made.set(r.index, t); }
+    if (!t) { t = adopt(p.steps[r.index].out.shape, p.steps[r.index].out.dtype, backend, values[r.index]!); made.set(r.index, t); }
     return t;
   });
 }
@@ -34,5 +35,5 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
  * included, as the eager function made one each call: disposing it must not free the program's copy.
  */
 export function freshView(t: Tensor): Tensor {
-  return new Tensor(t.shape, t.dtype, t.backend, t.backend.run('reshape', [{ handle: t.handle, info: t.info }], { shape: t.shape }, t.info));
+  return adopt(t.shape, t.dtype, t.backend, t.backend.run('reshape', [{ handle: t.handle, info: t.info }], { shape: t.shape }, t.info));
 }

@@ -1,7 +1,7 @@
 import { TensorError } from '../errors.js';
-import { Tensor, getBackend } from '../tensor.js';
+import { Tensor, activeTracers, withTracer } from '../tensor.js';
+import { getBackend } from '../bind.js';
 import { leaves } from '../pytree.js';
-import { activeTracers, withTracer } from '../trace.js';
 import { execute, freshView } from './execute.js';
 import { fuse } from './fuse.js';
 import { type Program, type Ref, deadCodeEliminated, lastUses } from './program.js';

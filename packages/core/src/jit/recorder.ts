@@ -1,7 +1,6 @@
 import { TensorError } from '../errors.js';
 import { keep } from '../scope.js';
-import type { Tensor } from '../tensor.js';
-import type { Application, Tracer } from '../trace.js';
+import type { Application, Tensor, Tracer } from '../tensor.js';
 import type { Ref, Step } from './program.js';
 
 /** Records every primitive application (also inside `untraced`) as a program step. */

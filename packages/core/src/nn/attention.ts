@@ -7,7 +7,8 @@ import { permute, reshape } from '../ops/movement.js';
 import { MASK_FILL, primitives } from '../primitives.js';
 import { softmax } from './softmax.js';
 import type { Shape } from '../shape.js';
-import { type Tensor, bind } from '../tensor.js';
+import { type Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 
 /** `[t, t]` bool, true where query i may attend to key j (j <= i). */
 export function causalMask(t: number): Tensor<Shape, 'bool'> {

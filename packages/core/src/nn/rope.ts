@@ -6,7 +6,8 @@ import { add, cast, cos, mul, neg, sin } from '../ops/elementwise.js';
 import { primitives } from '../primitives.js';
 import { concat, narrow, reshape } from '../ops/movement.js';
 import type { Shape } from '../shape.js';
-import { type Tensor, bind } from '../tensor.js';
+import { type Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 
 export interface RopeTables<D extends DType> { readonly cos: Tensor<Shape, D>; readonly sin: Tensor<Shape, D> }
 

@@ -1,7 +1,8 @@
 import { type DType, promote } from '../dtype.js';
 import type { PrimParams } from '../primitives.js';
 import type { Broadcast, Check, Result, Shape } from '../shape.js';
-import { Tensor, bind, fromData } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { bind, fromData } from '../bind.js';
 import { scalar } from '../creation.js';
 
 export type Promote<A extends DType, B extends DType> =
@@ -78,5 +79,4 @@ export function cast<S extends Shape, D extends DType>(x: Tensor<S>, dtype: D): 
 
 const boolScalar = (v: boolean) => fromData(Uint8Array.of(+v), [], 'bool');
 export const logicalAnd = (a: Tensor<Shape, 'bool'>, b: Tensor<Shape, 'bool'>): Tensor<Shape, 'bool'> => where(a, b, boolScalar(false)) as Tensor<Shape, 'bool'>;
-export const logicalOr = (a: Tensor<Shape, 'bool'>, b: Tensor<Shape, 'bool'>): Tensor<Shape, 'bool'> => where(a, boolScalar(true), b) as Tensor<Shape, 'bool'>;
 export const logicalNot = (a: Tensor<Shape, 'bool'>): Tensor<Shape, 'bool'> => where(a, boolScalar(false), boolScalar(true)) as Tensor<Shape, 'bool'>;

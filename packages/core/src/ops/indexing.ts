@@ -1,7 +1,8 @@
 import type { DType } from '../dtype.js';
 import { shapeError } from '../errors.js';
 import { type Shape, normAxis, sameShape } from '../shape.js';
-import { Tensor, bind } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 import { cast, eq, where } from './elementwise.js';
 import { max, min } from './reduce.js';
 import { arange } from '../creation.js';

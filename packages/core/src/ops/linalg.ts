@@ -1,6 +1,7 @@
 import type { DType } from '../dtype.js';
 import type { Check, MatmulShape, Result, Shape } from '../shape.js';
-import { Tensor, bind } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 
 export interface MatmulOptions { readonly transA?: boolean; readonly transB?: boolean }
 

@@ -1,7 +1,8 @@
 import type { DType } from '../dtype.js';
 import { argError, shapeError } from '../errors.js';
 import { type Check, type Permute, type Result, type Shape, type Transpose, normAxis, sizeOf } from '../shape.js';
-import { Tensor, bind } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 
 type Reshaped<T extends Shape> = -1 extends T[number] ? Shape : { -readonly [I in keyof T]: T[I] };
 

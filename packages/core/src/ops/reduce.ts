@@ -1,7 +1,8 @@
 import type { DType } from '../dtype.js';
 import { argError } from '../errors.js';
 import { type ReduceShape, type Shape, normAxes } from '../shape.js';
-import { Tensor, bind } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 import { cast, div, neg } from './elementwise.js';
 
 type Axes = number | readonly number[] | undefined;

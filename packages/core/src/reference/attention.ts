@@ -3,8 +3,7 @@
 import { allocArray, type TypedArray } from '../dtype.js';
 import { MASK_FILL, type TensorInfo } from '../primitives.js';
 import { sizeOf } from '../shape.js';
-import { broadcastOffsets } from './indexing.js';
-import type { In } from './kernels.js';
+import { type In, broadcastOffsets } from './indexing.js';
 
 /** Where each (batch entry, query head)'s rows start in q/out, k, v and the mask, with the row strides. */
 export interface AttentionLayout {

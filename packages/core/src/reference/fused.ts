@@ -1,8 +1,8 @@
 import { type TypedArray, allocArray, roundTo } from '../dtype.js';
 import { type Expr, type FusedKernel, splitPrologue } from '../kernel.js';
 import { sizeOf } from '../shape.js';
-import { broadcastOffsets } from './indexing.js';
-import { type In, kernels } from './kernels.js';
+import { type In, broadcastOffsets } from './indexing.js';
+import { kernels } from './kernels.js';
 import { binaryFns, unaryFns } from './scalar.js';
 
 type Eval = (i: number) => number;

@@ -1,4 +1,9 @@
+import type { TypedArray } from '../dtype.js';
+import type { TensorInfo } from '../primitives.js';
 import { type Shape, sizeOf, stridesOf } from '../shape.js';
+
+/** A kernel input: its values and what they are. */
+export interface In { readonly data: TypedArray; readonly info: TensorInfo }
 
 /** Calls `f(flat, multiIndex)` for every element of `shape`, in row-major order. */
 export function forEachIndex(shape: Shape, f: (flat: number, idx: readonly number[]) => void): void {

@@ -3,10 +3,9 @@ import { TensorError } from '../errors.js';
 import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
 import { attentionGradReference, attentionReference } from './attention.js';
-import { broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
+import { type In, broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
 import { binaryFns, unaryFns } from './scalar.js';
 
-export interface In { readonly data: TypedArray; readonly info: TensorInfo }
 type Kernel<P extends Primitive> = (inputs: readonly In[], params: PrimParams[P], out: TensorInfo) => TypedArray;
 
 const unary = <P extends Primitive>(f: (x: number) => number): Kernel<P> => ([x], _, out) => {
@@ -166,4 +165,3 @@ export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
   attentionGrad: (xs, { scale }, out) => attentionGradReference(xs, scale, out),
 };
 
-export const byteSize = (dtype: DType): number => allocArray(dtype, 0).BYTES_PER_ELEMENT;

@@ -2,11 +2,10 @@
 // properties (it does not use the backend's `forEachIndex` / `broadcastOffsets` / `stridesOf`).
 import fc from 'fast-check';
 import type { DType } from '../dtype.js';
-import { fromArray } from '../creation.js';
+import { fromArray, tensor } from '../creation.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { NestedNum } from './assert.js';
-import { tensor } from '../creation.js';
 
 // ---------- index calculus ----------
 

@@ -9,7 +9,7 @@
  */
 import { after, before, describe } from 'node:test';
 import type { Backend } from '../backend.js';
-import { getBackend, setBackend } from '../tensor.js';
+import { getBackend, setBackend } from '../bind.js';
 import { compositeSuite } from './composite-cases.js';
 import type { SuiteContext } from './context.js';
 import { errorSuite } from './error-cases.js';

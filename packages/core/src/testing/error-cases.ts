@@ -9,7 +9,7 @@ import { broadcastTo, concat, pad, permute, reshape, slice, split, squeeze, tran
 import { max, mean, sum } from '../ops/reduce.js';
 import { crossEntropy } from '../nn/losses.js';
 import { ropeTables } from '../nn/rope.js';
-import { bind, fromData } from '../tensor.js';
+import { bind, fromData } from '../bind.js';
 import { T } from './arbitraries.js';
 import { expectError, expectTensor } from './assert.js';
 import { type SuiteContext, check } from './context.js';

@@ -15,7 +15,8 @@ import { hasKernel } from '../backend.js';
 import { T } from './arbitraries.js';
 import { expectTensor, type NestedNum } from './assert.js';
 import { type SuiteContext, check } from './context.js';
-import { type Tensor, bind } from '../tensor.js';
+import { type Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 
 type Case = (c: SuiteContext) => void;
 

@@ -13,7 +13,8 @@ import { attentionWeights, dotProductAttention } from '../nn/attention.js';
 import { applyRope } from '../nn/rope.js';
 import { logsumexp, softmax } from '../nn/softmax.js';
 import { tidy } from '../scope.js';
-import { type Tensor, bind } from '../tensor.js';
+import { type Tensor } from '../tensor.js';
+import { bind } from '../bind.js';
 import {
   type Sample, broadcastAll, broadcastRead, broadcastSamplesArb, broadcastableTo, f32Arb, fromValues, gridArb, numel,
   permArb, ravel, sampleArb, shapeArb, unravel, valuesArb,

@@ -1,5 +1,6 @@
 import { type Tensor, add, mul } from '@safekey-ts/core';
 import type { LlamaConfig } from '../model/config.js';
+import { RECIPE } from '../train/recipe.js';
 import { forward } from '../model/llama.js';
 import type { LlamaParams } from '../model/params.js';
 import type { BatchTensors } from './batch.js';
@@ -11,7 +12,6 @@ export const ARMS = ['sft', 'safekey', 'dpsh-only', 'qmm-only', 'qmm-nomask'] as
 export type Arm = (typeof ARMS)[number];
 
 export interface ObjectiveWeights { readonly qmm: number; readonly dpsh: number }
-export const DEFAULT_WEIGHTS: ObjectiveWeights = { qmm: 0.2, dpsh: 0.2 };
 
 export interface SafekeyParams { readonly model: LlamaParams; readonly head: SafetyHead }
 
@@ -32,7 +32,7 @@ const usesDpsh = (arm: Arm) => arm === 'safekey' || arm === 'dpsh-only';
  */
 export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: BatchTensors,
   opts: { readonly arm: Arm; readonly weights?: ObjectiveWeights; readonly extra?: boolean }): LossParts {
-  const w = opts.weights ?? DEFAULT_WEIGHTS;
+  const w = opts.weights ?? RECIPE.weights;
   const extra = opts.extra ?? true;
   const plain = forward(p.model, config, batch.ids, { padding: batch.padding });
   const sft = sftLoss(plain.logits, batch);
