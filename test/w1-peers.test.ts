@@ -1,4 +1,4 @@
-// The W1 workload of ../shared/peers (PyTorch, jax-js, TensorFlow.js), built from the same integer hash:
+// The W1 workload of the benchmark's peers (bench/peers: PyTorch, jax-js, TensorFlow.js), built from the same integer hash:
 // this project's model, loss and AdamW must give the peers' losses (step 0: 6.26332, step 19: 4.08097).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Starts the TypeScript CLI (src/cli/main.ts) from source: node with tsx and the `development` export
+// Starts the TypeScript CLI (src/main.ts) from source: node with tsx and the `development` export
 // condition (so the workspace packages resolve to their sources), passing the arguments and exit code through.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 let tsx;
 try {
   tsx = import.meta.resolve('tsx');
