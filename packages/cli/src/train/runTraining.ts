@@ -1,12 +1,12 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
-import { type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
-import { type AdamWState, type LoopSettings, type LoopState, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type Tokenizer, loadCheckpoint, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
+import { type AdamWState, type LoopState, type SafekeyParams, type UpdateMetrics, encodeSamples, initAdamW, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
-import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
+import { encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
+import { TRAIN_RUN_DEFAULTS } from './trainConfig.js';
 
 export interface TrainRunOptions {
   readonly resume?: boolean;
@@ -14,13 +14,6 @@ export interface TrainRunOptions {
 }
 
 export interface TrainRunResult { readonly checkpoint: string; readonly metrics: string; readonly skipped: number; readonly updates: number }
-
-const decodeConfig = (file: string): E.Either<string, TrainConfig> => {
-  let json: unknown;
-  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
-  const r = TrainConfigCodec.decode(json);
-  return E.isRight(r) ? r : E.left(`${file}: ${describeField(r.left)}`);
-};
 
 /**
  * `safekey train --config FILE`: reads and checks everything first (config, data, model, tokenizer), then trains
@@ -30,69 +23,43 @@ const decodeConfig = (file: string): E.Either<string, TrainConfig> => {
  */
 export async function runTraining(configFile: string, opts: TrainRunOptions = {}): Promise<E.Either<string, TrainRunResult>> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const cfgE = decodeConfig(configFile);
-  if (E.isLeft(cfgE)) return cfgE;
-  const cfg = cfgE.right;
-  const at = (p: string) => resolve(dirname(configFile), p);
+  const run = readRunConfig(configFile);
+  if (E.isLeft(run)) return run;
+  const { cfg, at } = run.right;
   const out = at(cfg.out), ckptDir = join(out, 'checkpoint'), metricsFile = join(out, 'metrics.jsonl');
-
-  // data
-  const raw: RawSample[] = [];
-  for (const f of typeof cfg.data.train === 'string' ? [cfg.data.train] : cfg.data.train) {
-    const r = readSamples(at(f));
-    if (E.isLeft(r)) return E.left(formatDataError(r.left));
-    raw.push(...r.right);
-  }
+  const raw = readRunData(run.right);
+  if (E.isLeft(raw)) return raw;
 
   // the backend first: every tensor below is made on it
   const chosen = await useBackend((cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
   log(`backend: ${chosen.description}`);
 
-  // model, head and tokenizer: from the resume checkpoint, a starting checkpoint, or a fresh config
-  const startDir = opts.resume ? ckptDir : 'checkpoint' in cfg.model ? at(cfg.model.checkpoint) : undefined;
+  // model, head and tokenizer: from the resume checkpoint, or where the config starts
   let state: LoopState, tok: Tokenizer, config;
-  if (startDir) {
-    const ck = await loadCheckpoint(startDir);
-    if (E.isLeft(ck)) return E.left(opts.resume ? `cannot resume: ${ck.left.message}` : ck.left.message);
+  if (opts.resume) {
+    const ck = await loadCheckpoint(ckptDir);
+    if (E.isLeft(ck)) return E.left(`cannot resume: ${ck.left.message}`);
+    const train = ck.right.train;
+    if (!train || !ck.right.head || !train.optimizer.m.head) return E.left(`cannot resume: ${ckptDir} has no complete training state`);
     config = ck.right.config; tok = ck.right.tokenizer;
-    const head = ck.right.head ?? initSafetyHead(random.foldIn(random.key(cfg.seed), 1), dimsOf(config).d);
-    const params: SafekeyParams = { model: ck.right.params, head };
-    const train = opts.resume ? ck.right.train : undefined;
-    if (opts.resume && (!train || !train.optimizer.m.head)) return E.left(`cannot resume: ${ckptDir} has no complete training state`);
-    state = train
-      ? { params, opt: train.optimizer as AdamWState<SafekeyParams>, at: { step: train.trainer.step, epoch: train.trainer.epoch, position: train.trainer.position } }
-      : { params, opt: initAdamW(params), at: { step: 0, epoch: 0, position: 0 } };
+    state = {
+      params: { model: ck.right.params, head: ck.right.head }, opt: train.optimizer as AdamWState<SafekeyParams>,
+      at: { step: train.trainer.step, epoch: train.trainer.epoch, position: train.trainer.position },
+    };
   } else {
-    const c = await readConfigFile(at((cfg.model as { config: string }).config));
-    if (E.isLeft(c)) return E.left(c.left.message);
-    if (!cfg.tokenizer) return E.left(`${configFile}: field 'tokenizer' is needed to train a fresh model`);
-    const t = await readTokenizerFile(at(cfg.tokenizer));
-    if (E.isLeft(t)) return E.left(t.left.message);
-    config = c.right; tok = t.right;
-    const [mk, hk] = random.split(random.key(cfg.seed), 2);
-    const params: SafekeyParams = { model: initParams(mk, config), head: initSafetyHead(hk, dimsOf(config).d) };
-    state = { params, opt: initAdamW(params), at: { step: 0, epoch: 0, position: 0 } };
-  }
-  if (cfg.tokenizer && startDir && !opts.resume) {
-    const t = await readTokenizerFile(at(cfg.tokenizer));
-    if (E.isLeft(t)) return E.left(t.left.message);
-    tok = t.right;
+    const start = await startingPoint(run.right, configFile);
+    if (E.isLeft(start)) return start;
+    config = start.right.config; tok = start.right.tokenizer;
+    state = { params: start.right.params, opt: initAdamW(start.right.params), at: { step: 0, epoch: 0, position: 0 } };
   }
 
-  const maxLength = cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength;
-  const { samples, skipped } = encodeSamples(sampleEncoder(tok), raw, { maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences });
+  const { samples, skipped } = encodeSamples(sampleEncoder(tok), raw.right, encodeSettings(cfg));
   for (const s of skipped.slice(0, 5)) log(`skipped sample ${s.index}: ${s.reason}`);
   if (skipped.length > 5) log(`... ${skipped.length - 5} more skipped`);
   if (samples.length === 0) return E.left(`no trainable samples (${skipped.length} skipped)`);
 
   log(`${samples.length} samples (${skipped.length} skipped), arm ${cfg.arm}, ${cfg.epochs} epochs`);
-  const settings: LoopSettings = {
-    config, arm: cfg.arm, weights: cfg.weights ?? RECIPE.weights,
-    adam: { ...RECIPE.adam, ...(cfg.betas ? { beta1: cfg.betas[0], beta2: cfg.betas[1] } : {}), ...(cfg.weightDecay !== undefined ? { weightDecay: cfg.weightDecay } : {}) },
-    clip: cfg.clip ?? RECIPE.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? RECIPE.extraEpochs,
-    batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? RECIPE.accumulation,
-    peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
-  };
+  const settings = loopSettings(cfg, config);
 
   mkdirSync(out, { recursive: true });
   if (!opts.resume) writeFileSync(metricsFile, '');

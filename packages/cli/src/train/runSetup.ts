@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { random } from '@safekey-ts/core';
+import { type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
+import { type LlamaConfig, type LoopSettings, type RawSample, type SafekeyParams, dimsOf, initParams, initSafetyHead, RECIPE } from '@safekey-ts/safekey';
+import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
+
+/** A decoded run config and a resolver of the paths in it (relative to the config file). */
+export interface RunConfig { readonly cfg: TrainConfig; readonly at: (path: string) => string }
+
+export function readRunConfig(file: string): E.Either<string, RunConfig> {
+  let json: unknown;
+  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
+  const r = TrainConfigCodec.decode(json);
+  return E.isRight(r) ? E.right({ cfg: r.right, at: (p: string) => resolve(dirname(file), p) }) : E.left(`${file}: ${describeField(r.left)}`);
+}
+
+/** Every sample of the run's data files, in order. */
+export function readRunData({ cfg, at }: RunConfig): E.Either<string, RawSample[]> {
+  const raw: RawSample[] = [];
+  for (const f of typeof cfg.data.train === 'string' ? [cfg.data.train] : cfg.data.train) {
+    const r = readSamples(at(f));
+    if (E.isLeft(r)) return E.left(formatDataError(r.left));
+    raw.push(...r.right);
+  }
+  return E.right(raw);
+}
+
+export interface StartingPoint { readonly config: LlamaConfig; readonly tokenizer: Tokenizer; readonly params: SafekeyParams }
+
+/**
+ * Where a new run starts: the config's checkpoint (with a new safety head from `foldIn(key(seed), 1)` when it has
+ * none), or a fresh model and head from `split(key(seed))`; the config's tokenizer, when it names one, replaces
+ * the checkpoint's.
+ */
+export async function startingPoint({ cfg, at }: RunConfig, configFile: string): Promise<E.Either<string, StartingPoint>> {
+  let config: LlamaConfig, tokenizer: Tokenizer, params: SafekeyParams;
+  if ('checkpoint' in cfg.model) {
+    const ck = await loadCheckpoint(at(cfg.model.checkpoint));
+    if (E.isLeft(ck)) return E.left(ck.left.message);
+    config = ck.right.config; tokenizer = ck.right.tokenizer;
+    params = { model: ck.right.params, head: ck.right.head ?? initSafetyHead(random.foldIn(random.key(cfg.seed), 1), dimsOf(config).d) };
+  } else {
+    const c = await readConfigFile(at(cfg.model.config));
+    if (E.isLeft(c)) return E.left(c.left.message);
+    if (!cfg.tokenizer) return E.left(`${configFile}: field 'tokenizer' is needed to train a fresh model`);
+    const t = await readTokenizerFile(at(cfg.tokenizer));
+    if (E.isLeft(t)) return E.left(t.left.message);
+    config = c.right; tokenizer = t.right;
+    const [mk, hk] = random.split(random.key(cfg.seed), 2);
+    params = { model: initParams(mk!, config), head: initSafetyHead(hk!, dimsOf(config).d) };
+  }
+  if (cfg.tokenizer && 'checkpoint' in cfg.model) {
+    const t = await readTokenizerFile(at(cfg.tokenizer));
+    if (E.isLeft(t)) return E.left(t.left.message);
+    tokenizer = t.right;
+  }
+  return E.right({ config, tokenizer, params });
+}
+
+/** The loop's settings: the config's values, the recipe where it says nothing. */
+export const loopSettings = (cfg: TrainConfig, config: LlamaConfig): LoopSettings => ({
+  config, arm: cfg.arm, weights: cfg.weights ?? RECIPE.weights,
+  adam: { ...RECIPE.adam, ...(cfg.betas ? { beta1: cfg.betas[0], beta2: cfg.betas[1] } : {}), ...(cfg.weightDecay !== undefined ? { weightDecay: cfg.weightDecay } : {}) },
+  clip: cfg.clip ?? RECIPE.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? RECIPE.extraEpochs,
+  batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? RECIPE.accumulation,
+  peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
+});
+
+/** The longest sequence kept and the sentences in U, with their defaults. */
+export const encodeSettings = (cfg: TrainConfig) => ({
+  maxLength: cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences,
+});
