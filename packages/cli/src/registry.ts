@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { generateCommand } from './commands/generate.js';
 import { evalCommand } from './commands/evaluate.js';
 import { experimentCommand } from './commands/experiment.js';
+import { exportCommand } from './commands/export.js';
 import { initCommand } from './commands/init.js';
 import { lossCommand } from './commands/loss.js';
 import { trainCommand } from './commands/train.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   tokenizerTrainCommand,
   trainCommand,
   lossCommand,
+  exportCommand,
   evalCommand,
   experimentCommand,
 ];
