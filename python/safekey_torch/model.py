@@ -97,6 +97,13 @@ def load_causal_lm(start_dir: str | None, model_config: str | None, seed: int) -
     from transformers import AutoConfig, AutoModelForCausalLM
     from transformers.utils import logging
     logging.disable_progress_bar()
+    if start_dir is not None and os.path.exists(os.path.join(start_dir, "adapter_config.json")):
+        # A LoRA checkpoint: its base model alone. Given the directory, transformers would fold the adapter in by
+        # itself; attach_lora wraps the base in PEFT's model instead.
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+        config = AutoConfig.from_pretrained(start_dir)
+        return MODEL_FOR_CAUSAL_LM_MAPPING[type(config)].from_pretrained(
+            None, config=config, state_dict=_base_weights(start_dir), dtype=torch.float32, attn_implementation="sdpa")
     if start_dir is not None:
         return AutoModelForCausalLM.from_pretrained(start_dir, dtype=torch.float32, attn_implementation="sdpa")
     config_dict, _ = AutoConfig.get_config_dict(model_config) if os.path.isdir(model_config) else (None, None)
@@ -107,6 +114,18 @@ def load_causal_lm(start_dir: str | None, model_config: str | None, seed: int) -
     config = AutoConfig.for_model(**config_dict)
     torch.manual_seed(seed)
     return AutoModelForCausalLM.from_config(config, dtype=torch.float32, attn_implementation="sdpa")
+
+
+def _base_weights(directory: str) -> dict[str, torch.Tensor]:
+    """model.safetensors, or every shard that model.safetensors.index.json names."""
+    import json
+    from safetensors.torch import load_file
+    index = os.path.join(directory, "model.safetensors.index.json")
+    if not os.path.exists(index):
+        return load_file(os.path.join(directory, "model.safetensors"))
+    with open(index, encoding="utf-8") as f:
+        shards = sorted(set(json.load(f)["weight_map"].values()))
+    return {k: v for shard in shards for k, v in load_file(os.path.join(directory, shard)).items()}
 
 
 def attach_lora(lm: nn.Module, lora, start_dir: str | None, seed: int) -> nn.Module:

@@ -8,9 +8,10 @@ FULL = StateDictOptions(full_state_dict=True, cpu_offload=True)
 
 
 def checkpoint_name(fqn: str) -> str:
-    """``lm.<name>`` is the model's tensor ``<name>``; ``head.<name>`` is ``safety_head.<name>``."""
+    """``lm.<name>`` is the model's tensor ``<name>``; ``head.<name>`` is ``safety_head.<name>``. Names are unique."""
     if fqn.startswith("lm."):
-        return fqn[3:]
+        # LoRA tensors under the names of PEFT's adapter file (without the adapter's name, "default")
+        return fqn[3:].replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.", ".lora_B.")
     if fqn.startswith("head."):
         return "safety_head." + fqn[5:]
     raise ValueError(f"unexpected parameter {fqn}")
