@@ -24,8 +24,9 @@ def span_mean(hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 def dpsh_loss(hidden: torch.Tensor, head, batch: dict) -> dict[str, torch.Tensor]:
     """BCE of the understanding head (mean over U) and the context head (mean over prompt and U), half each."""
     h = hidden.float()
-    u_logit = head.understanding(span_mean(h, batch["understanding"])).squeeze(-1).float()
-    c_logit = head.context(span_mean(h, batch["context"])).squeeze(-1).float()
+    probe = lambda linear, weights: linear(span_mean(h, weights).to(linear.weight.dtype)).squeeze(-1).float()  # bf16 heads under FSDP
+    u_logit = probe(head.understanding, batch["understanding"])
+    c_logit = probe(head.context, batch["context"])
     understanding = F.binary_cross_entropy_with_logits(u_logit, batch["harmful"], reduction="none")
     context = F.binary_cross_entropy_with_logits(c_logit, batch["harmful"], reduction="none")
     per = 0.5 * understanding + 0.5 * context

@@ -139,6 +139,7 @@ def train(config_file: str, resume: bool = False, log=lambda line: print(line, f
             for g in optimizer.param_groups:
                 g["lr"] = lr
             norm = acc.clip_grad_norm_(model.parameters(), cfg.clip)
+            norm = norm.full_tensor() if hasattr(norm, "full_tensor") else norm  # a DTensor under FSDP
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
