@@ -75,8 +75,7 @@ def train(config_file: str, resume: bool = False, log=lambda line: print(line, f
     # model and head
     if cfg.lora is not None and cfg.checkpoint is None:
         raise SafekeyError(f"{config_file}: field 'lora': LoRA needs a starting checkpoint (model.checkpoint)")
-    base_dir = start_dir
-    lm = load_causal_lm(base_dir, cfg.model_config, cfg.seed)
+    lm = load_causal_lm(start_dir, cfg.model_config, cfg.seed)
     vocab = lm.get_input_embeddings().num_embeddings
     top = max(max(s.ids) for s in samples)
     if top >= vocab:
@@ -121,7 +120,7 @@ def train(config_file: str, resume: bool = False, log=lambda line: print(line, f
             parts = [[samples[j] for j in order[(position + i) * cfg.batch_size:(position + i + 1) * cfg.batch_size]] for i in range(group)]
             mine = parts[rank::world]
             rounds = math.ceil(group / world)
-            sums = torch.zeros(6, dtype=torch.float64)  # total, sft, qmm, dpsh, tokens, micro-batches with qmm/dpsh
+            sums = torch.zeros(5, dtype=torch.float64)  # total, sft, qmm, dpsh, tokens of this process's micro-batches
             for i in range(rounds):
                 real = i < len(mine)
                 part = mine[i] if real else parts[0]
@@ -132,7 +131,7 @@ def train(config_file: str, resume: bool = False, log=lambda line: print(line, f
                     acc.backward(out["total"] * (world / group if real else 0.0))
                 if real:
                     sums += torch.tensor([out["total"].item(), out["sft"].item(), out["qmm"].item() if "qmm" in out else 0.0,
-                                          out["dpsh"].item() if "dpsh" in out else 0.0, sum(len(s.ids) for s in part), 1.0], dtype=torch.float64)
+                                          out["dpsh"].item() if "dpsh" in out else 0.0, sum(len(s.ids) for s in part)], dtype=torch.float64)
             if world > 1:
                 sums = acc.reduce(sums.to(device), reduction="sum").cpu()
             lr = cosine_lr(cfg.peak_lr, warmup_steps, total_updates, cfg.min_ratio, step)
