@@ -21,10 +21,12 @@ const DIFF_TOL = 1e-5;
 const HVP_TOL = 1e-4;
 /**
  * float32 against float64, relative to the largest entry (at least 1): a few float32 roundings per op, amplified
- * by the op's conditioning; a tree gets the largest tolerance of the families it uses.
+ * by the op's conditioning; a tree gets the largest tolerance of the families it uses. The largest errors seen
+ * in 1,800 trees over every backend (SAFEKEY_PROPERTY_SCALE=10) were 1.1e-6 (element-wise), 1.2e-6 (matmul),
+ * 1.4e-6 (attention), 6e-7 (losses) and 2.3e-6 (norms): these leave a factor of 15-40.
  */
 export const FAMILY_TOL: Readonly<Record<Family, number>> = {
-  elementwise: 2e-4, reduce: 2e-4, movement: 2e-4, softmax: 2e-4, loss: 3e-4, matmul: 5e-4, norm: 1e-3, attention: 5e-4,
+  elementwise: 2e-5, reduce: 2e-5, movement: 2e-5, softmax: 2e-5, loss: 3e-5, matmul: 5e-5, norm: 1e-4, attention: 5e-5,
 };
 /** The family whose tolerance a tree gets: the loosest of those it uses. */
 const treeFamily = (t: Tree): Family => families(t).reduce<Family>((p, f) => (FAMILY_TOL[f] > FAMILY_TOL[p] ? f : p), 'elementwise');

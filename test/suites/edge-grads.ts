@@ -57,6 +57,13 @@ const cases: readonly EdgeCase[] = [
     want: (xs) => xs.map((z, i) => logistic(z) - [1, 0, 1, 0][i]) },
 ];
 
+const d2Sigmoid = (x: number) => dSigmoid(x) * (1 - 2 * logistic(x));
+const secondDerivatives: readonly (readonly [string, (x: Tensor) => Tensor, (x: number) => number])[] = [
+  ['bceWithLogits (label 0.25)', (z) => bceWithLogits(z, fromArrayLike(z, [0.25, 0.25, 0.25, 0.25, 0.25])), dSigmoid],
+  ['sigmoid', sigmoid, d2Sigmoid],
+  ['silu', silu, (x) => 2 * dSigmoid(x) + x * d2Sigmoid(x)],
+];
+
 function fromArrayLike(like: Tensor, v: number[]): Tensor {
   return like.dtype === 'float64' ? fromArray(Float64Array.from(v), [v.length], 'float64') : fromArray(Float32Array.from(v), [v.length], 'float32');
 }
@@ -90,6 +97,15 @@ export function edgeGradSuite(label: string, make: () => Backend): void {
           const x = input(dtype, c.x, c.shape ?? [c.x.length]);
           const stored = Array.from(x.dataSync() as ArrayLike<number>);
           assertGrad(grad(c.f)(x).dataSync() as ArrayLike<number>, c.want(stored), dtype, `${c.name} (${dtype})`);
+        }));
+      }
+      // the second derivative of element-wise f is the gradient of sum(f'(x)); at 0 the where-based forms must not
+      // see a kink (through maximum and abs, bce's would be 0 there)
+      for (const [name, f, d2] of secondDerivatives) {
+        test(`second derivative of ${name} at 0 and around (${dtype})`, on(() => {
+          const x = input(dtype, [0, -0, 0.5, -3, 7], [5]);
+          const stored = Array.from(x.dataSync() as ArrayLike<number>);
+          assertGrad(grad((y: Tensor) => sum(grad((z: Tensor) => sum(f(z)))(y)))(x).dataSync() as ArrayLike<number>, stored.map(d2), dtype, name);
         }));
       }
       test(`cross-entropy over no position: value 0, empty gradient (${dtype})`, on(() => {

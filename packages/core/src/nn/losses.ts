@@ -1,6 +1,6 @@
 import type { DType, FloatCheck, SameDType } from '../dtype.js';
 import { shapeError } from '../errors.js';
-import { cast, div, maximum, mul, neg, sub, abs, log, exp, add } from '../ops/elementwise.js';
+import { add, cast, div, exp, ge, log, maximum, mul, neg, sub, where } from '../ops/elementwise.js';
 import { takeAlongAxis } from '../ops/indexing.js';
 import { sum } from '../ops/reduce.js';
 import { type BroadcastTo, type Check, type Norm, type Shape, type TargetsCheck, sameShape } from '../shape.js';
@@ -29,9 +29,15 @@ export function crossEntropy<L extends Shape, T extends Shape, D extends DType>(
   return div(sum(mul(nll, m)), maximum(sum(m), 1)) as Tensor<[], D>;
 }
 
-/** Binary cross-entropy with logits, element-wise, stable: `max(z,0) - z*y + log(1 + exp(-|z|))`. */
+/**
+ * Binary cross-entropy with logits, element-wise, stable: `softplus(z) - z*y` with `softplus(z) = max(z, 0) +
+ * log(1 + exp(-|z|))`. The max and `-|z|` are written with `where` on `z >= 0`, each side a smooth formula, so
+ * that the second derivative at z = 0 is sigmoid'(0) = 1/4 (through `maximum` and `abs` it would be 0).
+ */
 export function bceWithLogits<S extends Shape, Y extends Shape, D extends DType, DY extends DType>(logits: Tensor<S, D> & FloatCheck<'bceWithLogits', D>,
   labels: Tensor<Y, DY> & SameDType<'bceWithLogits', D, DY> & Check<BroadcastTo<Y, S, 'bceWithLogits'>>): Tensor<S, D> {
   const [z, y]: Tensor[] = [logits, labels];
-  return add(sub(maximum(z, 0), mul(z, y)), log(add(exp(neg(abs(z))), 1))) as Tensor<S, D>;
+  const nonNeg = ge(z, 0);
+  const softplus = add(where(nonNeg, z, 0), log(add(exp(where(nonNeg, neg(z), z)), 1)));
+  return sub(softplus, mul(z, y)) as Tensor<S, D>;
 }
