@@ -70,8 +70,6 @@ interface PrimSpec<P extends Primitive> {
 type UnaryName = 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'reciprocal' | 'neg' | 'abs' | 'sign';
 type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
-
-
 const floatUnary = <P extends UnaryName>(op: P): PrimSpec<P> => ({
   kind: 'unary', arity: 1,
   infer: ([x]) => {
