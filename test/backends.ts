@@ -1,6 +1,6 @@
-// The one list of backends the cross-package suites run on (conformance, gradients, agreement), with what each
-// suite needs to know of it: tolerances, fast-check runs, whether it stores float64, and how to tell that it
-// cannot run here. A backend that cannot run is skipped with its reason, except in CI (CI=true) where the ones
+// The one list of backends the cross-package suites run on (conformance, gradients, agreement, properties), with
+// what each suite needs to know of it: tolerances, fast-check runs, whether it stores float64, and how to tell that
+// it cannot run here. A backend that cannot run is skipped with its reason, except in CI (CI=true) where the ones
 // marked `required` fail instead: a CI run must exercise them.
 import { describe, test } from 'node:test';
 import { type Backend, referenceBackend } from '@safekey-ts/core';
@@ -9,7 +9,7 @@ import { cpuBackend, loadNative, loadWasm } from '@safekey-ts/cpu';
 import { gpujsBackend, probeHeadlessGL, webgpuDevice } from '@safekey-ts/gpujs';
 import type { TestMode } from './suites/gpujs-agreement.js';
 
-export type Suite = 'conformance' | 'gradients' | 'agreement';
+export type Suite = 'conformance' | 'gradients' | 'agreement' | 'properties';
 
 export interface BackendEntry {
   readonly name: string;
@@ -41,23 +41,23 @@ const webgpuMissing = () => {
   return p.ok ? null : `WebGPU cannot start: ${p.reason}`;
 };
 const always = () => null;
-const ALL: readonly Suite[] = ['conformance', 'gradients', 'agreement'];
+const ALL: readonly Suite[] = ['conformance', 'gradients', 'agreement', 'properties'];
 
 // llvmpipe (Mesa's GL on the CPU) flushes float32 subnormals to zero in arithmetic and comparisons
 // (`eq(0, -1e-45)` is true there), so the suites' random inputs leave subnormals out on GL and WebGPU.
 export const BACKENDS: readonly BackendEntry[] = [
-  { name: 'reference', make: referenceBackend, unavailable: always, required: true, suites: ['conformance', 'gradients'], conformance: { tol: 0 }, float64: true },
+  { name: 'reference', make: referenceBackend, unavailable: always, required: true, suites: ['conformance', 'gradients', 'properties'], conformance: { tol: 0 }, float64: true },
   // the cpu backend's paths are exact (tol 0): float32 matmuls accumulate in float32, which the suite's bound allows
-  { name: 'cpu (native path)', make: () => cpuBackend({ path: 'native' }), unavailable: nativeMissing, required: true, suites: ['conformance', 'gradients'], conformance: { tol: 0 }, float64: true },
-  { name: 'cpu (native path, every kernel in the addon)', make: () => cpuBackend({ path: 'native', vmMinElements: 1 }), unavailable: nativeMissing, required: true, suites: ['conformance'], conformance: { tol: 0 }, float64: true },
-  { name: 'cpu (wasm path)', make: () => cpuBackend({ path: 'wasm' }), unavailable: wasmMissing, required: true, suites: ['conformance', 'gradients'], conformance: { tol: 0 }, float64: true },
-  { name: 'cpu (js path)', make: () => cpuBackend({ path: 'js' }), unavailable: always, required: true, suites: ['conformance', 'gradients'], conformance: { tol: 0 }, float64: true },
+  { name: 'cpu (native path)', make: () => cpuBackend({ path: 'native' }), unavailable: nativeMissing, required: true, suites: ['conformance', 'gradients', 'properties'], conformance: { tol: 0 }, float64: true },
+  { name: 'cpu (native path, every kernel in the addon)', make: () => cpuBackend({ path: 'native', vmMinElements: 1 }), unavailable: nativeMissing, required: true, suites: ['conformance', 'properties'], conformance: { tol: 0 }, float64: true },
+  { name: 'cpu (wasm path)', make: () => cpuBackend({ path: 'wasm' }), unavailable: wasmMissing, required: true, suites: ['conformance', 'gradients', 'properties'], conformance: { tol: 0 }, float64: true },
+  { name: 'cpu (js path)', make: () => cpuBackend({ path: 'js' }), unavailable: always, required: true, suites: ['conformance', 'gradients', 'properties'], conformance: { tol: 0 }, float64: true },
   { name: 'gpujs cpu', make: () => gpujsBackend({ mode: 'cpu' }), unavailable: always, required: true, suites: ALL, conformance: { tol: 0, numRuns: 40 }, float64: false, gradRuns: 40, gpujsMode: 'cpu' },
   { name: 'gpujs webasm', make: () => gpujsBackend({ mode: 'webasm' }), unavailable: always, required: true, suites: ALL, conformance: { tol: 0, numRuns: 40 }, float64: false, gradRuns: 40, gpujsMode: 'webasm' },
   { name: 'gpujs headless GL', make: () => gpujsBackend({ mode: 'headlessgl' }), unavailable: glMissing, required: true, suites: ALL,
     conformance: { tol: 1e-6, numRuns: 12, flushesSubnormals: true }, float64: false, gradRuns: 12, gpujsMode: 'headlessgl' },
   // Dawn over a software driver once answered no adapter under load: WebGPU may skip, with its reason
-  { name: 'gpujs webgpu', make: () => gpujsBackend({ mode: 'webgpu' }), unavailable: webgpuMissing, required: false, suites: ['conformance'],
+  { name: 'gpujs webgpu', make: () => gpujsBackend({ mode: 'webgpu' }), unavailable: webgpuMissing, required: false, suites: ['conformance', 'properties'],
     conformance: { tol: 1e-6, numRuns: 12, flushesSubnormals: true }, float64: false },
 ];
 

@@ -3,7 +3,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { FlatTensorCodec, NestedArray, decodeWith, firstMessage, nestedPath } from './codec.js';
 import { type DType, type TypedArrayOf, allocArray } from './dtype.js';
 import { TensorError } from './errors.js';
-import { type Shape, checkDims, sameShape, sizeOf } from './shape.js';
+import { type Norm, type Shape, checkDims, sameShape, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 import { bind, fromData } from './bind.js';
 
@@ -40,7 +40,7 @@ function toTyped<D extends DType>(op: string, values: ArrayLike<number | boolean
 }
 
 /** Boundary: a tensor from untrusted nested arrays (JSON, user input). Never throws. */
-export function parseTensor<D extends DType = 'float32'>(value: unknown, dtype: D = 'float32' as D, opts: ParseOptions = {}): E.Either<TensorError, Tensor<Shape, D>> {
+export function parseTensor<D extends DType = 'float32'>(value: unknown, dtype: D = 'float32' as D, opts: ParseOptions = {}): E.Either<TensorError, Tensor<Shape, NoInfer<D>>> {
   return pipe(
     NestedArray.decode(value),
     E.mapLeft((errors) => malformed('parseTensor', firstMessage(errors), nestedPath(errors))),
@@ -62,9 +62,9 @@ export function parseFlat(value: unknown, opts: ParseOptions = {}): E.Either<Ten
 }
 
 /** Boundary: checks a tensor of unknown shape against the expected one and narrows its type. */
-export function checkShape<const S extends Shape, D extends DType>(x: Tensor<Shape, D>, shape: S, what = 'tensor'): E.Either<TensorError, Tensor<S, D>> {
+export function checkShape<const S extends Shape, D extends DType>(x: Tensor<Shape, D>, shape: S, what = 'tensor'): E.Either<TensorError, Tensor<Norm<S>, D>> {
   return sameShape(x.shape, shape)
-    ? E.right(x as unknown as Tensor<S, D>)
+    ? E.right(x as unknown as Tensor<Norm<S>, D>)
     : E.left(new TensorError({ kind: 'ShapeMismatch', op: 'checkShape', message: `${what} has the wrong shape`, shapes: [x.shape, shape] }));
 }
 
@@ -73,27 +73,30 @@ const orThrow = <A>(e: E.Either<TensorError, A>): A => {
   return e.right;
 };
 
+// Creation functions take their dtype from the argument (float32 when it is left out), never from the type the
+// result is assigned to: `NoInfer` keeps the return type out of the inference of D.
+
 /** A tensor from a literal in code, e.g. `tensor([[1, 2], [3, 4]])`; its shape is in its type. Throws on bad data. */
-export function tensor<const V extends NestedLiteral, D extends DType = 'float32'>(value: V, dtype?: D): Tensor<ShapeOf<V>, D> {
+export function tensor<const V extends NestedLiteral, D extends DType = 'float32'>(value: V, dtype?: D): Tensor<ShapeOf<V>, NoInfer<D>> {
   return orThrow(parseTensor(value, dtype ?? ('float32' as D))) as unknown as Tensor<ShapeOf<V>, D>;
 }
 
 /** A tensor from a typed array (copied) and a shape. */
-export function fromArray<const S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D): Tensor<S, D> {
+export function fromArray<const S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D): Tensor<Norm<S>, D> {
   checkDims('fromArray', shape);
   if (data.length !== sizeOf(shape)) throw new TensorError({ kind: 'ShapeMismatch', op: 'fromArray', message: `data has ${data.length} values but the shape holds ${sizeOf(shape)}`, shapes: [shape] });
-  return fromData(data, shape, dtype);
+  return fromData(data, shape, dtype) as Tensor<Norm<S>, D>;
 }
 
-export function full<const S extends Shape, D extends DType = 'float32'>(shape: S, value: number, dtype?: D): Tensor<S, D> {
+export function full<const S extends Shape, D extends DType = 'float32'>(shape: S, value: number, dtype?: D): Tensor<Norm<S>, NoInfer<D>> {
   checkDims('full', shape);
   const d = dtype ?? ('float32' as D);
-  return fromData(allocArray(d, sizeOf(shape)).fill(value) as TypedArrayOf[D], shape, d);
+  return fromData(allocArray(d, sizeOf(shape)).fill(value) as TypedArrayOf[D], shape, d) as Tensor<Norm<S>, D>;
 }
-export const zeros = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<S, D> => full(shape, 0, dtype);
-export const ones = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<S, D> => full(shape, 1, dtype);
-export const scalar = <D extends DType = 'float32'>(value: number, dtype?: D): Tensor<[], D> => full([], value, dtype);
+export const zeros = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<Norm<S>, NoInfer<D>> => full(shape, 0, dtype);
+export const ones = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<Norm<S>, NoInfer<D>> => full(shape, 1, dtype);
+export const scalar = <D extends DType = 'float32'>(value: number, dtype?: D): Tensor<[], NoInfer<D>> => full([], value, dtype);
 
 /** `[0, 1, ..., n-1]` computed on the backend. */
-export const arange = <D extends DType = 'int32'>(n: number, dtype?: D): Tensor<[number], D> =>
+export const arange = <D extends DType = 'int32'>(n: number, dtype?: D): Tensor<[number], NoInfer<D>> =>
   bind('iota', [], { n, dtype: dtype ?? 'int32' }) as Tensor<[number], D>;

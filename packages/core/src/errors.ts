@@ -49,3 +49,6 @@ export const shapeError = (op: string, message: string, ...shapes: (readonly num
 
 export const argError = (op: string, message: string): TensorError =>
   new TensorError({ kind: 'InvalidArgument', op, message });
+
+export const dtypeError = (op: string, message: string): TensorError =>
+  new TensorError({ kind: 'DTypeMismatch', op, message });

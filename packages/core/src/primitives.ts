@@ -1,5 +1,5 @@
 import { type DType, isFloat } from './dtype.js';
-import { TensorError, argError, shapeError } from './errors.js';
+import { argError, dtypeError, shapeError } from './errors.js';
 import { type Shape, broadcastShapes, checkDims, sizeOf } from './shape.js';
 
 /** Parameters of each primitive. Axes in params are already normalised (non-negative, sorted). */
@@ -69,8 +69,6 @@ interface PrimSpec<P extends Primitive> {
 
 type UnaryName = 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'reciprocal' | 'neg' | 'abs' | 'sign';
 type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-
-const dtypeError = (op: string, message: string) => new TensorError({ kind: 'DTypeMismatch', op, message });
 
 const floatUnary = <P extends UnaryName>(op: P): PrimSpec<P> => ({
   kind: 'unary', arity: 1,

@@ -2,7 +2,7 @@ import { fromData } from './bind.js';
 import type { Tensor } from './tensor.js';
 import { type FloatDType, allocArray, roundTo } from './dtype.js';
 import { argError } from './errors.js';
-import { type Shape, checkDims, sizeOf } from './shape.js';
+import { type Norm, type Shape, checkDims, sizeOf } from './shape.js';
 
 /**
  * A PRNG key: two uint32 words, as in JAX. Keys are values: `split` makes new independent keys, nothing is
@@ -65,10 +65,10 @@ export function uniformArray(k: Key, n: number): Float64Array {
   return out;
 }
 
-function floatTensor<S extends Shape, D extends FloatDType>(values: Float64Array, shape: S, dtype: D): Tensor<S, D> {
+function floatTensor<S extends Shape, D extends FloatDType>(values: Float64Array, shape: S, dtype: D): Tensor<Norm<S>, D> {
   const data = allocArray(dtype, values.length);
   data.set(values);
-  return fromData(data, shape, dtype);
+  return fromData(data, shape, dtype) as Tensor<Norm<S>, D>;
 }
 
 /** The largest value of `dtype` below `x`: a cap under which rounding to the dtype cannot reach `x`. */
@@ -82,7 +82,7 @@ function largestBelow(dtype: FloatDType, x: number): number {
 }
 
 /** Uniform in `[low, high)`. */
-export function uniform<const S extends Shape, D extends FloatDType = 'float32'>(k: Key, shape: S, opts: { low?: number; high?: number; dtype?: D } = {}): Tensor<S, D> {
+export function uniform<const S extends Shape, D extends FloatDType = 'float32'>(k: Key, shape: S, opts: { low?: number; high?: number; dtype?: D } = {}): Tensor<Norm<S>, NoInfer<D>> {
   checkDims('uniform', shape);
   const { low = 0, high = 1 } = opts;
   const dtype = opts.dtype ?? ('float32' as D);
@@ -93,7 +93,7 @@ export function uniform<const S extends Shape, D extends FloatDType = 'float32'>
 }
 
 /** Standard normal (Box-Muller), times `std`, plus `mean`. */
-export function normal<const S extends Shape, D extends FloatDType = 'float32'>(k: Key, shape: S, opts: { mean?: number; std?: number; dtype?: D } = {}): Tensor<S, D> {
+export function normal<const S extends Shape, D extends FloatDType = 'float32'>(k: Key, shape: S, opts: { mean?: number; std?: number; dtype?: D } = {}): Tensor<Norm<S>, NoInfer<D>> {
   checkDims('normal', shape);
   const { mean = 0, std = 1 } = opts;
   const n = sizeOf(shape);
@@ -104,11 +104,11 @@ export function normal<const S extends Shape, D extends FloatDType = 'float32'>(
 }
 
 /** True with probability `p`. */
-export function bernoulli<const S extends Shape>(k: Key, p: number, shape: S): Tensor<S, 'bool'> {
+export function bernoulli<const S extends Shape>(k: Key, p: number, shape: S): Tensor<Norm<S>, 'bool'> {
   if (!(p >= 0 && p <= 1)) throw argError('bernoulli', `p must be in [0, 1], got ${p}`);
   checkDims('bernoulli', shape);
   const u = uniformArray(k, sizeOf(shape));
-  return fromData(Uint8Array.from(u, (v) => +(v < p)), shape, 'bool');
+  return fromData(Uint8Array.from(u, (v) => +(v < p)), shape, 'bool') as Tensor<Norm<S>, 'bool'>;
 }
 
 /** A uniformly random permutation of `0..n-1` (Fisher-Yates). */

@@ -1,26 +1,42 @@
-import type { DType } from '../dtype.js';
-import { add, div, exp, mul, neg, tanh, maximum } from '../ops/elementwise.js';
+import type { DType, FloatCheck } from '../dtype.js';
+import { add, exp, ge, le, maximum, minimum, mul, neg, reciprocal, tanh, where } from '../ops/elementwise.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
-export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+/**
+ * The logistic function, `1 / (1 + exp(-x))`, computed from `z = exp(-|x|)` (never above 1): `1 / (1 + z)` for
+ * x >= 0 and `z / (1 + z)` below. Value and gradient are finite at every finite x (the plain form's gradient is
+ * `0 * Inf = NaN` once exp(-x) overflows, at x < -88 in float32). `-|x|` is written with `where` so that its
+ * gradient at 0 is -1, not abs's 0.
+ */
+export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D> & FloatCheck<'sigmoid', D>): Tensor<S, D> {
   const t: Tensor = x;
-  return div(1, add(exp(neg(t)), 1)) as Tensor<S, D>;
+  const nonNeg = ge(t, 0);
+  const z = exp(where(nonNeg, neg(t), t));
+  const r = reciprocal(add(z, 1));
+  return where(nonNeg, r, mul(z, r)) as Tensor<S, D>;
 }
 
 /** SiLU (swish): `x * sigmoid(x)`, the gate of Llama's SwiGLU. */
-export function silu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+export function silu<S extends Shape, D extends DType>(x: Tensor<S, D> & FloatCheck<'silu', D>): Tensor<S, D> {
   const t: Tensor = x;
   return mul(t, sigmoid(t)) as Tensor<S, D>;
 }
 
-/** GELU, tanh approximation (GPT-2, PyTorch `approximate='tanh'`). */
-export function gelu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+// Past |x| = 10 the tanh of GELU's inner polynomial is exactly +-1 in float64 (and float32); clamping x inside
+// the polynomial there changes no value, and keeps x^3 from overflowing into a NaN gradient (0 * Inf).
+const GELU_CLAMP = 10;
+
+/** GELU, tanh approximation (GPT-2, PyTorch `approximate='tanh'`); finite gradient at every finite x. */
+export function gelu<S extends Shape, D extends DType>(x: Tensor<S, D> & FloatCheck<'gelu', D>): Tensor<S, D> {
   const t: Tensor = x;
-  const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
+  const c = minimum(maximum(t, -GELU_CLAMP), GELU_CLAMP);
+  const inner = mul(add(c, mul(mul(mul(c, c), c), 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(t, 0.5), add(tanh(inner), 1)) as Tensor<S, D>;
 }
 
+/** `max(x, 0)`, with gradient 0 at x = 0 as PyTorch and JAX give it (`maximum(x, 0)` splits a tie: 0.5); NaN stays NaN. */
 export function relu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
-  return maximum(x, 0);
+  const t: Tensor = x;
+  return where(le(t, 0), 0, t) as Tensor<S, D>;
 }

@@ -1,12 +1,12 @@
 import { arange } from '../creation.js';
-import type { DType } from '../dtype.js';
+import type { DType, FloatCheck, SameDType } from '../dtype.js';
 import { hasKernel } from '../backend.js';
 import { ge, mul, where } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { permute, reshape } from '../ops/movement.js';
 import { MASK_FILL, primitives } from '../primitives.js';
 import { softmax } from './softmax.js';
-import type { Shape } from '../shape.js';
+import type { AttentionShape, BroadcastTo, Check, Result, Shape } from '../shape.js';
 import { type Tensor } from '../tensor.js';
 import { bind } from '../bind.js';
 
@@ -20,8 +20,9 @@ export function causalMask(t: number): Tensor<Shape, 'bool'> {
  * Sets the scores where `allowed` is false to a large finite negative value, so that softmax gives them
  * (almost) zero weight and a row with nothing allowed stays finite (uniform) instead of NaN.
  */
-export function maskScores<D extends DType>(scores: Tensor<Shape, D>, allowed: Tensor<Shape, 'bool'>, fill = MASK_FILL): Tensor<Shape, D> {
-  return where(allowed, scores, fill) as Tensor<Shape, D>;
+export function maskScores<S extends Shape, M extends Shape, D extends DType>(scores: Tensor<S, D>, allowed: Tensor<M, 'bool'> & Check<BroadcastTo<M, S, 'maskScores'>>,
+  fill = MASK_FILL): Tensor<S, D> {
+  return where(allowed as Tensor<Shape, 'bool'>, scores as Tensor, fill) as Tensor<S, D>;
 }
 
 /** `[...b, T, kvHeads * rep, d]` -> `[...b, kvHeads, rep, T, d]`: the layout where one matmul per head does the work. */
@@ -51,22 +52,27 @@ export function headsFirstMask(allowed: Tensor<Shape, 'bool'>, qRank: number, kv
  * kernel (which never stores the `[T, S]` weights, nor for the gradient); elsewhere composed from matmuls and
  * a softmax, which jit fuses.
  */
-export function dotProductAttention<D extends DType>(q: Tensor<Shape, D>, k: Tensor<Shape, D>, v: Tensor<Shape, D>,
-  allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
-  if (hasKernel(q.backend, 'attention')) return bind('attention', [q, k, v, allowed], { scale }) as Tensor<Shape, D>;
-  const out = primitives.attention.infer([q.info, k.info, v.info, allowed.info], { scale }); // checks the shapes
-  return headsLast(matmul(headsFirstWeights(q, k, allowed, scale), headsFirst(v, k.shape[k.rank - 2], 1)), out.shape) as Tensor<Shape, D>;
+export function dotProductAttention<Q extends Shape, K extends Shape, V extends Shape, D extends DType, DK extends DType, DV extends DType>(
+  q: Tensor<Q, D> & FloatCheck<'attention', D>, k: Tensor<K, DK> & SameDType<'attention', D, DK>,
+  v: Tensor<V, DV> & SameDType<'attention', D, DV> & Check<AttentionShape<Q, K, V>>, allowed: Tensor<Shape, 'bool'>, scale: number):
+  Tensor<Result<AttentionShape<Q, K, V>>, D> {
+  type Out = Tensor<Result<AttentionShape<Q, K, V>>, D>;
+  const [tq, tk, tv]: Tensor[] = [q, k, v];
+  if (hasKernel(tq.backend, 'attention')) return bind('attention', [tq, tk, tv, allowed], { scale }) as Out;
+  const out = primitives.attention.infer([tq.info, tk.info, tv.info, allowed.info], { scale }); // checks the shapes
+  return headsLast(matmul(headsFirstWeights(tq, tk, allowed, scale), headsFirst(tv, tk.shape[tk.rank - 2], 1)), out.shape) as Out;
 }
 
 /** The attention weights in the `headsFirst` layout, `[...batch, kvHeads, rep, T, S]`. */
-function headsFirstWeights<D extends DType>(q: Tensor<Shape, D>, k: Tensor<Shape, D>, allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
+function headsFirstWeights(q: Tensor, k: Tensor, allowed: Tensor<Shape, 'bool'>, scale: number): Tensor {
   const kvHeads = k.shape[k.rank - 2], rep = q.shape[q.rank - 2] / kvHeads;
   const scores = mul(matmul(headsFirst(q, kvHeads, rep), headsFirst(k, kvHeads, 1), { transB: true }), scale);
-  return softmax(maskScores(scores, headsFirstMask(allowed, q.rank, kvHeads, rep))) as Tensor<Shape, D>;
+  return softmax(maskScores(scores, headsFirstMask(allowed, q.rank, kvHeads, rep)));
 }
 
 /** The weights `dotProductAttention` gives each key, `[...batch, heads, T, S]` (for analyses: they are stored). */
-export function attentionWeights<D extends DType>(q: Tensor<Shape, D>, k: Tensor<Shape, D>, allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
+export function attentionWeights<D extends DType, DK extends DType>(q: Tensor<Shape, D> & FloatCheck<'attentionWeights', D>, k: Tensor<Shape, DK> & SameDType<'attention', D, DK>,
+  allowed: Tensor<Shape, 'bool'>, scale: number): Tensor<Shape, D> {
   const w = headsFirstWeights(q, k, allowed, scale), [t, n] = q.shape.slice(-3, -1);
-  return reshape(w, [...q.shape.slice(0, -3), n, t, k.shape[k.rank - 3]]);
+  return reshape(w, [...q.shape.slice(0, -3), n, t, k.shape[k.rank - 3]]) as Tensor<Shape, D>;
 }

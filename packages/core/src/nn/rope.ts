@@ -1,4 +1,4 @@
-import { type DType, allocArray } from '../dtype.js';
+import { type DType, type FloatDType, allocArray } from '../dtype.js';
 import { argError } from '../errors.js';
 import { fromArray } from '../creation.js';
 import { hasKernel } from '../backend.js';
@@ -15,7 +15,7 @@ export interface RopeTables<D extends DType> { readonly cos: Tensor<Shape, D>; r
  * cos/sin tables `[..., T, headDim]` for rotary embeddings at the given positions (any shape), Hugging Face
  * convention: `inv_freq[i] = theta^(-2i/headDim)`, angles repeated for both halves.
  */
-export function ropeTables<D extends DType = 'float32'>(positions: Tensor<Shape, 'int32' | 'float32' | 'float64'>, headDim: number, theta = 10000, dtype?: D): RopeTables<D> {
+export function ropeTables<D extends FloatDType = 'float32'>(positions: Tensor<Shape, 'int32' | 'float32' | 'float64'>, headDim: number, theta = 10000, dtype?: D): RopeTables<NoInfer<D>> {
   if (headDim % 2 !== 0) throw argError('ropeTables', `head dim must be even, got ${headDim}`);
   const d = dtype ?? ('float32' as D);
   const half = headDim / 2;
@@ -23,7 +23,7 @@ export function ropeTables<D extends DType = 'float32'>(positions: Tensor<Shape,
   const inv = allocArray(d, headDim);
   for (let i = 0; i < half; i++) inv[i] = inv[i + half] = 1 / Math.pow(theta, (2 * i) / headDim);
   const invT = fromArray(inv, [headDim], d);
-  const angles = mul(reshape(cast(positions, d), [...positions.shape, 1]), invT);
+  const angles: Tensor = mul(reshape(cast(positions, d), [...positions.shape, 1]), invT);
   return { cos: cos(angles) as Tensor<Shape, D>, sin: sin(angles) as Tensor<Shape, D> };
 }
 

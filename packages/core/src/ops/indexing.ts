@@ -1,9 +1,9 @@
 import type { DType } from '../dtype.js';
 import { shapeError } from '../errors.js';
-import { type Shape, normAxis, sameShape } from '../shape.js';
+import { type AxisCheck, type Check, type ReduceShape, type Result, type Shape, normAxis, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { bind } from '../bind.js';
-import { cast, eq, where } from './elementwise.js';
+import { cast, eq, lt, ne, where } from './elementwise.js';
 import { max, min } from './reduce.js';
 import { arange } from '../creation.js';
 import { expandDims, reshape } from './movement.js';
@@ -12,8 +12,9 @@ import { expandDims, reshape } from './movement.js';
  * TF-style gather: picks entries of `x` along `axis` at `indices`; the first `batchDims` dims of x and
  * indices are shared. Result shape: `x.shape[:axis] + indices.shape[batchDims:] + x.shape[axis+1:]`.
  */
-export function gather<D extends DType>(x: Tensor<Shape, D>, indices: Tensor<Shape, 'int32'>, axis = 0, batchDims = 0): Tensor<Shape, D> {
-  return bind('gather', [x, indices], { axis: normAxis('gather', axis, x.rank), batchDims }) as Tensor<Shape, D>;
+export function gather<S extends Shape, D extends DType, const A extends number = 0>(x: Tensor<S, D>, indices: Tensor<Shape, 'int32'>,
+  axis?: A & AxisCheck<S, A, 'gather'>, batchDims = 0): Tensor<Shape, D> {
+  return bind('gather', [x, indices], { axis: normAxis('gather', axis ?? 0, x.rank), batchDims }) as Tensor<Shape, D>;
 }
 
 /** The adjoint of gather: adds `updates` into a zero tensor whose gathered axis has length `size`. */
@@ -28,8 +29,9 @@ export const embedding = <D extends DType>(table: Tensor<Shape, D>, ids: Tensor<
  * One entry per row along `axis`: `indices` has x's shape without `axis`; picks `x[..., indices[...], ...]`.
  * (Picking the target log-probability of each token.)
  */
-export function takeAlongAxis<D extends DType>(x: Tensor<Shape, D>, indices: Tensor<Shape, 'int32'>, axis = -1): Tensor<Shape, D> {
-  const ax = normAxis('takeAlongAxis', axis, x.rank);
+export function takeAlongAxis<S extends Shape, D extends DType, const A extends number = -1>(x: Tensor<S, D>, indices: Tensor<Shape, 'int32'>,
+  axis?: A & AxisCheck<S, A, 'takeAlongAxis'>): Tensor<Shape, D> {
+  const ax = normAxis('takeAlongAxis', axis ?? -1, x.rank);
   const rest = x.shape.filter((_, i) => i !== ax);
   if (!sameShape(rest, indices.shape)) throw shapeError('takeAlongAxis', `indices must have x's shape without axis ${ax}`, x.shape, indices.shape);
   const order = [...x.shape.keys()].filter((i) => i !== ax);
@@ -38,15 +40,18 @@ export function takeAlongAxis<D extends DType>(x: Tensor<Shape, D>, indices: Ten
 }
 
 /** `[..., n]` with a 1 at each index. */
-export function oneHot<D extends DType = 'float32'>(indices: Tensor<Shape, 'int32'>, n: number, dtype?: D): Tensor<Shape, D> {
+export function oneHot<D extends DType = 'float32'>(indices: Tensor<Shape, 'int32'>, n: number, dtype?: D): Tensor<Shape, NoInfer<D>> {
   return cast(eq(expandDims(indices, -1), arange(n)), dtype ?? ('float32' as D)) as Tensor<Shape, D>;
 }
 
-/** Index of the largest entry along `axis` (the first one on ties), as int32. */
-export function argmax(x: Tensor, axis = -1): Tensor<Shape, 'int32'> {
-  const ax = normAxis('argmax', axis, x.rank);
-  const n = x.shape[ax];
-  const pos = reshape(arange(n), x.shape.map((d, i) => (i === ax ? n : 1)));
-  const candidates = where(eq(x, max(x, ax, true)), pos, n);
-  return min(candidates, ax) as Tensor<Shape, 'int32'>;
+/** Index of the largest entry along `axis` (the first one on ties; the first NaN where there is one, as PyTorch), as int32. */
+export function argmax<S extends Shape, D extends DType, const A extends number = -1>(x: Tensor<S, D>, axis?: A & Check<ReduceShape<S, A, false, 'argmax'>>):
+  Tensor<Result<ReduceShape<S, A, false, 'argmax'>>, 'int32'> {
+  const t: Tensor = x;
+  const ax = normAxis('argmax', axis ?? -1, t.rank);
+  const n = t.shape[ax];
+  const pos = reshape(arange(n), t.shape.map((d, i) => (i === ax ? n : 1)));
+  const first = (hit: Tensor<Shape, 'bool'>) => min(where(hit, pos, n), ax);
+  const firstNaN = first(ne(t, t)), firstMax = first(eq(t, max(t, ax, true)));
+  return where(lt(firstNaN, n), firstNaN, firstMax) as Tensor<Result<ReduceShape<S, A, false, 'argmax'>>, 'int32'>;
 }

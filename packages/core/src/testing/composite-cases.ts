@@ -2,16 +2,17 @@
 // Composites chain several float32 ops, so they are compared with `chainTol` against double arithmetic.
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { oneHot, takeAlongAxis, embedding } from '../ops/indexing.js';
+import { argmax, oneHot, takeAlongAxis, embedding } from '../ops/indexing.js';
 import { mean, min } from '../ops/reduce.js';
 import { relu, gelu, sigmoid, silu } from '../nn/activations.js';
 import { causalMask, maskScores } from '../nn/attention.js';
+import { maximum } from '../ops/elementwise.js';
 import { bceWithLogits, crossEntropy, tokenNll } from '../nn/losses.js';
 import { layerNorm, rmsNorm } from '../nn/norms.js';
 import { applyRope, ropeTables } from '../nn/rope.js';
 import { logSoftmax, logsumexp, softmax } from '../nn/softmax.js';
-import { T } from './arbitraries.js';
-import { expectTensor } from './assert.js';
+import { T, fromValues } from './arbitraries.js';
+import { expectFlat, expectTensor } from './assert.js';
 import { type SuiteContext, check } from './context.js';
 
 const LN2 = 0.6931471805599453, LN3 = 1.0986122886681098, E = 2.718281828459045;
@@ -135,6 +136,33 @@ export function compositeSuite(c: SuiteContext): void {
       const y = T([[[0, 1], [10, 11], [20, 21]], [[100, 101], [110, 111], [120, 121]]], 'int32');
       expectTensor(takeAlongAxis(y, T([[2, 0], [1, 1]], 'int32'), 1), [[20, 1], [110, 111]], { tol: 0, dtype: 'int32' });
       expectTensor(takeAlongAxis(T([5, 6, 7]), T(2, 'int32')), 7, { tol: 0 });
+    });
+    // Values where the plain formulas overflow, meet infinities or NaN, or reduce an empty axis; the expected
+    // values are PyTorch's (torch 2.13, float32), which these limits also give.
+    check('edge values: saturation, infinities, NaN, empty axes', () => {
+      const big = 3e38, inf = Infinity;
+      const sig100 = Math.exp(-100) / (1 + Math.exp(-100));
+      expectTensor(sigmoid(T([-100, 100, -big, big, NaN])), [sig100, 1 - sig100, 0, 1, NaN], { tol });
+      expectTensor(silu(T([-100, -big, big])), [-100 * sig100, -0, big], { tol });
+      expectTensor(gelu(T([-1e20, 1e20, -big, big])), [-0, 1e20, -0, big], { tol });
+      expectTensor(relu(T([NaN, 0, -2, 3])), [NaN, 0, 0, 3], { tol: 0 });
+      expectTensor(maximum(T([NaN, 0]), 0), [NaN, 0], { tol: 0 });
+      // logsumexp does not subtract an infinite max: all -Inf gives -Inf, any +Inf gives +Inf
+      expectTensor(logsumexp(T([[-inf, -inf], [inf, 1], [inf, -inf], [NaN, 1], [-inf, 0]])), [-inf, inf, inf, NaN, 0], { tol });
+      // softmax and logSoftmax subtract the max, as PyTorch does: a row with +Inf, or only -Inf, is NaN
+      expectTensor(softmax(T([[-inf, 0], [inf, 0], [-inf, -inf], [NaN, 0]])), [[0, 1], [NaN, NaN], [NaN, NaN], [NaN, NaN]], { tol });
+      expectTensor(logSoftmax(T([[-inf, 0], [inf, 0], [-inf, -inf]])), [[-inf, 0], [NaN, NaN], [NaN, NaN]], { tol });
+      // an empty axis: softmax is empty, logsumexp is -Inf (the log of an empty sum)
+      expectFlat(softmax(fromValues([], [2, 0])), [2, 0], [], { tol });
+      expectFlat(logSoftmax(fromValues([], [0, 3]), 0), [0, 3], [], { tol });
+      expectTensor(logsumexp(fromValues([], [2, 0])), [-inf, -inf], { tol });
+      // argmax: the first NaN wins (PyTorch), else the first maximum
+      expectTensor(argmax(T([1, NaN, 3])), 1, { tol: 0, dtype: 'int32' });
+      expectTensor(argmax(T([[NaN, NaN, 0], [0, 2, 2], [5, 1, NaN], [-inf, -inf, -inf]])), [0, 1, 2, 0], { tol: 0, dtype: 'int32' });
+      expectTensor(argmax(T([[1, 9], [NaN, 0]]), 0), [1, 0], { tol: 0, dtype: 'int32' });
+      // cross-entropy over no position is 0, with or without a mask
+      expectTensor(crossEntropy(fromValues([], [0, 3]), fromValues([], [0], 'int32')), 0, { tol });
+      expectTensor(crossEntropy(fromValues([], [2, 0, 3]), fromValues([], [2, 0], 'int32'), fromValues([], [2, 0], 'bool')), 0, { tol });
     });
     check('embedding', () => {
       const table = T([[0, 1], [10, 11], [20, 21]]);

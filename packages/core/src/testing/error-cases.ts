@@ -10,6 +10,7 @@ import { max, mean, sum } from '../ops/reduce.js';
 import { crossEntropy } from '../nn/losses.js';
 import { ropeTables } from '../nn/rope.js';
 import { bind, fromData } from '../bind.js';
+import type { Tensor } from '../tensor.js';
 import { T } from './arbitraries.js';
 import { expectError, expectTensor } from './assert.js';
 import { type SuiteContext, check } from './context.js';
@@ -62,7 +63,7 @@ export function errorSuite(c: SuiteContext): void {
       expectError(() => sum(m23(), [-3]), { kind: 'InvalidArgument', op: 'sum' });
       expectError(() => sum(m23(), [1, -1]), { kind: 'InvalidArgument', op: 'sum' });
       expectError(() => max(T([[], []]), 1), { kind: 'ShapeMismatch', op: 'reduceMax', shapes: [[2, 0]] });
-      expectError(() => mean(T([1, 2], 'int32')), { kind: 'InvalidArgument', op: 'mean' });
+      expectError(() => mean(T([1, 2], 'int32') as Tensor), { kind: 'InvalidArgument', op: 'mean' });
     });
     check('item needs exactly one element', () => {
       expectError(() => T([1, 2]).item(), { kind: 'ShapeMismatch', op: 'item', shapes: [[2]] });
@@ -77,7 +78,8 @@ export function errorSuite(c: SuiteContext): void {
 
   describe('errors: dtypes', () => {
     check('primitives reject mixed or unsupported dtypes', () => {
-      const f = T([[1, 2], [3, 4]]), i = T([[1, 2], [3, 4]], 'int32'), b = T([true, false], 'bool');
+      // typed as unknown dtypes: with their dtypes in the type, most of these lines are compile errors
+      const f: Tensor = T([[1, 2], [3, 4]]), i: Tensor = T([[1, 2], [3, 4]], 'int32'), b: Tensor = T([true, false], 'bool');
       expectError(() => bind('add', [f, i], {}), { kind: 'DTypeMismatch', op: 'add' });
       expectError(() => matmul(f, i as never), { kind: 'DTypeMismatch', op: 'matmul' });
       expectError(() => matmul(i, i), { kind: 'DTypeMismatch', op: 'matmul' });
@@ -96,6 +98,20 @@ export function errorSuite(c: SuiteContext): void {
       expectTensor(ew.add(T([1.5, 2]), T([1, 2], 'int32')), [2.5, 4], { tol: c.tol });
       expectTensor(ew.mul(T([2, 3], 'int32'), T([true, false], 'bool')), [2, 0], { tol: 0, dtype: 'int32' });
       expectTensor(ew.add(T([1, 2], 'int32'), 1), [2, 3], { tol: 0, dtype: 'int32' });
+    });
+    check('a JS number takes the tensor\'s dtype; one an int32 tensor cannot hold, or any next to a bool tensor, is an error', () => {
+      const half: number = 0.5, big: number = 2 ** 31, nan: number = NaN;
+      const i = T([1, 2, 3], 'int32'), b = T([true, false], 'bool');
+      expectTensor(ew.mul(i, -2), [-2, -4, -6], { tol: 0, dtype: 'int32' });
+      expectTensor(ew.where(T([true, false, true], 'bool'), i, 7), [1, 7, 3], { tol: 0, dtype: 'int32' });
+      expectTensor(ew.add(T([1, 2]), half), [1.5, 2.5], { tol: 0 });
+      expectError(() => ew.add(i, half), { kind: 'DTypeMismatch', op: 'add' });
+      expectError(() => ew.sub(half, i), { kind: 'DTypeMismatch', op: 'sub' });
+      expectError(() => ew.lt(i, half), { kind: 'DTypeMismatch', op: 'lt' });
+      expectError(() => ew.maximum(i, nan), { kind: 'DTypeMismatch', op: 'maximum' });
+      expectError(() => ew.mul(i, big), { kind: 'DTypeMismatch', op: 'mul' });
+      expectError(() => ew.where(T([true, false, true], 'bool'), i, half), { kind: 'DTypeMismatch', op: 'where' });
+      expectError(() => ew.eq(b, 1), { kind: 'DTypeMismatch', op: 'eq' });
     });
   });
 

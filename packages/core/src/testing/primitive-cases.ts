@@ -12,8 +12,8 @@ import { broadcastTo, concat, pad, permute, reshape, slice } from '../ops/moveme
 import { max, sum } from '../ops/reduce.js';
 import { type Primitive, primitiveNames } from '../primitives.js';
 import { hasKernel } from '../backend.js';
-import { T } from './arbitraries.js';
-import { expectTensor, type NestedNum } from './assert.js';
+import { T, fromValues } from './arbitraries.js';
+import { expectFlat, expectTensor, type NestedNum } from './assert.js';
 import { type SuiteContext, check } from './context.js';
 import { type Tensor } from '../tensor.js';
 import { bind } from '../bind.js';
@@ -270,6 +270,10 @@ export const primitiveCases: { readonly [P in Primitive]: Case } = {
     const causal = T([[1, 0], [1, 1]], 'bool');
     expectTensor(dotProductAttention(T([[[[2]], [[2]]], [[[0]], [[0]]]]), T([[[[0]], [[LN3]]]]), T([[[[4]], [[8]]]]), causal, 0.5),
       [[[[4]], [[7]]], [[[4]], [[6]]]], { tol });
+    // no keys at all (S = 0): zeros, on every backend (the kernels' empty sum; the composition's empty softmax)
+    const q = fromValues([1, -2, 3, 0.5, 2, 1, -1, 4], [1, 2, 2, 2]);
+    expectFlat(dotProductAttention(q, fromValues([], [1, 0, 1, 2]), fromValues([], [1, 0, 1, 3]), fromValues([], [2, 0], 'bool'), 0.5),
+      [1, 2, 2, 3], new Array<number>(12).fill(0), { tol });
   },
   // packed [dq, dk, dv]: dv = P^T g, dScores = P (g v^T - rowsum) where allowed, times scale (worked out by hand)
   // (a backend without the attention kernel refuses it by name: there the composition is differentiated instead)
@@ -285,6 +289,9 @@ export const primitiveCases: { readonly [P in Primitive]: Case } = {
       [0.75 * LN3, 0, -0.75, 0.75, 0.75, 1.25], { tol });
     expectTensor(grad(T([[[[2]], [[2]]], [[[0]], [[0]]]]), T([[[[0]], [[LN3]]]]), T([[[[4]], [[8]]]]), T([[1, 0], [1, 1]], 'bool'), 0.5),
       [0, 0.375 * LN3, 0, 0.5 * LN3, -0.75, 0.75, 2.75, 1.25], { tol });
+    // no keys: dq is zeros, dk and dv are empty
+    expectFlat(grad(fromValues([1, -2, 3, 0.5], [2, 1, 2]), fromValues([], [0, 1, 2]), fromValues([], [0, 1, 2]), fromValues([], [2, 0], 'bool'), 0.5),
+      [4], [0, 0, 0, 0], { tol });
   },
 };
 
