@@ -85,16 +85,15 @@ export async function peerMatmulCases(o: MatmulOptions): Promise<CaseSource> {
       });
     }
   };
-  const py = 'python' in env.torch ? env.torch.python : null;
-  const here = new URL('.', import.meta.url).pathname;
-  add('pytorch', py ? new PeerServer('pytorch', py, [`${here}peers/torch_matmul.py`, '--threads', '2'], here) : (env.torch as { error: string }).error);
-  add('pytorch-1t', py ? new PeerServer('pytorch-1t', py, [`${here}peers/torch_matmul.py`, '--threads', '1'], here) : (env.torch as { error: string }).error);
+  const torch = 'python' in env.torch ? env.torch : null;
+  add('pytorch', torch ? new PeerServer('pytorch', torch.python, ['matmul.py', '--threads', '2'], torch.dir) : (env.torch as { error: string }).error);
+  add('pytorch-1t', torch ? new PeerServer('pytorch-1t', torch.python, ['matmul.py', '--threads', '1'], torch.dir) : (env.torch as { error: string }).error);
   const jx = 'dir' in env.jaxjs ? env.jaxjs.dir : null;
-  add('jax-js-wasm', jx ? new PeerServer('jax-js-wasm', process.execPath, ['jaxjs_matmul.mjs', '--threads', '2'], jx) : (env.jaxjs as { error: string }).error);
+  add('jax-js-wasm', jx ? new PeerServer('jax-js-wasm', process.execPath, ['matmul.mjs', '--threads', '2'], jx) : (env.jaxjs as { error: string }).error);
   const tf = 'dir' in env.tfjs ? env.tfjs.dir : null;
   const tfErr = (env.tfjs as { error: string }).error;
-  add('tfjs-wasm', tf ? new PeerServer('tfjs-wasm', process.execPath, ['tfjs_matmul.mjs', '--backend', 'wasm', '--threads', '2'], tf) : tfErr);
-  add('tfjs-wasm-1t', tf ? new PeerServer('tfjs-wasm-1t', process.execPath, ['tfjs_matmul.mjs', '--backend', 'wasm', '--threads', '1'], tf) : tfErr);
-  add('tfjs-cpu', tf ? new PeerServer('tfjs-cpu', process.execPath, ['tfjs_matmul.mjs', '--backend', 'cpu'], tf) : tfErr, 512);
+  add('tfjs-wasm', tf ? new PeerServer('tfjs-wasm', process.execPath, ['matmul.mjs', '--backend', 'wasm', '--threads', '2'], tf) : tfErr);
+  add('tfjs-wasm-1t', tf ? new PeerServer('tfjs-wasm-1t', process.execPath, ['matmul.mjs', '--backend', 'wasm', '--threads', '1'], tf) : tfErr);
+  add('tfjs-cpu', tf ? new PeerServer('tfjs-cpu', process.execPath, ['matmul.mjs', '--backend', 'cpu'], tf) : tfErr, 512);
   return { cases, close: async () => { await Promise.all(servers.map((s) => s.close())); } };
 }

@@ -1,10 +1,9 @@
 // W1 and W1-SK training steps (bench/w1-step.ts), tokens/s: this project's model on the cpu backend's paths
-// and the peers' scripts of ../shared/peers with `--variant w1|sk`, every one the same way: each measurement
+// and the peers' scripts in bench/peers/ with `--variant w1|sk`, every one the same way: each measurement
 // is a fresh process (this project's: bench/w1-proc.ts) that runs its warm-up steps, then the timed steps of
 // 1024 tokens each (WARMUP and STEPS below, alike for all but TensorFlow.js, whose steps take 1-13 s: it gets
 // SLOW_WARMUP). Opt-in (`--bench w1,w1-sk`): a round spawns every implementation, which takes minutes.
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { type CpuPath, cpuBackend, wasmRelaxedPath } from '@safekey-ts/cpu';
@@ -83,11 +82,10 @@ export function peerW1Cases(o: { log: Log }, variants: readonly W1Variant[]): Ca
       },
     });
   };
-  const peersDir = 'dir' in env.tfjs ? join(env.tfjs.dir, '..') : 'dir' in env.jaxjs ? join(env.jaxjs.dir, '..') : '';
-  const py = 'python' in env.torch ? env.torch.python : '';
+  const [py, torchDir] = 'python' in env.torch ? [env.torch.python, env.torch.dir] : ['', '.'];
   for (const v of variants) {
-    add(v, 'pytorch', env.torch, () => [py, ['torch_w1.py', '--threads', '2'], peersDir || '.']);
-    add(v, 'pytorch-1t', env.torch, () => [py, ['torch_w1.py', '--threads', '1'], peersDir || '.']);
+    add(v, 'pytorch', env.torch, () => [py, ['w1.py', '--threads', '2'], torchDir]);
+    add(v, 'pytorch-1t', env.torch, () => [py, ['w1.py', '--threads', '1'], torchDir]);
     add(v, 'jax-js-wasm', env.jaxjs, () => [process.execPath, ['w1.mjs', '--threads', '2'], 'dir' in env.jaxjs ? env.jaxjs.dir : '.']);
     add(v, 'tfjs-wasm', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'wasm', '--threads', '2'], 'dir' in env.tfjs ? env.tfjs.dir : '.'], SLOW_WARMUP);
     add(v, 'tfjs-cpu', env.tfjs, () => [process.execPath, ['w1.mjs', '--backend', 'cpu'], 'dir' in env.tfjs ? env.tfjs.dir : '.'], 1, 2);

@@ -1,6 +1,6 @@
 """fp32 matmul timing server for the benchmark (PyTorch CPU peer).
 
-Usage: python torch_matmul.py --threads N
+Usage: python matmul.py --threads N   (bench/peers.ts starts it in this folder, with the venv's python)
 Reads one JSON request a line on stdin, {"n": 512, "reps": 5, "warmup": 3}, and answers one JSON line,
 {"times_ms": [...]}: `warmup` untimed then `reps` timed products a @ b of two random n x n float32 matrices.
 Prints {"ready": true, "torch": version, "threads": N} first.

@@ -1,13 +1,12 @@
-// fp32 matmul timing server for the benchmark (jax-js peer, wasm device). Copied into the peers' jaxjs/
-// folder, next to its node_modules and Node 20 shims, by bench/peers.ts.
-// Usage: node jaxjs_matmul.mjs [--threads N]   (N workers through node_workers.mjs; 0 = main thread only)
+// fp32 matmul timing server for the benchmark (jax-js peer, wasm device); bench/peers.ts starts it here.
+// Usage: node matmul.mjs [--threads N]   (N worker threads through node-compat.mjs; 0 = main thread only)
 // Protocol: prints {"ready":true,...}; then per stdin line {"n","reps","warmup"} answers {"times_ms":[...]}.
 import * as readline from 'node:readline';
+import { useWorkerThreads } from './node-compat.mjs';
 
 const arg = (name, def) => { const i = process.argv.indexOf('--' + name); return i < 0 ? def : process.argv[i + 1]; };
 const threads = +arg('threads', 0);
-if (threads) { process.env.JAXJS_THREADS = String(threads); await import('./node_workers.mjs'); }
-await import('./node20_compat.mjs');
+useWorkerThreads(threads);
 const { numpy: np, init, defaultDevice, jit, random } = await import('@jax-js/jax');
 await init('wasm');
 defaultDevice('wasm');

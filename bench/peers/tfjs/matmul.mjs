@@ -1,15 +1,14 @@
-// fp32 matmul timing server for the benchmark (TensorFlow.js peer). Copied into the peers' tfjs/ folder,
-// next to its node_modules and wasm_threads_node.mjs, by bench/peers.ts.
-// Usage: node tfjs_matmul.mjs --backend wasm|cpu [--threads N]
+// fp32 matmul timing server for the benchmark (TensorFlow.js peer); bench/peers.ts starts it in this folder.
+// Usage: node matmul.mjs --backend wasm|cpu [--threads N]   (N > 1: the threaded build, node-threads.mjs)
 // Protocol: prints {"ready":true,...}; then per stdin line {"n","reps","warmup"} answers {"times_ms":[...]}.
 import * as readline from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { enableNodeWasmThreads } from './wasm_threads_node.mjs';
+import { wasmThreads } from './node-threads.mjs';
 
 const arg = (name, def) => { const i = process.argv.indexOf('--' + name); return i < 0 ? def : process.argv[i + 1]; };
 const backend = arg('backend', 'wasm'), threads = +arg('threads', 1);
-if (backend === 'wasm' && threads > 1) enableNodeWasmThreads(threads);
+if (backend === 'wasm' && threads > 1) wasmThreads(threads);
 await tf.setBackend(backend);
 await tf.ready();
 if (tf.getBackend() !== backend) throw new Error(`backend ${backend} did not start`);
