@@ -5,6 +5,7 @@ import { experimentCommand } from './commands/experiment.js';
 import { initCommand } from './commands/init.js';
 import { lossCommand } from './commands/loss.js';
 import { trainCommand } from './commands/train.js';
+import { tokenizerEncodeCommand } from './commands/tokenizerEncode.js';
 import { tokenizerTrainCommand } from './commands/tokenizerTrain.js';
 
 /** Every `safekey` command. A new command is one file in `commands/` and one line here. */
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   generateCommand,
   tokenizerTrainCommand,
+  tokenizerEncodeCommand,
   trainCommand,
   lossCommand,
   evalCommand,

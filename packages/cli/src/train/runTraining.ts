@@ -3,13 +3,15 @@ import { dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
-import { type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
-import { type AdamWState, type LoopSettings, type LoopState, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type ModelTokenIds, type Tokenizer, type WeightsFormat, describeField, formatDataError, loadCheckpoint, parseSize, readConfigFile, readSamples, readTokenizerFile, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
+import { type AdamWState, type LoopSettings, type LoopState, type ModelConfig, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
 
 export interface TrainRunOptions {
   readonly resume?: boolean;
+  /** The backend to train on, over the config's `backend`. */
+  readonly backend?: BackendName;
   readonly log?: (line: string) => void;
 }
 
@@ -45,16 +47,22 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
   }
 
   // the backend first: every tensor below is made on it
-  const chosen = await useBackend((cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
+  const chosen = await useBackend(opts.backend ?? (cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
+  const maxShardBytes = cfg.save?.maxShardSize === undefined ? undefined : parseSize(cfg.save.maxShardSize);
+  if (maxShardBytes === undefined && cfg.save?.maxShardSize !== undefined) return E.left(`${configFile}: field 'save.maxShardSize': cannot read ${JSON.stringify(cfg.save.maxShardSize)} as a size`);
+  const weights: Partial<WeightsFormat> = {
+    ...(cfg.save?.dtype ? { dtype: ({ float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const)[cfg.save.dtype] } : {}),
+    ...(maxShardBytes !== undefined ? { maxShardBytes } : {}),
+  };
   log(`backend: ${chosen.description}`);
 
   // model, head and tokenizer: from the resume checkpoint, a starting checkpoint, or a fresh config
   const startDir = opts.resume ? ckptDir : 'checkpoint' in cfg.model ? at(cfg.model.checkpoint) : undefined;
-  let state: LoopState, tok: Tokenizer, config;
+  let state: LoopState, tok: Tokenizer, config: ModelConfig, tokenIds: ModelTokenIds | undefined = undefined;
   if (startDir) {
     const ck = await loadCheckpoint(startDir);
     if (E.isLeft(ck)) return E.left(opts.resume ? `cannot resume: ${ck.left.message}` : ck.left.message);
-    config = ck.right.config; tok = ck.right.tokenizer;
+    config = ck.right.config; tok = ck.right.tokenizer; tokenIds = ck.right.tokenIds;
     const head = ck.right.head ?? initSafetyHead(random.foldIn(random.key(cfg.seed), 1), dimsOf(config).d);
     const params: SafekeyParams = { model: ck.right.params, head };
     const train = opts.resume ? ck.right.train : undefined;
@@ -68,7 +76,7 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     if (!cfg.tokenizer) return E.left(`${configFile}: field 'tokenizer' is needed to train a fresh model`);
     const t = await readTokenizerFile(at(cfg.tokenizer));
     if (E.isLeft(t)) return E.left(t.left.message);
-    config = c.right; tok = t.right;
+    config = c.right.config; tok = t.right;
     const [mk, hk] = random.split(random.key(cfg.seed), 2);
     const params: SafekeyParams = { model: initParams(mk, config), head: initSafetyHead(hk, dimsOf(config).d) };
     state = { params, opt: initAdamW(params), at: { step: 0, epoch: 0, position: 0 } };
@@ -77,10 +85,13 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     const t = await readTokenizerFile(at(cfg.tokenizer));
     if (E.isLeft(t)) return E.left(t.left.message);
     tok = t.right;
+    tokenIds = undefined; // the new tokenizer's own
   }
 
   const maxLength = cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength;
-  const { samples, skipped } = encodeSamples(sampleEncoder(tok), raw, { maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences });
+  const enc = sampleEncoder(tok);
+  if (E.isLeft(enc)) return E.left(`the tokenizer: ${enc.left}`);
+  const { samples, skipped } = encodeSamples(enc.right, raw, { maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences });
   for (const s of skipped.slice(0, 5)) log(`skipped sample ${s.index}: ${s.reason}`);
   if (skipped.length > 5) log(`... ${skipped.length - 5} more skipped`);
   if (samples.length === 0) return E.left(`no trainable samples (${skipped.length} skipped)`);
@@ -112,9 +123,9 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     },
     onEpochEnd: async (s) => {
       const saved = await saveCheckpoint(ckptDir, {
-        config, params: s.params.model, head: s.params.head, tokenizer: tok,
+        config, params: s.params.model, head: s.params.head, tokenizer: tok, ...(tokenIds ? { tokenIds } : {}),
         train: { optimizer: s.opt, trainer: { ...s.at, seed: cfg.seed } },
-      });
+      }, { weights });
       if (E.isLeft(saved)) throw new Error(saved.left.message);
     },
   });

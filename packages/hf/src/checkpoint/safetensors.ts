@@ -13,7 +13,7 @@ export interface Safetensors {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Values of one tensor's bytes, converted per dtype (little-endian, any alignment). */
-function convert(dtype: ReadableDType, bytes: Uint8Array, count: number): Float32Array | Float64Array | Int32Array | { bad: number; value: bigint } {
+export function convert(dtype: ReadableDType, bytes: Uint8Array, count: number): Float32Array | Float64Array | Int32Array | { bad: number; value: bigint } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case 'F32': {
@@ -94,6 +94,18 @@ function checkCoverage(entries: ReadonlyMap<string, HeaderEntry>, dataLength: nu
   return E.right(undefined);
 }
 
+/** Checks every entry of a header against a data region of `dataLength` bytes; returns the readable dtypes. */
+export function validateEntries(entries: ReadonlyMap<string, HeaderEntry>, dataLength: number, file: string): E.Either<CheckpointError, Map<string, ReadableDType>> {
+  const dtypes = new Map<string, ReadableDType>();
+  for (const [name, entry] of entries) {
+    const checked = checkEntry(name, entry, dataLength, file);
+    if (E.isLeft(checked)) return checked;
+    dtypes.set(name, checked.right);
+  }
+  const coverage = checkCoverage(entries, dataLength, file);
+  return E.isLeft(coverage) ? coverage : E.right(dtypes);
+}
+
 /**
  * Parses a safetensors file into its tensors (a Map by name) and its `__metadata__`. The file: an 8-byte little-endian header length N, N bytes of JSON header, then the data.
  * Everything is checked (header length within the file, JSON and entry shapes via io-ts, known dtypes, offsets
@@ -121,14 +133,9 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): E.Either<
   if (E.isLeft(header)) return header;
 
   const data = bytes.subarray(headerEnd);
-  const dtypes = new Map<string, ReadableDType>();
-  for (const [name, entry] of header.right.entries) {
-    const checked = checkEntry(name, entry, data.length, fileName);
-    if (E.isLeft(checked)) return checked;
-    dtypes.set(name, checked.right);
-  }
-  const coverage = checkCoverage(header.right.entries, data.length, fileName);
-  if (E.isLeft(coverage)) return coverage;
+  const validated = validateEntries(header.right.entries, data.length, fileName);
+  if (E.isLeft(validated)) return validated;
+  const dtypes = validated.right;
 
   const tensors = new Map<string, LoadedTensor>();
   for (const [name, entry] of header.right.entries) {
@@ -143,7 +150,7 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): E.Either<
 }
 
 /** Writes one value per element as `dtype`, little-endian. Integer dtypes require integers in range. */
-function encodeValues(name: string, t: TensorToWrite): Uint8Array {
+export function encodeValues(name: string, t: TensorToWrite): Uint8Array {
   const n = t.data.length;
   const size = DTYPE_SIZE[t.dtype];
   const out = new Uint8Array(n * size);
@@ -195,13 +202,21 @@ export function serializeSafetensors(
     blobs.push(blob);
     offset += blob.length;
   }
+  const prefix = headerBytes(header);
+  const out = new Uint8Array(prefix.length + offset);
+  out.set(prefix);
+  let at = prefix.length;
+  for (const blob of blobs) { out.set(blob, at); at += blob.length; }
+  return out;
+}
+
+/** The 8-byte length and the header JSON, padded with spaces to a multiple of 8 bytes. */
+export function headerBytes(header: Record<string, unknown>): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded + offset);
+  const out = new Uint8Array(8 + padded);
   new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
   out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + padded);
-  let at = 8 + padded;
-  for (const blob of blobs) { out.set(blob, at); at += blob.length; }
+  out.fill(0x20, 8 + json.length);
   return out;
 }
