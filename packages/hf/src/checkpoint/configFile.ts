@@ -205,7 +205,7 @@ export function configJson(config: ModelConfig, tokenIds: ModelTokenIds, torchDt
     num_hidden_layers: config.num_hidden_layers,
     num_attention_heads: config.num_attention_heads,
     num_key_value_heads: m.kvHeads,
-    head_dim: m.headDim,
+    ...(config.head_dim !== undefined ? { head_dim: config.head_dim } : {}),
     hidden_act: 'silu',
     rms_norm_eps: config.rms_norm_eps,
     rope_theta: config.rope_theta,
