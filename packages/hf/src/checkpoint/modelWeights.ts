@@ -83,7 +83,7 @@ export async function readModelTensors(dir: string, expected: readonly ExpectedT
       const loaded = await reader.read(name);
       if (E.isLeft(loaded)) return loaded;
       const data = loaded.right.data instanceof Float32Array ? loaded.right.data : Float32Array.from(loaded.right.data);
-      const bad = data.findIndex((x) => !Number.isFinite(x));
+      const bad = firstNonFinite(data);
       if (bad >= 0) return E.left(dirError('ValueOutOfRange', reader.path, `value ${data[bad]} at index ${bad} is not finite`, name));
       out.set(name, fromArray(data, [...shape] as Shape, 'float32'));
     }
@@ -91,6 +91,13 @@ export async function readModelTensors(dir: string, expected: readonly ExpectedT
   } finally {
     await Promise.all(readers.map((r) => r.close()));
   }
+}
+
+/** The index of the first NaN or infinity (all exponent bits set), or -1. */
+function firstNonFinite(data: Float32Array): number {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < bits.length; i++) if ((bits[i]! & 0x7f800000) === 0x7f800000) return i;
+  return -1;
 }
 
 /** The torch dtype name of a written float dtype. */

@@ -191,6 +191,20 @@ const AddedTokenCodec = t.intersection([
   t.partial({ special: t.boolean, single_word: t.boolean, lstrip: t.boolean, rstrip: t.boolean, normalized: t.boolean }),
 ], 'added token');
 
+/**
+ * The ids `tokenizers` gives added tokens when it reads a file (it does not take the file's ids): a token in the
+ * model's vocab keeps that id, any other takes the next id after the model's tokens, in file order.
+ */
+export function tokenizersAddedIds(modelVocab: ReadonlyMap<string, number>, modelSize: number, added: readonly { readonly content: string }[]): number[] {
+  const assigned = new Map<string, number>();
+  let next = modelSize;
+  return added.map((a) => {
+    const id = assigned.get(a.content) ?? modelVocab.get(a.content) ?? next++;
+    assigned.set(a.content, id);
+    return id;
+  });
+}
+
 /** The model's vocab (merged with the added tokens into ids 0..N-1) and merges as ids. */
 function model(u: unknown, added: readonly AddedTokenSpec[], path: string, problems: Problems): BpeSpec | undefined {
   const c = take(t.partial({ type: t.string }), u, path, problems);
@@ -209,7 +223,12 @@ function model(u: unknown, added: readonly AddedTokenSpec[], path: string, probl
   }
   const vocab: (string | null)[] = [];
   for (const [id, token] of byId) vocab[id] = token;
-  for (const a of added) {
+  const given = tokenizersAddedIds(new Map(Object.entries(m.vocab)), byId.size, added);
+  for (const [i, a] of added.entries()) {
+    if (given[i] !== a.id) {
+      problems.push(`added_tokens[${i}]: id ${a.id}, but tokenizers gives ${JSON.stringify(a.content)} id ${given[i]} (an added token not in ${path}.vocab takes the next id after the model's ${byId.size} tokens)`);
+      continue;
+    }
     const there = byId.get(a.id);
     if (there === undefined) byId.set(a.id, a.content);
     else if (there !== a.content) problems.push(`added_tokens: id ${a.id} is ${JSON.stringify(a.content)} but ${path}.vocab has ${JSON.stringify(there)} there`);
@@ -312,10 +331,16 @@ function decoderJson(d: DecoderSpec): unknown {
   }
 }
 
-/** The Hugging Face `tokenizer.json` object of a spec (added tokens are kept out of the model's vocab). */
+/**
+ * The Hugging Face `tokenizer.json` object of a spec. Added tokens stay out of the model's vocab when `tokenizers`
+ * then gives them their ids (they follow the model's tokens); otherwise the vocab holds them too, at their ids.
+ */
 export function toTokenizerJson(spec: TokenizerSpec): Record<string, unknown> {
   const vocab: Record<string, number> = Object.create(null);
   spec.model.vocab.forEach((token, id) => { if (token !== null) vocab[token] = id; });
+  const modelVocab = new Map(Object.entries(vocab));
+  const given = tokenizersAddedIds(modelVocab, modelVocab.size, spec.addedTokens);
+  if (spec.addedTokens.some((a, i) => given[i] !== a.id)) for (const a of spec.addedTokens) vocab[a.content] = a.id;
   return {
     version: '1.0',
     truncation: null,

@@ -159,7 +159,7 @@ export function trainBpe(texts: readonly string[], options: TrainBpeOptions): E.
   const spec: TokenizerSpec = {
     normalizer: null,
     preTokenizer: { type: 'ByteLevel', addPrefixSpace: false, trimOffsets: true, useRegex: true },
-    model: { vocab: vocab.map((t, id) => (id >= 256 && id < 256 + specials.length ? null : t)), merges, unkToken: null, byteFallback: false, fuseUnk: false, ignoreMerges: false },
+    model: { vocab, merges, unkToken: null, byteFallback: false, fuseUnk: false, ignoreMerges: false },
     addedTokens: specials.map((content, i) => specialToken(content, 256 + i)),
     postProcessor: null,
     decoder: { type: 'ByteLevel', addPrefixSpace: true, trimOffsets: true, useRegex: true },
