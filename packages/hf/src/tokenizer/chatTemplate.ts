@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Template } from '@huggingface/jinja';
 import { CHAT_SPECIAL_TOKENS } from './specialTokens.js';
-import type { Tokenizer, TokenizerData } from './tokenizer.js';
+import type { TokenizerData } from './tokenizer.js';
 
 /**
  * The project's own chat format as a Jinja chat template: `<|user|>{query}<|end_of_turn|><|assistant|>` for a
@@ -73,9 +73,3 @@ export function openedByPrompt(prompt: string, response: string): string {
   }
   return '';
 }
-
-/** Why a tokenizer cannot render prompts, or null. */
-export const chatProblem = (tok: Tokenizer): string | null => {
-  const r = promptText(tok, 'x');
-  return E.isLeft(r) ? r.left : null;
-};
