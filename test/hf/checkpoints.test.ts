@@ -83,6 +83,21 @@ describe('what a checkpoint directory lacks is said, by file', () => {
   });
 });
 
+describe('a Mistral sliding window shorter than the sequence (not implemented) is refused up front', () => {
+  test('generate says so; loss keeps samples to the window', async () => {
+    const dir = at('mistral-window');
+    cpSync(modelDir('mistral'), dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...json(join(dir, 'config.json')), sliding_window: 20 }));
+    const r = await cli('generate', '--checkpoint', dir, '--prompt', 'How do I bake bread at home?', '--max-new-tokens', '12', '--backend', 'reference');
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'safekey generate: 27 positions (prompt, prefix and --max-new-tokens) exceed the model\'s sliding_window 20 (sliding-window attention is not supported)');
+    const loss = await cli('loss', '--checkpoint', dir, '--data', join(hfDir, 'data.jsonl'), '--backend', 'reference');
+    assert.equal(loss.code, 0, loss.err);
+    assert.equal(loss.out, '');
+    assert.match(loss.err, /skipped sample 0: K ends at token \d+, beyond the length limit 20/);
+  });
+});
+
 describe('config.json: both transformers forms, the families, what is not supported', () => {
   const base = { vocab_size: 64, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-6, max_position_embeddings: 128, tie_word_embeddings: false };
   const parse = (o: object) => parseConfigJson(o);

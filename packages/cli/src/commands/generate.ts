@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type Tokenizer, decode, encode, loadCheckpoint, promptText } from '@safekey-ts/hf';
-import { checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
+import { attentionSpan, checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
 import { backendFlag, useBackend } from '../backends.js';
 import { defineCommand } from '../command.js';
 import { integer, number, pathArg, repeated, required, switchFlag, text, optional, withDefault } from '../flags.js';
@@ -59,6 +59,9 @@ export const generateCommand = defineCommand({
     };
     const problem = checkGenerateOptions(promptIds, opts, dimsOf(config).vocab);
     if (problem !== null) return E.left(problem);
+    const longest = promptIds.length + prefix.length + f.maxNewTokens;
+    if (longest > attentionSpan(config))
+      return E.left(`${longest} positions (prompt, prefix and --max-new-tokens) exceed the model's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
     const r = generate(params, config, promptIds, opts);
     const answer = r.finishReason === 'stop' ? r.ids.slice(0, -1) : r.ids;
     const textOut = decode(tok, answer);

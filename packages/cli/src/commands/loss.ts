@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { tidy } from '@safekey-ts/core';
 import { noGrad } from '@safekey-ts/autograd';
 import { formatDataError, loadCheckpoint, readSamples, sampleEncoder } from '@safekey-ts/hf';
-import { batchTensors, encodeSamples, makeBatch, safekeyLoss } from '@safekey-ts/safekey';
+import { attentionSpan, batchTensors, encodeSamples, makeBatch, safekeyLoss } from '@safekey-ts/safekey';
 import { backendFlag, useBackend } from '../backends.js';
 import { defineCommand } from '../command.js';
 import { integer, pathArg, required, switchFlag, withDefault } from '../flags.js';
@@ -30,7 +30,8 @@ export const lossCommand = defineCommand({
     if (E.isLeft(raw)) return E.left(formatDataError(raw.left));
     const enc = sampleEncoder(ck.right.tokenizer);
     if (E.isLeft(enc)) return E.left(`${f.checkpoint}: ${enc.left}`);
-    const { samples, skipped } = encodeSamples(enc.right, raw.right, { maxLength: f.maxLength });
+    // a sample does not reach past a sliding window (not implemented): it is cut there, or skipped if K is beyond
+    const { samples, skipped } = encodeSamples(enc.right, raw.right, { maxLength: Math.min(f.maxLength, attentionSpan(ck.right.config)) });
     for (const s of skipped) io.err(`skipped sample ${s.index}: ${s.reason}`);
     const head = ck.right.head;
     for (const s of samples) noGrad(() => tidy(() => {

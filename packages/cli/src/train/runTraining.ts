@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
 import { type ModelTokenIds, type Tokenizer, type WeightsFormat, describeField, formatDataError, loadCheckpoint, parseSize, readConfigFile, readSamples, readTokenizerFile, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
-import { type AdamWState, type LoopSettings, type LoopState, type ModelConfig, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type AdamWState, attentionSpan, type LoopSettings, type LoopState, type ModelConfig, type RawSample, type SafekeyParams, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
 
@@ -88,7 +88,8 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     tokenIds = undefined; // the new tokenizer's own
   }
 
-  const maxLength = cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength;
+  // a sample does not reach past a sliding window (not implemented): it is cut there, or skipped if K is beyond
+  const maxLength = Math.min(cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength, attentionSpan(config));
   const enc = sampleEncoder(tok);
   if (E.isLeft(enc)) return E.left(`the tokenizer: ${enc.left}`);
   const { samples, skipped } = encodeSamples(enc.right, raw, { maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences });
