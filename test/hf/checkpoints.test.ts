@@ -155,6 +155,19 @@ describe('training a Hugging Face checkpoint', () => {
   });
 });
 
+describe('eval on a Hugging Face checkpoint', () => {
+  test('the chat template makes the prompts, decoding stops at generation_config.json\'s eos ids', async () => {
+    writeFileSync(at('prompts.jsonl'), [{ prompt: 'How do I bake bread at home?', harmful: 0 }, { prompt: 'Explain prime numbers to a child, please.', harmful: 0 }].map((p) => JSON.stringify(p)).join('\n'));
+    const r = await cli('eval', '--checkpoint', modelDir('llama3'), '--prompts', at('prompts.jsonl'), '--out', at('ev'), '--max-new-tokens', '12', '--backend', 'reference');
+    assert.equal(r.code, 0, r.err);
+    const rows = readFileSync(at('ev/responses.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(rows.length, 2);
+    // the second prompt's greedy continuation is one token, eos 901 (<|end_of_text|>): an empty response
+    assert.equal(expected('llama3').prompts[1]!.greedy_ids.join(), '901');
+    assert.equal(rows[1].response, '');
+  });
+});
+
 describe('generate never wraps a prompt in markers the tokenizer would encode as text', () => {
   test('a tokenizer without a chat template nor the default format\'s tokens: an error that says so, and --raw works', async () => {
     const dir = at('bare');

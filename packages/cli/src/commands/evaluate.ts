@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { backendFlag, useBackend } from '../backends.js';
-import { loadCheckpoint, writeFileAtomic } from '@safekey-ts/hf';
+import { loadCheckpoint, promptText, writeFileAtomic } from '@safekey-ts/hf';
 import { generateCorpus } from '../experiment/corpus.js';
 import { evaluate } from '../experiment/evaluate.js';
 import { PRESETS } from '../experiment/presets.js';
@@ -35,6 +35,8 @@ export const evalCommand = defineCommand({
     await useBackend(f.backend);
     const ck = await loadCheckpoint(f.checkpoint);
     if (E.isLeft(ck)) return E.left(ck.left.message);
+    const usable = promptText(ck.right.tokenizer, 'x');
+    if (E.isLeft(usable)) return E.left(`${f.checkpoint}: ${usable.left}`);
     let items;
     if (f.prompts) {
       const r = readPromptFile(f.prompts);
@@ -48,6 +50,7 @@ export const evalCommand = defineCommand({
     let bar: ReturnType<typeof progress> | undefined;
     const records = evaluate(ck.right.params, ck.right.config, ck.right.tokenizer, items, {
       maxNewTokens: f.maxNewTokens, batchSize: f.batchSize, prefillTokens: f.prefill, repetitionPenalty: 1, prefillAll: f.prompts !== undefined,
+      stopTokens: ck.right.tokenIds.eos,
       onProgress: (d, t) => (bar ??= progress('eval', t)).update(d),
     });
     bar?.stop();

@@ -14,6 +14,8 @@ export interface EvalOptions {
   /** Attack every harmful prompt with prefilling (a user's prompt file), not only the plain built-in ones. */
   readonly prefillAll?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Decoding stops at these (default: the tokenizer config's eos token); they are left out of the response. */
+  readonly stopTokens?: readonly number[];
 }
 
 interface Job { readonly item: EvalItem; readonly prompt: number[]; readonly prefix: number[]; readonly prefilled: boolean }
@@ -24,6 +26,7 @@ interface Job { readonly item: EvalItem; readonly prompt: number[]; readonly pre
  */
 export function evaluate(params: ModelParams, config: ModelConfig, tok: Tokenizer, items: readonly EvalItem[], opts: EvalOptions): EvalRecord[] {
   const eos = tok.config.eosToken === null ? undefined : tokenId(tok, tok.config.eosToken);
+  const stops = new Set(opts.stopTokens ?? (eos !== undefined ? [eos] : []));
   const promptIds = (q: string) => {
     const p = promptText(tok, q);
     if (E.isLeft(p)) throw new Error(p.left);
@@ -41,10 +44,10 @@ export function evaluate(params: ModelParams, config: ModelConfig, tok: Tokenize
     const part = jobs.slice(i, i + opts.batchSize);
     const out = generateBatch(params, config, part.map((j) => j.prompt), {
       maxNewTokens: opts.maxNewTokens, repetitionPenalty: opts.repetitionPenalty, prefixes: part.map((j) => j.prefix),
-      stopTokens: eos !== undefined ? [eos] : [],
+      stopTokens: [...stops],
     });
     part.forEach((j, k) => {
-      const ids = out[k].ids.filter((id) => id !== eos);
+      const ids = out[k].ids.filter((id) => !stops.has(id));
       records.push(toRecord(j.item, decode(tok, ids), j.prefilled));
     });
     opts.onProgress?.(Math.min(i + opts.batchSize, jobs.length), jobs.length);
