@@ -207,8 +207,10 @@ export function tokenizersAddedIds(modelVocab: ReadonlyMap<string, number>, mode
 
 /** The model's vocab (merged with the added tokens into ids 0..N-1) and merges as ids. */
 function model(u: unknown, added: readonly AddedTokenSpec[], path: string, problems: Problems): BpeSpec | undefined {
+  if (typeof u !== 'object' || u === null) { problems.push(`${path}: expected the model object, got ${u === undefined ? 'nothing (is this a tokenizer.json?)' : JSON.stringify(u)}`); return undefined; }
   const c = take(t.partial({ type: t.string }), u, path, problems);
-  if (c?.type !== undefined && c.type !== 'BPE') return unsupported(`${path}.type`, c.type, ['BPE'], problems);
+  if (c === undefined) return undefined;
+  if (c.type !== undefined && c.type !== 'BPE') return unsupported(`${path}.type`, c.type, ['BPE'], problems);
   const m = take(BpeCodec, u, path, problems);
   if (m === undefined) return undefined;
   const before = problems.length;
