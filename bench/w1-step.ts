@@ -3,10 +3,10 @@
 // benchmarks and of bench/profile-w1.ts. `sk` adds SafeKey's extra pass (QMM) and the safety head (DPSH),
 // as the peers' `--variant sk` does.
 import { type Backend, type Tensor, disposeReplaced, getBackend, random, scalar, setBackend, tidy } from '@safekey-ts/core';
-import { type LlamaConfig, type SampleSpans, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
+import { type ModelConfig, type SampleSpans, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
 
 export const W1_BATCH = 8, W1_SEQ = 128, W1_TOKENS = W1_BATCH * W1_SEQ;
-export const W1: LlamaConfig = {
+export const W1: ModelConfig = {
   vocab_size: 512, hidden_size: 128, intermediate_size: 344, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true,
 };

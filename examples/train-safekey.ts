@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type Tensor, add, mul, random, scalar } from '@safekey-ts/core';
 import { noGrad, valueAndGrad } from '@safekey-ts/autograd';
 import { type BatchTensors, type SafekeyParams, adamwUpdate, batchTensors, cosineLr, dpshLoss, encodeSamples, forward, initAdamW, initParams, initSafetyHead, makeBatch, qmmLoss, sftLoss } from '@safekey-ts/safekey';
-import { sampleEncoder, saveCheckpoint, trainBpe } from '@safekey-ts/hf';
+import { sampleEncoder, saveCheckpoint, trainBpe, vocabSize } from '@safekey-ts/hf';
 import { refusingResponse, helpfulResponse } from '@safekey-ts/cli';
 
 const [out = 'examples-out/safekey-tiny', stepsArg = '30'] = process.argv.slice(2);
@@ -19,11 +19,12 @@ const raw = requests.map(([request, harmful]) => {
 
 // 2. A tokenizer and the token spans (prompt, U, K) of every sample.
 const tok = E.getOrElseW((e) => { throw new Error(String(e)); })(trainBpe(raw.map((s) => `${s.query} ${s.response}`), { vocabSize: 320 }));
-const { samples } = encodeSamples(sampleEncoder(tok), raw, { maxLength: 128 });
+const enc = E.getOrElseW((e) => { throw new Error(String(e)); })(sampleEncoder(tok));
+const { samples } = encodeSamples(enc, raw, { maxLength: 128 });
 const batch = batchTensors(makeBatch(samples));
 
 // 3. The model, the safety head, and the SafeKey objective written out from its parts.
-const config = { vocab_size: tok.vocab.length, hidden_size: 32, intermediate_size: 88, num_hidden_layers: 2, num_attention_heads: 4,
+const config = { vocab_size: vocabSize(tok), hidden_size: 32, intermediate_size: 88, num_hidden_layers: 2, num_attention_heads: 4,
   num_key_value_heads: 2, rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true };
 const [k1, k2] = random.split(random.key(0), 2);
 let params: SafekeyParams = { model: initParams(k1, config), head: initSafetyHead(k2, config.hidden_size) };

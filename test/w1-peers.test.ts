@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import { type Tensor, crossEntropy, fromArray, narrow, ones, scalar, setBackend, getBackend, tidy } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
 import { type CpuPath, cpuBackend, loadNative, loadWasm } from '@safekey-ts/cpu';
-import { type LlamaConfig, type LlamaParams, adamwUpdate, forward, initAdamW } from '@safekey-ts/safekey';
+import { type ModelConfig, type ModelParams, adamwUpdate, forward, initAdamW } from '@safekey-ts/safekey';
 
 const [V, D, L, FF, B, T] = [512, 128, 4, 344, 8, 128];
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: V, hidden_size: D, intermediate_size: FF, num_hidden_layers: L, num_attention_heads: 4, num_key_value_heads: 4,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: T, tie_word_embeddings: true,
 };
@@ -35,7 +35,7 @@ for (const path of paths) test(`W1 on the cpu backend's ${path} path: step-0 and
   const backend = cpuBackend({ path });
   setBackend(backend);
   try {
-    let params: LlamaParams = {
+    let params: ModelParams = {
       embed: uniform(1, [V, D]), norm: ones([D]),
       layers: Array.from({ length: L }, (_, l) => {
         const s = 10 + 10 * l;
@@ -45,7 +45,7 @@ for (const path of paths) test(`W1 on the cpu backend's ${path} path: step-0 and
     };
     const ids = fromArray(Int32Array.from(mix32(100, B * T), (v) => v % V), [B, T], 'int32');
     const targets = narrow(ids, 1, 1, T - 1) as Tensor<readonly number[], 'int32'>;
-    const step = valueAndGrad((p: LlamaParams) => crossEntropy(narrow(forward(p, config, ids).logits, 1, 0, T - 1), targets));
+    const step = valueAndGrad((p: ModelParams) => crossEntropy(narrow(forward(p, config, ids).logits, 1, 0, T - 1), targets));
     let opt = initAdamW(params);
     const losses: number[] = [];
     for (let i = 0; i < 20; i++) {

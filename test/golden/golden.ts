@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Shape, type Tensor, fromArray } from '@safekey-ts/core';
-import { type LlamaConfig, LlamaConfigCodec, type LlamaParams, fromHfNames } from '@safekey-ts/safekey';
-import { parseSafetensors } from '@safekey-ts/hf';
+import { type ModelConfig, type ModelParams, fromHfNames } from '@safekey-ts/safekey';
+import { parseConfigJson, parseSafetensors } from '@safekey-ts/hf';
 
 export const goldenDir = new URL('../fixtures/golden/tiny-llama/', import.meta.url);
 export const goldenPath = fileURLToPath(goldenDir);
@@ -24,9 +24,9 @@ export function loadTensors(file: string): Map<string, Tensor> {
 }
 
 export function loadGolden() {
-  const config: LlamaConfig = unwrap(LlamaConfigCodec.decode(JSON.parse(readFileSync(new URL('config.json', goldenDir), 'utf8'))));
+  const config: ModelConfig = unwrap(parseConfigJson(JSON.parse(readFileSync(new URL('config.json', goldenDir), 'utf8')))).config;
   const model = loadTensors('model.safetensors');
-  const params: LlamaParams = fromHfNames(config, (n) => model.get(n)!);
+  const params: ModelParams = fromHfNames(config, (n) => model.get(n)!);
   const head = loadTensors('safety_head.safetensors');
   const grads = loadTensors('grads.safetensors');
   const cases = JSON.parse(readFileSync(new URL('cases.json', goldenDir), 'utf8')) as GoldenCases;

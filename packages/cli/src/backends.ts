@@ -1,7 +1,15 @@
+import * as t from 'io-ts';
 import { type Backend, referenceBackend, setBackend } from '@safekey-ts/core';
+import { type Flag, withDefault } from './flags.js';
 
 export const BACKEND_NAMES = ['cpu', 'reference', 'gpujs'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export const backendCodec = new t.Type<BackendName, string, unknown>('backend', (u): u is BackendName => (BACKEND_NAMES as readonly unknown[]).includes(u),
+  (u, c) => ((BACKEND_NAMES as readonly unknown[]).includes(u) ? t.success(u as BackendName) : t.failure(u, c, `expected one of ${BACKEND_NAMES.join(', ')}, got '${String(u)}'`)), (a) => a);
+
+/** The `--backend` flag every model command takes; the fast CPU backend by default. */
+export const backendFlag = (): Flag<BackendName, 'default'> => withDefault(backendCodec, 'NAME', `the backend to compute on: ${BACKEND_NAMES.join(', ')}`, 'cpu');
 
 export interface ChosenBackend { readonly backend: Backend; readonly description: string }
 

@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.js';
 import { initCommand } from './commands/init.js';
 import { lossCommand } from './commands/loss.js';
 import { trainCommand } from './commands/train.js';
+import { tokenizerEncodeCommand } from './commands/tokenizerEncode.js';
 import { tokenizerTrainCommand } from './commands/tokenizerTrain.js';
 
 /** Every `safekey` command. A new command is one file in `commands/` and one line here. */
@@ -13,6 +14,7 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   generateCommand,
   tokenizerTrainCommand,
+  tokenizerEncodeCommand,
   trainCommand,
   lossCommand,
   exportCommand,

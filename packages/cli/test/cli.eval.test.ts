@@ -11,7 +11,7 @@ const at = (f: string) => join(root, f);
 
 test('safekey eval on a user prompt file: responses, verdicts, a summary, prefilling attacks on harmful prompts', async () => {
   writeFileSync(at('tiny.json'), JSON.stringify({
-    vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2,
+    model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2,
     rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
   }));
   assert.equal((await cli('init', '--config', at('tiny.json'), '--out', at('ck'))).code, 0);

@@ -41,7 +41,9 @@ test('export writes the starting checkpoint, each sample\'s tokens and spans, an
   const ck = await load(at('init'));
   const raw = readSamples(at('data.jsonl'));
   if (E.isLeft(raw)) throw new Error(raw.left.message);
-  const { samples } = encodeSamples(sampleEncoder(ck.tokenizer), raw.right, { maxLength: 200 });
+  const enc = sampleEncoder(ck.tokenizer);
+  if (E.isLeft(enc)) throw new Error(enc.left);
+  const { samples } = encodeSamples(enc.right, raw.right, { maxLength: 200 });
   const lines = readFileSync(at('exported/data/train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines, samples.map((s) => ({ ids: s.ids, promptEnd: s.promptEnd, keyStart: s.keyStart, keyEnd: s.keyEnd, harmful: s.harmful })));
   for (const f of ['model.safetensors', 'safety_head.safetensors', 'tokenizer.json', 'config.json'])

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { generate } from '@safekey-ts/safekey';
-import { encode, formatPrompt, loadCheckpoint } from '@safekey-ts/hf';
+import { encode, loadCheckpoint, promptText } from '@safekey-ts/hf';
 import { COMMANDS, integer, number, optional, parseFlags, repeated, required, runCli, switchFlag, text, withDefault } from '@safekey-ts/cli';
 
 const bin = fileURLToPath(new URL('../bin/safekey.mjs', import.meta.url));
@@ -32,7 +32,7 @@ const oneLine = (r: Ran) => {
 };
 
 const config = {
-  vocab_size: 272, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
+  model_type: 'llama', vocab_size: 272, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 64, tie_word_embeddings: true,
 };
 writeFileSync(join(root, 'config.json'), JSON.stringify(config));
@@ -49,7 +49,7 @@ describe('safekey CLI (child processes: the bin, end to end)', () => {
   test('init, then generate: the printed answer is what the library generates from the saved checkpoint', async () => {
     const init = await cli('init', '--config', 'config.json', '--out', 'ck', '--seed', '5');
     assert.equal(init.code, 0, init.err);
-    assert.match(init.out, /^wrote ck: \d+ model parameters, safety head, tokenizer of 263 tokens/);
+    assert.match(init.out, /^wrote ck: llama model, \d+ parameters, safety head, tokenizer of 263 tokens/);
     const [greedy, sampled] = await Promise.all([
       cli('generate', '--checkpoint', 'ck', '--prompt', 'hi there', '--max-new-tokens', '6', '--json'),
       cli('generate', '--checkpoint', 'ck', '--prompt', 'hi', '--max-new-tokens', '5', '--temperature', '0.8', '--top-p', '0.9', '--seed', '2', '--prefix', 'Sure', '--json'),
@@ -61,17 +61,20 @@ describe('safekey CLI (child processes: the bin, end to end)', () => {
     const { params, tokenizer: tok } = c.right;
     assert.ok(c.right.head, 'init writes a safety head');
     const g = JSON.parse(greedy.out);
-    const ids = encode(tok, formatPrompt(tok, 'hi there')).ids;
+    const prompt = (q: string) => { const p = promptText(tok, q); if (E.isLeft(p)) throw new Error(p.left); return p.right; };
+    const ids = encode(tok, prompt('hi there')).ids;
     assert.deepEqual(g.prompt_ids, ids);
-    const expected = generate(params, c.right.config, ids, { maxNewTokens: 6, stopTokens: [tok.specialIds.get('<|eos|>')!], vocabLimit: 263 });
+    const eos = c.right.tokenIds.eos;
+    assert.deepEqual(eos, [tok.addedIds.get('<|eos|>')]);
+    const expected = generate(params, c.right.config, ids, { maxNewTokens: 6, stopTokens: eos });
     assert.deepEqual(g.ids, expected.ids);
     assert.equal(g.finish_reason, expected.finishReason);
     const s = JSON.parse(sampled.out);
     const prefix = encode(tok, 'Sure').ids;
     assert.deepEqual(s.ids.slice(0, prefix.length), prefix);
     assert.ok(s.text.startsWith('Sure'));
-    const again = generate(params, c.right.config, encode(tok, formatPrompt(tok, 'hi')).ids,
-      { maxNewTokens: 5, temperature: 0.8, topP: 0.9, key: random.key(2), prefix, stopTokens: [tok.specialIds.get('<|eos|>')!], vocabLimit: 263 });
+    const again = generate(params, c.right.config, encode(tok, prompt('hi')).ids,
+      { maxNewTokens: 5, temperature: 0.8, topP: 0.9, key: random.key(2), prefix, stopTokens: eos });
     assert.deepEqual(s.ids, again.ids);
   });
 
@@ -115,7 +118,7 @@ describe('safekey CLI (in process)', () => {
     assert.equal(group.code, 0);
     assert.match(group.out, /tokenizer train/);
     const init = await inProcess('init', '-h');
-    assert.match(init.out, /--config FILE +a Hugging Face LlamaConfig config\.json \(required\)/);
+    assert.match(init.out, /--config FILE +a Hugging Face config\.json \(model_type llama, qwen2 or mistral\) \(required\)/);
     assert.match(init.out, /--seed N +the random seed \(default 0\)/);
   });
   test('usage errors: exit 2 and one line', async () => {

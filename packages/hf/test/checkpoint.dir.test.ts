@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Tensor, leaves, mapLeaves, random, scalar } from '@safekey-ts/core';
-import { type LlamaConfig, type SafetyHead, adamwUpdate, hfLayout, initAdamW, initParams, initSafetyHead, safetyHeadNames } from '@safekey-ts/safekey';
-import { type Checkpoint, type CheckpointDirError, type LoadedCheckpoint, type TensorToWrite, f16BitsToNumber, loadCheckpoint, numberToBf16Bits, numberToF16Bits, parseSafetensors, saveCheckpoint, serializeSafetensors, trainBpe, headLayout, bf16BitsToNumber } from '@safekey-ts/hf';
+import { type ModelConfig, type SafetyHead, adamwUpdate, hfLayout, initAdamW, initParams, initSafetyHead, safetyHeadNames } from '@safekey-ts/safekey';
+import { type Checkpoint, type CheckpointDirError, type LoadedCheckpoint, type TensorToWrite, type Tokenizer, DEFAULT_CHAT_TEMPLATE, chatTemplateOf, f16BitsToNumber, loadCheckpoint, numberToBf16Bits, numberToF16Bits, parseSafetensors, promptText, saveCheckpoint, serializeSafetensors, trainBpe, headLayout, bf16BitsToNumber } from '@safekey-ts/hf';
 import { chatCorpus } from './fixtures/corpus.js';
 
 const root = mkdtempSync(join(tmpdir(), 'safekey-ckpt-'));
@@ -14,7 +14,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => join(root, `c${++n}`);
 
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: 300, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 32, tie_word_embeddings: false,
 };
@@ -61,13 +61,17 @@ describe('checkpoint directory: save and load', () => {
   test('round trip is bit-identical: model, head, tokenizer, optimizer state, trainer state; Hugging Face layout', async () => {
     const dir = fresh();
     unwrap(await saveCheckpoint(dir, full));
-    assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'optimizer.safetensors', 'safety_head.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json']);
+    assert.deepEqual(readdirSync(dir).sort(), ['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'optimizer.safetensors', 'safety_head.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json']);
     assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('.')), [], 'no temp directory is left');
     const json = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.deepEqual(json.architectures, ['LlamaForCausalLM']);
     assert.equal(json.model_type, 'llama');
     assert.equal(json.num_key_value_heads, 1);
-    assert.equal(json.eos_token_id, tokenizer.specialIds.get('<|eos|>'));
+    assert.equal(json.eos_token_id, tokenizer.addedIds.get('<|eos|>'));
+    assert.equal(json.pad_token_id, tokenizer.addedIds.get('<|pad|>'));
+    assert.equal(json.torch_dtype, 'float32');
+    assert.deepEqual([json.rope_theta, json.rope_scaling, json.head_dim, json.attention_bias], [10000, null, undefined, false]);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'generation_config.json'), 'utf8')), { eos_token_id: json.eos_token_id, pad_token_id: json.pad_token_id });
     const st = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))), 'model.safetensors');
     assert.ok(E.isRight(st));
     assert.deepEqual([...st.right.tensors.keys()].sort(), hfLayout(config).map((l) => l.name).sort());
@@ -76,16 +80,14 @@ describe('checkpoint directory: save and load', () => {
     assert.deepEqual(headLayout(8).map((l) => l.name), safetyHeadNames(head).map(([name]) => name));
 
     const c: LoadedCheckpoint = unwrap(await loadCheckpoint(dir));
-    assert.deepEqual(c.config, json);
+    assert.deepEqual(c.config, { ...config, model_type: 'llama', attention_bias: false, rope_scaling: null, sliding_window: null });
+    assert.deepEqual(c.tokenIds, { eos: [json.eos_token_id], pad: json.pad_token_id });
     sameTensors(c.params, model, 'model');
     sameTensors(c.head, head, 'head');
     sameTensors(c.train!.optimizer, trained, 'optimizer');
     assert.equal(c.train!.optimizer.step.item(), 2);
     assert.deepEqual(c.train!.trainer, JSON.parse(JSON.stringify(trainer)));
-    assert.deepEqual(c.tokenizer.vocab, tokenizer.vocab);
-    assert.deepEqual(c.tokenizer.merges, tokenizer.merges);
-    assert.deepEqual(c.tokenizer.specialTokens, tokenizer.specialTokens);
-    assert.deepEqual(c.tokenizer.chatTemplate, tokenizer.chatTemplate);
+    for (const key of ['model', 'addedTokens', 'preTokenizer', 'decoder', 'config'] as const) assert.deepEqual(c.tokenizer[key], tokenizer[key], key);
   });
 
   test('a model alone (tied embeddings, no head, no training state) round-trips too', async () => {
@@ -93,7 +95,7 @@ describe('checkpoint directory: save and load', () => {
     const params = initParams(random.key(5), tied);
     const dir = fresh();
     unwrap(await saveCheckpoint(dir, { config: tied, params, tokenizer }));
-    assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(readdirSync(dir).sort(), ['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     const c = unwrap(await loadCheckpoint(dir));
     sameTensors(c.params, params, 'model');
     assert.equal(c.head, undefined);
@@ -104,7 +106,7 @@ describe('checkpoint directory: save and load', () => {
     const dir = fresh();
     unwrap(await saveCheckpoint(dir, full));
     unwrap(await saveCheckpoint(dir, { config, params: model, tokenizer }));
-    assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(readdirSync(dir).sort(), ['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     const other = fresh();
     mkdirSync(other);
     writeFileSync(join(other, 'notes.txt'), 'mine');
@@ -179,9 +181,13 @@ describe('checkpoint directory: loading reports what is wrong, by file and tenso
     let e = leftOf(await loadCheckpoint(dir));
     assert.equal(e.kind, 'InvalidConfig');
     assert.match(e.message, /config\.json: hidden_size: expected a positive integer, got "eight"/);
-    writeFileSync(path, JSON.stringify({ ...json, hidden_act: 'gelu' }));
-    assert.match(leftOf(await loadCheckpoint(dir)).message, /config\.json: hidden_act: expected "silu", got "gelu"/);
-    writeFileSync(path, JSON.stringify({ ...json, num_attention_heads: 3 }));
+    writeFileSync(path, JSON.stringify({ ...json, hidden_act: 'gelu', mlp_bias: true }));
+    assert.match(leftOf(await loadCheckpoint(dir)).message, /config\.json: hidden_act "gelu" is not supported \(only "silu"\); mlp_bias true is not supported$/);
+    writeFileSync(path, JSON.stringify({ ...json, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
+    assert.match(leftOf(await loadCheckpoint(dir)).message, /config\.json: model_type "gpt2" is not supported \(supported: llama \(LlamaForCausalLM\), qwen2 \(Qwen2ForCausalLM\), mistral \(MistralForCausalLM\)\)$/);
+    writeFileSync(path, JSON.stringify({ ...json, rope_scaling: { rope_type: 'yarn', factor: 4 } }));
+    assert.match(leftOf(await loadCheckpoint(dir)).message, /config\.json: rope_scaling\.rope_type "yarn" is not supported \(supported: default, linear, dynamic, llama3\)$/);
+    writeFileSync(path, JSON.stringify({ ...json, num_key_value_heads: 3 }));
     assert.match(leftOf(await loadCheckpoint(dir)).message, /config\.json: .*not divisible/);
     unlinkSync(path);
     e = leftOf(await loadCheckpoint(dir));
@@ -210,20 +216,24 @@ describe('checkpoint directory: loading reports what is wrong, by file and tenso
 });
 
 describe('checkpoint directory: other tools\' files', () => {
-  test('a tokenizer_config.json without the chat template, or none at all: the default template', async () => {
-    const custom = { ...tokenizer, chatTemplate: { prompt: 'Q: {query}\nA:', response: '{reasoning}|{answer}' } };
+  test('a tokenizer_config.json without a chat template, or none at all: the default template when the tokenizer has its tokens', async () => {
+    const custom = { ...tokenizer, config: { ...tokenizer.config, chatTemplate: "{{ messages[0]['content'] }}|" } };
     const dir = fresh();
     unwrap(await saveCheckpoint(dir, { config, params: model, tokenizer: custom }));
-    assert.deepEqual(unwrap(await loadCheckpoint(dir)).tokenizer.chatTemplate, custom.chatTemplate);
+    assert.deepEqual(promptText(unwrap(await loadCheckpoint(dir)).tokenizer, 'q'), E.right('q|'));
+    unlinkSync(join(dir, 'chat_template.jinja'));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast' }));
-    const defaults = unwrap(await loadCheckpoint(dir)).tokenizer.chatTemplate;
-    assert.deepEqual(defaults, tokenizer.chatTemplate);
+    const loaded = unwrap(await loadCheckpoint(dir)).tokenizer;
+    assert.equal(loaded.config.chatTemplate, null);
+    assert.deepEqual(chatTemplateOf(loaded), E.right(DEFAULT_CHAT_TEMPLATE));
     unlinkSync(join(dir, 'tokenizer_config.json'));
-    assert.deepEqual(unwrap(await loadCheckpoint(dir)).tokenizer.chatTemplate, defaults);
-    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ safekey_chat_template: { prompt: 'no query', response: '{answer}' } }));
-    const e = leftOf(await loadCheckpoint(dir));
-    assert.equal(e.kind, 'InvalidTokenizer');
-    assert.match(e.message, /tokenizer_config\.json: safekey_chat_template: prompt: missing placeholder \{query\}/);
+    assert.deepEqual(promptText(unwrap(await loadCheckpoint(dir)).tokenizer, 'q'), E.right('<|user|>q<|end_of_turn|><|assistant|>'));
+  });
+
+  test('a tokenizer without a chat template nor the default format\'s tokens cannot make prompts (never text markers)', async () => {
+    const plain = unwrap(trainBpe(chatCorpus(40), { vocabSize: 290, specialTokens: ['<|eos|>'] }) as E.Either<CheckpointDirError, Tokenizer>);
+    const bare = { ...plain, config: { ...plain.config, chatTemplate: null } };
+    assert.deepEqual(promptText(bare, 'q'), E.left('the tokenizer has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja) and lacks the default format\'s tokens <|user|> <|end_of_turn|> <|assistant|>'));
   });
 
   test('F16 model and BF16 head weights load as the float32 values they encode', async () => {

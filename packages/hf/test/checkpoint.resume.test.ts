@@ -8,13 +8,13 @@ import {
   type Tensor, add, crossEntropy, fromArray, leaves, matmul, mean, mul, narrow, random, scalar, square,
 } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
-import { type AdamWState, type LlamaConfig, type SafetyHead, type LlamaParams, adamwUpdate, clipByGlobalNorm, cosineLr, forward, initAdamW, initParams, initSafetyHead } from '@safekey-ts/safekey';
+import { type AdamWState, type ModelConfig, type SafetyHead, type ModelParams, adamwUpdate, clipByGlobalNorm, cosineLr, forward, initAdamW, initParams, initSafetyHead } from '@safekey-ts/safekey';
 import { type TrainerState, byteLevelTokenizer, loadCheckpoint, saveCheckpoint } from '@safekey-ts/hf';
 
 const root = mkdtempSync(join(tmpdir(), 'safekey-resume-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: 264, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 16, tie_word_embeddings: false,
 };
@@ -23,7 +23,7 @@ const data = ['hello!', 'world?', 'tiny..', 'model.'].map((s) => Array.from(Buff
 const schedule = { peakLr: 0.01, warmupSteps: 1, totalSteps: 6 };
 const adam = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
 
-type Params = { model: LlamaParams; head: SafetyHead };
+type Params = { model: ModelParams; head: SafetyHead };
 interface Run { params: Params; opt: AdamWState<Params>; trainer: TrainerState & { rngKey: import('@safekey-ts/core').random.Key } }
 
 /** A tiny trainer: epochs of 2 shuffled batches of 2, random token dropout from the carried key, a head term, clipping, AdamW, cosine lr. */

@@ -20,6 +20,7 @@ const tok = (() => {
   if (E.isLeft(r)) throw new Error(String(r.left));
   return r.right;
 })();
+const enc = (() => { const e = sampleEncoder(tok); if (E.isLeft(e)) throw new Error(e.left); return e.right; })();
 
 describe('data files', () => {
   test('a bad line is reported with file, line number and field', () => {
@@ -43,6 +44,17 @@ describe('data files', () => {
     assert.deepEqual(r.right[0], { query: 'q1', response: 'r one. two.', harmful: 0, uEnd: 4, kEnd: 11 });
     assert.equal(r.right[1].harmful, 1);
   });
+
+  test('the chat messages form (TRL): one user turn, one assistant turn with the reasoning, a label', () => {
+    const line = (o: unknown) => JSON.stringify(o);
+    const r = parseSamples(line({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '<think>\nA. B.\n</think>\n\nx' }], harmful: 1, uEnd: 10 }), 'chat.jsonl');
+    assert.deepEqual(r, E.right([{ query: 'q', response: '<think>\nA. B.\n</think>\n\nx', harmful: 1, uEnd: 10 }]));
+    const roles = parseSamples(line({ messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }], harmful: 0 }), 'chat.jsonl');
+    assert.ok(E.isLeft(roles));
+    assert.equal(formatDataError(roles.left), 'chat.jsonl:1: field \'messages\': expected one user message then one assistant message, got roles ["system","user","assistant"]');
+    const noLabel = parseSamples(line({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }), 'chat.jsonl');
+    assert.ok(E.isLeft(noLabel) && /^field 'harmful'/.test(noLabel.left.message));
+  });
 });
 
 describe('spans', () => {
@@ -60,9 +72,9 @@ describe('spans', () => {
       const response = `<think>\n${s.sentences.join(' ')}\n</think>\n\n${s.answer}`;
       const located = locateSpans(response)!;
       const raw: RawSample = withOffsets ? { query: s.query, response, harmful: s.harmful, ...located } : { query: s.query, response, harmful: s.harmful };
-      const enc = encodeSample(sampleEncoder(tok), raw, { maxLength: 512 });
-      assert.ok(E.isRight(enc), E.isLeft(enc) ? enc.left : '');
-      const { ids, promptEnd, keyStart, keyEnd } = enc.right;
+      const e = encodeSample(enc, raw, { maxLength: 512 });
+      assert.ok(E.isRight(e), E.isLeft(e) ? e.left : '');
+      const { ids, promptEnd, keyStart, keyEnd } = e.right;
       assert.equal(decode(tok, ids.slice(keyStart, keyEnd)), response.slice(located.uEnd, located.kEnd));
       assert.equal(decode(tok, ids.slice(promptEnd, keyStart)), response.slice(0, located.uEnd));
       assert.equal(decode(tok, ids.slice(0, promptEnd)), `<|user|>${s.query}<|end_of_turn|><|assistant|>`);
@@ -72,11 +84,11 @@ describe('spans', () => {
   test('samples without K or with K past the length limit are skipped and reported', () => {
     const ok: RawSample = { query: 'how to bake bread?', response: '<think>\nThe user wants bread. Let me explain.\n</think>\n\nSteps.', harmful: 0 };
     const noK: RawSample = { ...ok, response: '<think>\nOnly one sentence.\n</think>\n\nx' };
-    const set = encodeSamples(sampleEncoder(tok), [ok, noK, ok], { maxLength: 12 });
+    const set = encodeSamples(enc, [ok, noK, ok], { maxLength: 12 });
     assert.equal(set.samples.length, 0);
     assert.equal(set.skipped.length, 3);
     assert.match(set.skipped[0].reason, /beyond the length limit 12/);
     assert.match(set.skipped[1].reason, /no K/);
-    assert.equal(encodeSamples(sampleEncoder(tok), [ok, noK], { maxLength: 512 }).samples.length, 1);
+    assert.equal(encodeSamples(enc, [ok, noK], { maxLength: 512 }).samples.length, 1);
   });
 });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import { charSpanToTokenSpan, charToTokenBoundary } from '@safekey-ts/safekey';
-import { CHAT_SPECIAL_TOKENS, decode, encode, formatPrompt, formatResponse, preTokenize, trainBpe, type Tokenizer } from '@safekey-ts/hf';
+import { CHAT_SPECIAL_TOKENS, byteLevelToBytes, decode, encode, gpt2Pieces, promptText, trainBpe, type Tokenizer } from '@safekey-ts/hf';
 import { chatCorpus } from './fixtures/corpus.js';
 
 const tok: Tokenizer = (() => {
@@ -13,6 +13,10 @@ const tok: Tokenizer = (() => {
 })();
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
+const bytesOf = (id: number) => (tok.specialIds.has(id) ? null : byteLevelToBytes(tok.tokens[id]!));
+const idOf = (s: string) => tok.addedIds.get(s)!;
+const prompt = (q: string) => { const r = promptText(tok, q); if (E.isLeft(r)) throw new Error(r.left); return r.right; };
+const response = (reasoning: string, answer: string) => `<think>\n${reasoning}\n</think>\n\n${answer}<|eos|>`;
 
 /** The offsets rule: spans tile the text except where one character is split, and hold the token's bytes. */
 function checkOffsets(text: string): void {
@@ -28,9 +32,9 @@ function checkOffsets(text: string): void {
       const [ps, pe] = offsets[i - 1]!;
       assert.ok(ps <= s && pe <= e && s <= pe, `spans ${i - 1} and ${i} out of order`);
     }
-    const bytes = tok.tokenBytes[ids[i]!];
+    const bytes = bytesOf(ids[i]!);
     const spanBytes = utf8(text.slice(s, e));
-    if (bytes === null || bytes === undefined) { assert.equal(text.slice(s, e), tok.vocab[ids[i]!]); continue; }
+    if (bytes === null) { assert.equal(text.slice(s, e), tok.tokens[ids[i]!]); continue; }
     // The token's bytes lie inside its span's bytes; they are exactly the span's bytes unless the token shares a
     // split character with a neighbour.
     assert.ok(Buffer.from(spanBytes).includes(Buffer.from(bytes)), `token ${i} bytes not inside its span`);
@@ -71,55 +75,53 @@ describe('encode / decode', () => {
     const text = 'a\u{1F9EC}';
     const { ids, offsets } = encode(tok, text);
     const emojiTokens = offsets.filter(([s, e]) => s <= 1 && e >= 3);
-    assert.ok(emojiTokens.length >= 2, `expected a split emoji, got ${ids.map((i) => tok.vocab[i])}`);
+    assert.ok(emojiTokens.length >= 2, `expected a split emoji, got ${ids.map((i) => tok.tokens[i])}`);
     for (const [s, e] of emojiTokens) assert.equal(e, 3, `${s}`);
   });
 
   test('special tokens are whole tokens, leftmost-longest, never split by BPE', () => {
     const { ids } = encode(tok, '<|user|><|user|>x</think><think>');
-    const sp = (s: string) => tok.specialIds.get(s)!;
+    const sp = idOf;
     assert.equal(ids[0], sp('<|user|>'));
     assert.equal(ids[1], sp('<|user|>'));
     assert.equal(ids.at(-2), sp('</think>'));
     assert.equal(ids.at(-1), sp('<think>'));
     // Near misses are ordinary text.
     const near = encode(tok, '<|user| > <thinking>').ids;
-    assert.ok(near.every((id) => tok.tokenBytes[id] !== null));
+    assert.ok(near.every((id) => bytesOf(id) !== null));
   });
 
   test('pre-tokenisation follows the GPT-2 pattern and covers every character', () => {
-    const pieces = preTokenize("Hello world's 123 abc!!  \n x");
-    assert.deepEqual(pieces.map((p) => p.text), ['Hello', ' world', "'s", ' 123', ' abc', '!!', '  \n', ' x']);
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (s) => preTokenize(s).map((p) => p.text).join('') === s));
+    assert.deepEqual(gpt2Pieces("Hello world's 123 abc!!  \n x"), ['Hello', ' world', "'s", ' 123', ' abc', '!!', '  \n', ' x']);
+    // Oniguruma's \s (White_Space): U+0085 is space, U+FEFF is not
+    assert.deepEqual(gpt2Pieces('a\u0085\u0085b \uFEFFc'), ['a', '\u0085', '\u0085', 'b', ' \uFEFF', 'c']);
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (s) => gpt2Pieces(s).join('') === s));
   });
 
-  test('decode rejects ids outside the vocabulary', () => {
-    assert.throws(() => decode(tok, [1, tok.vocab.length]), /ids\[1\] = 512 is not a token id/);
-    assert.throws(() => decode(tok, [-1]), RangeError);
+  test('decode leaves out ids without a token (embedding rows past the vocabulary), as tokenizers does', () => {
+    assert.equal(decode(tok, [idOf('<|user|>'), tok.tokens.length, -1, 1.5, idOf('<|eos|>')]), '<|user|><|eos|>');
   });
 });
 
 describe('chat template and spans', () => {
-  test('formatPrompt and formatResponse fill the template once, as data', () => {
-    assert.equal(formatPrompt(tok, 'Hi {answer}?'), '<|user|>Hi {answer}?<|end_of_turn|><|assistant|>');
-    assert.equal(formatResponse(tok, { reasoning: 'R $& $1', answer: 'A' }), '<think>\nR $& $1\n</think>\n\nA<|eos|>');
-    const ids = encode(tok, formatPrompt(tok, 'Hi')).ids;
-    assert.equal(ids[0], tok.specialIds.get('<|user|>'));
-    assert.deepEqual(ids.slice(-2), [tok.specialIds.get('<|end_of_turn|>'), tok.specialIds.get('<|assistant|>')]);
+  test('the default Jinja template renders the project\'s format, the query as data', () => {
+    assert.equal(prompt('Hi {answer} {{ x }} {% if %}?'), '<|user|>Hi {answer} {{ x }} {% if %}?<|end_of_turn|><|assistant|>');
+    const ids = encode(tok, prompt('Hi')).ids;
+    assert.equal(ids[0], idOf('<|user|>'));
+    assert.deepEqual(ids.slice(-2), [idOf('<|end_of_turn|>'), idOf('<|assistant|>')]);
   });
 
   test('character spans map to token spans that tile the sequence', () => {
-    const prompt = formatPrompt(tok, 'How do I bake bread?');
+    const promptStr = prompt('How do I bake bread?');
     const u = 'The user wants to know how to bake bread.';
     const k = ' Let me lay out the steps.';
-    const response = formatResponse(tok, { reasoning: `${u}${k} Step one.`, answer: 'Mix flour.' });
-    const text = prompt + response;
+    const text = promptStr + response(`${u}${k} Step one.`, 'Mix flour.');
     const { ids, offsets } = encode(tok, text);
-    const p = charToTokenBoundary(offsets, prompt.length);
-    const uStart = prompt.length + '<think>\n'.length;
+    const p = charToTokenBoundary(offsets, promptStr.length);
+    const uStart = promptStr.length + '<think>\n'.length;
     const [k0, k1] = charSpanToTokenSpan(offsets, uStart + u.length, uStart + u.length + k.length);
-    assert.equal(ids[p], tok.specialIds.get('<think>'));
-    assert.equal(decode(tok, ids.slice(0, p)), prompt);
+    assert.equal(ids[p], idOf('<think>'));
+    assert.equal(decode(tok, ids.slice(0, p)), promptStr);
     assert.equal(decode(tok, ids.slice(p + 2, k0)), u); // after '<think>' and '\n'
     assert.equal(decode(tok, ids.slice(k0, k1)), k);
     assert.equal(charToTokenBoundary(offsets, 0), 0);

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { random } from '@safekey-ts/core';
-import { type LlamaConfig, generate, generateBatch, initParams } from '@safekey-ts/safekey';
+import { type ModelConfig, generate, generateBatch, initParams } from '@safekey-ts/safekey';
 
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: 20, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 64, tie_word_embeddings: false,
 };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { argmax, fromArray, narrow, random } from '@safekey-ts/core';
-import { type LlamaConfig, checkGenerateOptions, drawFrom, forward, generate, initParams, nucleus, probabilities, repetitionPenalty } from '@safekey-ts/safekey';
+import { type ModelConfig, checkGenerateOptions, drawFrom, forward, generate, initParams, nucleus, probabilities, repetitionPenalty } from '@safekey-ts/safekey';
 
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: 40, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 64, tie_word_embeddings: false,
 };

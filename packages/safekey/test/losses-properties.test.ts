@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { type Tensor, add, fromArray, leaves, mul, random } from '@safekey-ts/core';
 import { grad } from '@safekey-ts/autograd';
-import { type LlamaConfig, type SafekeyParams, type SampleSpans, forward, initParams, initSafetyHead, makeBatch, safekeyLoss, dpshLoss, qmmLoss, sftLoss } from '@safekey-ts/safekey';
+import { type ModelConfig, type SafekeyParams, type SampleSpans, forward, initParams, initSafetyHead, makeBatch, safekeyLoss, dpshLoss, qmmLoss, sftLoss } from '@safekey-ts/safekey';
 
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: 40, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 64, tie_word_embeddings: false,
 };

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { random, leaves, type Tensor } from '@safekey-ts/core';
-import { type LlamaConfig, type LoopSettings, type LoopState, type SampleSpans, type UpdateMetrics, initAdamW, initParams, initSafetyHead, trainLoop, runLength } from '@safekey-ts/safekey';
+import { type ModelConfig, type LoopSettings, type LoopState, type SampleSpans, type UpdateMetrics, initAdamW, initParams, initSafetyHead, trainLoop, runLength } from '@safekey-ts/safekey';
 
-const config: LlamaConfig = {
+const config: ModelConfig = {
   vocab_size: 24, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 64, tie_word_embeddings: true,
 };

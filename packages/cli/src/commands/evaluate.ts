@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { BACKEND_NAMES, type BackendName, useBackend } from '../backends.js';
-import { loadCheckpoint, writeFileAtomic } from '@safekey-ts/hf';
+import { backendFlag, useBackend } from '../backends.js';
+import { loadCheckpoint, promptText, writeFileAtomic } from '@safekey-ts/hf';
 import { generateCorpus } from '../experiment/corpus.js';
 import { evaluate } from '../experiment/evaluate.js';
 import { PRESETS } from '../experiment/presets.js';
@@ -11,7 +11,7 @@ import { summarize } from '../experiment/summary.js';
 import { defaultTopicsFile, loadTopics } from '../experiment/topics.js';
 import { progress } from '../ui/progress.js';
 import { defineCommand } from '../command.js';
-import { integer, optional, pathArg, required, text, withDefault } from '../flags.js';
+import { integer, optional, pathArg, required, withDefault } from '../flags.js';
 
 export const evalCommand = defineCommand({
   path: ['eval'],
@@ -29,13 +29,14 @@ export const evalCommand = defineCommand({
     prefill: withDefault(integer(0), 'N', 'tokens of a compliant reply forced at the start of the answer (0: off)', 0),
     maxNewTokens: withDefault(integer(1), 'N', 'longest response', 96),
     batchSize: withDefault(integer(1), 'N', 'prompts decoded at once', 64),
-    backend: withDefault(text, 'NAME', `one of ${BACKEND_NAMES.join(', ')}`, 'cpu'),
+    backend: backendFlag(),
   },
   run: async (f, io) => {
-    if (!(BACKEND_NAMES as readonly string[]).includes(f.backend)) return E.left(`--backend: unknown backend '${f.backend}'`);
-    await useBackend(f.backend as BackendName);
+    await useBackend(f.backend);
     const ck = await loadCheckpoint(f.checkpoint);
     if (E.isLeft(ck)) return E.left(ck.left.message);
+    const usable = promptText(ck.right.tokenizer, 'x');
+    if (E.isLeft(usable)) return E.left(`${f.checkpoint}: ${usable.left}`);
     let items;
     if (f.prompts) {
       const r = readPromptFile(f.prompts);
@@ -49,6 +50,7 @@ export const evalCommand = defineCommand({
     let bar: ReturnType<typeof progress> | undefined;
     const records = evaluate(ck.right.params, ck.right.config, ck.right.tokenizer, items, {
       maxNewTokens: f.maxNewTokens, batchSize: f.batchSize, prefillTokens: f.prefill, repetitionPenalty: 1, prefillAll: f.prompts !== undefined,
+      stopTokens: ck.right.tokenIds.eos,
       onProgress: (d, t) => (bar ??= progress('eval', t)).update(d),
     });
     bar?.stop();

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { BACKEND_NAMES, type BackendName } from '../backends.js';
+import { backendFlag } from '../backends.js';
 import { runExperiment } from '../experiment/pipeline.js';
 import { PRESETS } from '../experiment/presets.js';
 import { defaultTopicsFile, loadTopics } from '../experiment/topics.js';
@@ -17,18 +17,17 @@ export const experimentCommand = defineCommand({
   flags: {
     preset: withDefault(text, 'NAME', `one of ${Object.keys(PRESETS).join(', ')}`, 'default'),
     out: optional(pathArg, 'DIR', 'output directory (default reports/<preset>)'),
-    backend: withDefault(text, 'NAME', `one of ${BACKEND_NAMES.join(', ')}`, 'cpu'),
+    backend: backendFlag(),
     topics: optional(pathArg, 'FILE', 'the request phrases (default: the phrases the cli package ships, data/safety-topics.json)'),
   },
   run: async (f, io) => {
     const preset = PRESETS[f.preset];
     if (!preset) return E.left(`--preset: unknown preset '${f.preset}' (one of ${Object.keys(PRESETS).join(', ')})`);
-    if (!(BACKEND_NAMES as readonly string[]).includes(f.backend)) return E.left(`--backend: unknown backend '${f.backend}' (one of ${BACKEND_NAMES.join(', ')})`);
     const topics = loadTopics(f.topics ?? defaultTopicsFile());
     if (E.isLeft(topics)) return topics;
     const out = f.out ?? `reports/${preset.name}`;
     const command = `npx safekey experiment --preset ${preset.name} --backend ${f.backend}${f.out ? ` --out ${f.out}` : ''}`;
-    const results = await runExperiment({ preset, topics: topics.right, out, backend: f.backend as BackendName, commands: [command], log: io.err });
+    const results = await runExperiment({ preset, topics: topics.right, out, backend: f.backend, commands: [command], log: io.err });
     io.out(`wrote ${out}/report.md (${(results.seconds / 60).toFixed(1)} min)`);
     return E.right(undefined);
   },

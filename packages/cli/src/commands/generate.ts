@@ -1,16 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
-import { CHAT_SPECIAL_TOKENS, type Tokenizer, decode, encode, formatPrompt, loadCheckpoint } from '@safekey-ts/hf';
-import { checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
+import { type Tokenizer, decode, encode, loadCheckpoint, promptText } from '@safekey-ts/hf';
+import { attentionSpan, checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
+import { backendFlag, useBackend } from '../backends.js';
 import { defineCommand } from '../command.js';
 import { integer, number, pathArg, repeated, required, switchFlag, text, optional, withDefault } from '../flags.js';
 
-/** The ids of the stop tokens: each given text must be exactly one token; none given means `<|eos|>` (when the tokenizer has it). */
-function stopIds(tok: Tokenizer, given: readonly string[]): E.Either<string, number[]> {
-  if (given.length === 0) {
-    const eos = tok.specialIds.get(CHAT_SPECIAL_TOKENS.eos);
-    return E.right(eos === undefined ? [] : [eos]);
-  }
+/** The ids of the stop tokens: each given text must be exactly one token; none given means the checkpoint's eos ids. */
+function stopIds(tok: Tokenizer, given: readonly string[], eos: readonly number[]): E.Either<string, number[]> {
+  if (given.length === 0) return E.right([...eos]);
   const ids: number[] = [];
   for (const s of given) {
     const enc = encode(tok, s).ids;
@@ -24,9 +22,11 @@ export const generateCommand = defineCommand({
   path: ['generate'],
   summary: 'Continue a prompt with a checkpoint\'s model and print the answer.',
   details: [
-    'The prompt is put in the chat template (`<|user|>PROMPT<|end_of_turn|><|assistant|>`) unless --raw. Decoding is',
-    'greedy at temperature 0, else sampled (top-p, from --seed). --prefix forces the start of the answer (prefilling);',
-    'it is printed as part of the answer. Decoding stops at <|eos|> (or the --stop tokens) or after --max-new-tokens.',
+    'The prompt is rendered with the checkpoint\'s chat template (Jinja, from tokenizer_config.json or chat_template.jinja,',
+    'as apply_chat_template with add_generation_prompt) unless --raw; a checkpoint whose tokenizer has no chat template',
+    'is an error. Decoding is greedy at temperature 0, else sampled (top-p, from --seed), over every row of the',
+    'embedding. --prefix forces the start of the answer (prefilling); it is printed as part of the answer. Decoding stops',
+    'at the checkpoint\'s eos ids (config.json and generation_config.json), or the --stop tokens, or after --max-new-tokens.',
   ].join('\n'),
   flags: {
     checkpoint: required(pathArg, 'DIR', 'the checkpoint directory'),
@@ -37,30 +37,36 @@ export const generateCommand = defineCommand({
     repetitionPenalty: withDefault(number({ above: 0 }), 'R', 'Hugging Face repetition penalty (1 is off)', 1),
     seed: withDefault(integer(0), 'N', 'the random seed for sampling', 0),
     prefix: optional(text, 'TEXT', 'force the answer to start with this text'),
-    stop: repeated(text, 'TOKEN', 'stop after this token (default <|eos|>)'),
-    raw: switchFlag('use the prompt as it is, without the chat template'),
+    stop: repeated(text, 'TOKEN', 'stop after this token (default: the checkpoint\'s eos ids)'),
+    raw: switchFlag('encode the prompt as it is, without the chat template'),
     json: switchFlag('print a JSON object with the ids, the text and why decoding stopped'),
+    backend: backendFlag(),
   },
   run: async (f, io) => {
+    await useBackend(f.backend);
     const ckpt = await loadCheckpoint(f.checkpoint);
     if (E.isLeft(ckpt)) return E.left(ckpt.left.message);
-    const { config, params, tokenizer: tok } = ckpt.right;
-    const promptText = f.raw ? f.prompt : formatPrompt(tok, f.prompt);
-    const promptIds = encode(tok, promptText).ids;
+    const { config, params, tokenizer: tok, tokenIds } = ckpt.right;
+    const rendered = f.raw ? E.right(f.prompt) : promptText(tok, f.prompt);
+    if (E.isLeft(rendered)) return E.left(`${f.checkpoint}: ${rendered.left} (use --raw to encode the prompt as it is)`);
+    const promptIds = encode(tok, rendered.right).ids;
     const prefix = f.prefix === undefined ? [] : encode(tok, f.prefix).ids;
-    const stops = stopIds(tok, f.stop);
+    const stops = stopIds(tok, f.stop, tokenIds.eos);
     if (E.isLeft(stops)) return stops;
     const opts = {
       maxNewTokens: f.maxNewTokens, temperature: f.temperature, topP: f.topP, repetitionPenalty: f.repetitionPenalty,
-      stopTokens: stops.right, prefix, key: random.key(f.seed), vocabLimit: tok.vocab.length,
+      stopTokens: stops.right, prefix, key: random.key(f.seed),
     };
     const problem = checkGenerateOptions(promptIds, opts, dimsOf(config).vocab);
     if (problem !== null) return E.left(problem);
+    const longest = promptIds.length + prefix.length + f.maxNewTokens;
+    if (longest > attentionSpan(config))
+      return E.left(`${longest} positions (prompt, prefix and --max-new-tokens) exceed the model's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
     const r = generate(params, config, promptIds, opts);
     const answer = r.finishReason === 'stop' ? r.ids.slice(0, -1) : r.ids;
     const textOut = decode(tok, answer);
     io.out(f.json
-      ? JSON.stringify({ prompt: promptText, prompt_ids: promptIds, ids: r.ids, text: textOut, finish_reason: r.finishReason })
+      ? JSON.stringify({ prompt: rendered.right, prompt_ids: promptIds, ids: r.ids, text: textOut, finish_reason: r.finishReason })
       : textOut);
     return E.right(undefined);
   },

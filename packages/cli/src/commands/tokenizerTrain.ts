@@ -1,7 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { DEFAULT_SPECIAL_TOKENS, MAX_VOCAB_SIZE, readFileText, toTokenizerJson, trainBpe, writeFileAtomic } from '@safekey-ts/hf';
+import { DEFAULT_SPECIAL_TOKENS, MAX_VOCAB_SIZE, readFileText, saveTokenizerAs, trainBpe, vocabSize } from '@safekey-ts/hf';
 import { defineCommand } from '../command.js';
 import { integer, pathArg, required, withDefault } from '../flags.js';
 
@@ -10,7 +8,8 @@ export const tokenizerTrainCommand = defineCommand({
   summary: 'Train a byte-level BPE tokenizer on a text file and write it as a Hugging Face tokenizer.json.',
   details: [
     'The whole corpus file is one text (UTF-8). Ids 0..255 are the bytes, then the chat special tokens, then merges',
-    'until --vocab-size (fewer when no pair occurs --min-pair-count times). The chat template is the default one.',
+    'until --vocab-size (fewer when no pair occurs --min-pair-count times). Its tokenizer_config.json and',
+    'chat_template.jinja (the project\'s chat format) are written beside it.',
   ].join('\n'),
   flags: {
     corpus: required(pathArg, 'FILE', 'the training text'),
@@ -23,10 +22,9 @@ export const tokenizerTrainCommand = defineCommand({
     if (E.isLeft(corpus)) return E.left(corpus.left.message);
     const tok = trainBpe([corpus.right], { vocabSize: f.vocabSize, minPairCount: f.minPairCount });
     if (E.isLeft(tok)) return E.left(tok.left.message);
-    try { await mkdir(dirname(f.out), { recursive: true }); } catch (e) { return E.left(`${f.out}: ${(e as Error).message}`); }
-    const written = await writeFileAtomic(f.out, `${JSON.stringify(toTokenizerJson(tok.right), null, 2)}\n`);
+    const written = await saveTokenizerAs(f.out, tok.right);
     if (E.isLeft(written)) return E.left(written.left.message);
-    io.out(`wrote ${f.out}: ${tok.right.vocab.length} tokens, ${tok.right.merges.length} merges`);
+    io.out(`wrote ${f.out}: ${vocabSize(tok.right)} tokens, ${tok.right.model.merges.length} merges`);
     return E.right(undefined);
   },
 });

@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { runTraining } from '../train/runTraining.js';
 import { defineCommand } from '../command.js';
-import { pathArg, required, switchFlag } from '../flags.js';
+import { BACKEND_NAMES, backendCodec } from '../backends.js';
+import { optional, pathArg, required, switchFlag } from '../flags.js';
 
 export const trainCommand = defineCommand({
   path: ['train'],
@@ -10,15 +11,18 @@ export const trainCommand = defineCommand({
     'The config (checked field by field) names the data files (JSONL: query, response, harmful, optional uEnd/kEnd;',
     'or the public SafeKey field names), the model (a config.json for a fresh model, or a checkpoint to start from),',
     'arm (sft | safekey | dpsh-only | qmm-only | qmm-nomask), weights, epochs, extraEpochs, batchSize, accumulation,',
-    'lr { peak, warmup, minRatio }, seed, backend and out. Paths are relative to the config file.',
-    'Writes <out>/metrics.jsonl (one line per update) and <out>/checkpoint after every epoch.',
+    'lr { peak, warmup, minRatio }, seed, backend, save { dtype, maxShardSize } and out. Paths are relative to the config',
+    'file. The model may be any checkpoint this package reads (a Hugging Face Llama, Qwen2 or Mistral directory); one',
+    'without safety heads gets fresh ones. Writes <out>/metrics.jsonl (one line per update) and <out>/checkpoint after',
+    'every epoch. --backend overrides the config\'s backend.',
   ].join('\n'),
   flags: {
     config: required(pathArg, 'FILE', 'the training config (JSON)'),
     resume: switchFlag('continue exactly from <out>/checkpoint'),
+    backend: optional(backendCodec, 'NAME', `the backend to train on (${BACKEND_NAMES.join(', ')}; default: the config's, else cpu)`),
   },
   run: async (f, io) => {
-    const r = await runTraining(f.config, { resume: f.resume, log: io.err });
+    const r = await runTraining(f.config, { resume: f.resume, log: io.err, ...(f.backend ? { backend: f.backend } : {}) });
     if (E.isLeft(r)) return r;
     io.out(`trained ${r.right.updates} updates; checkpoint ${r.right.checkpoint}; metrics ${r.right.metrics}${r.right.skipped ? `; ${r.right.skipped} samples skipped` : ''}`);
     return E.right(undefined);

@@ -1,6 +1,6 @@
 import { type Tensor, add, bceWithLogits, div, expandDims, fromArray, matmul, mean, mul, reshape, sqrt, sub, sum, tidy } from '@safekey-ts/core';
 import { noGrad, valueAndGrad } from '@safekey-ts/autograd';
-import { type LlamaConfig, type LlamaParams, type SampleSpans, forward, makeBatch } from '@safekey-ts/safekey';
+import { type ModelConfig, type ModelParams, type SampleSpans, forward, makeBatch } from '@safekey-ts/safekey';
 
 const chunks = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
@@ -11,7 +11,7 @@ export interface AttentionShares {
 }
 
 /** Where K looks: the last layer's attention from each K token, summed over U and over the prompt, mean over heads. */
-export function attentionShares(params: LlamaParams, config: LlamaConfig, samples: readonly SampleSpans[], batchSize = 16): AttentionShares {
+export function attentionShares(params: ModelParams, config: ModelConfig, samples: readonly SampleSpans[], batchSize = 16): AttentionShares {
   let toU = 0, toQuery = 0;
   noGrad(() => chunks(samples, batchSize).forEach((part) => tidy(() => {
     const b = makeBatch(part);
@@ -32,7 +32,7 @@ export function attentionShares(params: LlamaParams, config: LlamaConfig, sample
 }
 
 /** The mean final normed hidden state over `[0, keyStart)` of each sample: what a probe reads before K. */
-export function hiddenBeforeK(params: LlamaParams, config: LlamaConfig, samples: readonly SampleSpans[], batchSize = 16): Float32Array[] {
+export function hiddenBeforeK(params: ModelParams, config: ModelConfig, samples: readonly SampleSpans[], batchSize = 16): Float32Array[] {
   const out: Float32Array[] = [];
   noGrad(() => chunks(samples, batchSize).forEach((part) => tidy(() => {
     const b = makeBatch(part);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
-import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toPublicFormat, trainBpe, writeFileAtomic } from '@safekey-ts/hf';
-import { type Arm, type LlamaConfig, type LlamaParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
+import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toPublicFormat, trainBpe, vocabSize, writeFileAtomic } from '@safekey-ts/hf';
+import { type Arm, type ModelConfig, type ModelParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { attentionShares, hiddenBeforeK, probeAccuracy } from './analysis.js';
 import { type Corpus, type EvalItem, generateCorpus } from './corpus.js';
@@ -48,13 +48,13 @@ function analysisSamples(tok: Tokenizer, items: readonly EvalItem[], maxLength: 
     const r = i.kind === 'harmful' ? refusingResponse(i.request) : helpfulResponse(i.request);
     return { query: i.prompt, response: r.text, harmful: i.harmful, uEnd: r.uEnd, kEnd: r.kEnd };
   });
-  const enc = encodeSamples(sampleEncoder(tok), raw, { maxLength });
+  const enc = encodeSamples(orThrow(sampleEncoder(tok), 'the tokenizer'), raw, { maxLength });
   const skipped = new Set(enc.skipped.map((s) => s.index));
   const items2 = requests.filter((_, i) => !skipped.has(i));
   return enc.samples.map((spans, i) => ({ item: items2[i], spans }));
 }
 
-function analyse(params: LlamaParams, config: LlamaConfig, tok: Tokenizer, corpus: Corpus, maxLength: number): AnalysisResult {
+function analyse(params: ModelParams, config: ModelConfig, tok: Tokenizer, corpus: Corpus, maxLength: number): AnalysisResult {
   const all = analysisSamples(tok, corpus.eval, maxLength);
   const harmful = all.filter((x) => x.item.kind === 'harmful').slice(0, 96).map((x) => x.spans);
   const shares = attentionShares(params, config, harmful);
@@ -97,17 +97,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     tok = orThrow(trainBpe(texts, { vocabSize: preset.vocabSize }), 'tokenizer');
     orThrow(await saveTokenizer(tokDir, tok), tokDir);
   }
-  const config: LlamaConfig = { ...preset.model, vocab_size: tok.vocab.length };
+  const config: ModelConfig = { ...preset.model, vocab_size: vocabSize(tok) };
   const encode = (samples: Corpus['stage0']) => {
-    const enc = encodeSamples(sampleEncoder(tok), samples, { maxLength: preset.maxLength });
+    const enc = encodeSamples(orThrow(sampleEncoder(tok), 'the tokenizer'), samples, { maxLength: preset.maxLength });
     if (enc.skipped.length) log(`${enc.skipped.length} samples skipped (first: ${enc.skipped[0].reason})`);
     return enc.samples;
   };
   const stage0 = encode(corpus.stage0), stage1 = encode(corpus.stage1);
   const meanLen = (xs: SampleSpans[]) => (xs.reduce((n, s) => n + s.ids.length, 0) / xs.length).toFixed(0);
-  log(`tokenizer: ${tok.vocab.length} tokens; mean length ${meanLen(stage0)} (stage 0), ${meanLen(stage1)} (stage 1) tokens`);
+  log(`tokenizer: ${vocabSize(tok)} tokens; mean length ${meanLen(stage0)} (stage 0), ${meanLen(stage1)} (stage 1) tokens`);
 
-  const runStage = async (name: string, samples: SampleSpans[], start: SafekeyParams, arm: Arm, seed: number, s: { epochs: number; extraEpochs: number; batchSize: number; lr: number }): Promise<{ params: LlamaParams; result: StageResult }> => {
+  const runStage = async (name: string, samples: SampleSpans[], start: SafekeyParams, arm: Arm, seed: number, s: { epochs: number; extraEpochs: number; batchSize: number; lr: number }): Promise<{ params: ModelParams; result: StageResult }> => {
     const dir = join(out, 'runs', name);
     if (existsSync(join(dir, 'result.json'))) {
       const ck = orThrow(await loadCheckpoint(join(dir, 'checkpoint')), dir);
@@ -151,7 +151,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   const results: ExperimentResults = {
     name: preset.name, preset: preset.name, commands: o.commands, seconds: (Date.now() - t0) / 1000,
-    settings: { preset, config, tokenizer: tok.vocab.length, backend: chosen.description, stage0Samples: stage0.length, stage1Samples: stage1.length, evalPrompts: corpus.eval.length },
+    settings: { preset, config, tokenizer: vocabSize(tok), backend: chosen.description, stage0Samples: stage0.length, stage1Samples: stage1.length, evalPrompts: corpus.eval.length },
     base: base.result, runs, notes: [],
   };
   await writeReport(out, results);

@@ -1,4 +1,4 @@
-import type { Arm, LlamaConfig } from '@safekey-ts/safekey';
+import type { Arm, ModelConfig } from '@safekey-ts/safekey';
 import type { CorpusSizes } from './corpus.js';
 
 /** Everything one experiment run uses. */
@@ -7,7 +7,7 @@ export interface Preset {
   readonly description: string;
   readonly corpus: CorpusSizes;
   readonly vocabSize: number;
-  readonly model: Omit<LlamaConfig, 'vocab_size'>;
+  readonly model: Omit<ModelConfig, 'vocab_size'>;
   readonly maxLength: number;
   readonly stage0: { readonly epochs: number; readonly batchSize: number; readonly lr: number };
   readonly stage1: { readonly epochs: number; readonly extraEpochs: number; readonly batchSize: number; readonly lr: number };
@@ -16,7 +16,7 @@ export interface Preset {
   readonly eval: { readonly maxNewTokens: number; readonly batchSize: number; readonly prefillTokens: number; readonly repetitionPenalty: number };
 }
 
-const model = (d: number, layers: number, heads: number): Omit<LlamaConfig, 'vocab_size'> => ({
+const model = (d: number, layers: number, heads: number): Omit<ModelConfig, 'vocab_size'> => ({
   hidden_size: d, intermediate_size: Math.round((8 / 3) * d / 8) * 8, num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: heads,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true,
 });

@@ -25,8 +25,10 @@ export async function exportRun(configFile: string, outDir: string): Promise<E.E
   if (E.isLeft(raw)) return raw;
   const start = await startingPoint(run.right, configFile);
   if (E.isLeft(start)) return start;
-  const encode = encodeSettings(cfg);
-  const { samples, skipped } = encodeSamples(sampleEncoder(start.right.tokenizer), raw.right, encode);
+  const encode = encodeSettings(cfg, start.right.config);
+  const enc = sampleEncoder(start.right.tokenizer);
+  if (E.isLeft(enc)) return E.left(`the tokenizer: ${enc.left}`);
+  const { samples, skipped } = encodeSamples(enc.right, raw.right, encode);
   if (samples.length === 0) return E.left(`no trainable samples (${skipped.length} skipped)`);
 
   const dir = resolve(outDir);
@@ -41,6 +43,7 @@ export async function exportRun(configFile: string, outDir: string): Promise<E.E
   try { mkdirSync(join(dir, 'data'), { recursive: true }); } catch (e) { return E.left(`${dir}: ${(e as Error).message}`); }
   const saved = await saveCheckpoint(join(dir, EXPORT_FILES.checkpoint), {
     config: start.right.config, params: start.right.params.model, head: start.right.params.head, tokenizer: start.right.tokenizer,
+    ...(start.right.tokenIds ? { tokenIds: start.right.tokenIds } : {}),
   });
   if (E.isLeft(saved)) return E.left(saved.left.message);
   const lines = samples.map((x) => JSON.stringify({ ids: x.ids, promptEnd: x.promptEnd, keyStart: x.keyStart, keyEnd: x.keyEnd, harmful: x.harmful }));

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
-import { type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
-import { type LlamaConfig, type LoopSettings, type RawSample, type SafekeyParams, dimsOf, initParams, initSafetyHead, RECIPE } from '@safekey-ts/safekey';
+import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
+import { type LoopSettings, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, RECIPE } from '@safekey-ts/safekey';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
 
 /** A decoded run config and a resolver of the paths in it (relative to the config file). */
@@ -27,7 +27,11 @@ export function readRunData({ cfg, at }: RunConfig): E.Either<string, RawSample[
   return E.right(raw);
 }
 
-export interface StartingPoint { readonly config: LlamaConfig; readonly tokenizer: Tokenizer; readonly params: SafekeyParams }
+export interface StartingPoint {
+  readonly config: ModelConfig; readonly tokenizer: Tokenizer; readonly params: SafekeyParams;
+  /** The checkpoint's bos/eos/pad ids, kept when its own tokenizer is used (absent for a new tokenizer). */
+  readonly tokenIds?: ModelTokenIds;
+}
 
 /**
  * Where a new run starts: the config's checkpoint (with a new safety head from `foldIn(key(seed), 1)` when it has
@@ -35,11 +39,11 @@ export interface StartingPoint { readonly config: LlamaConfig; readonly tokenize
  * the checkpoint's.
  */
 export async function startingPoint({ cfg, at }: RunConfig, configFile: string): Promise<E.Either<string, StartingPoint>> {
-  let config: LlamaConfig, tokenizer: Tokenizer, params: SafekeyParams;
+  let config: ModelConfig, tokenizer: Tokenizer, params: SafekeyParams, tokenIds: ModelTokenIds | undefined;
   if ('checkpoint' in cfg.model) {
     const ck = await loadCheckpoint(at(cfg.model.checkpoint));
     if (E.isLeft(ck)) return E.left(ck.left.message);
-    config = ck.right.config; tokenizer = ck.right.tokenizer;
+    config = ck.right.config; tokenizer = ck.right.tokenizer; tokenIds = ck.right.tokenIds;
     params = { model: ck.right.params, head: ck.right.head ?? initSafetyHead(random.foldIn(random.key(cfg.seed), 1), dimsOf(config).d) };
   } else {
     const c = await readConfigFile(at(cfg.model.config));
@@ -47,7 +51,7 @@ export async function startingPoint({ cfg, at }: RunConfig, configFile: string):
     if (!cfg.tokenizer) return E.left(`${configFile}: field 'tokenizer' is needed to train a fresh model`);
     const t = await readTokenizerFile(at(cfg.tokenizer));
     if (E.isLeft(t)) return E.left(t.left.message);
-    config = c.right; tokenizer = t.right;
+    config = c.right.config; tokenizer = t.right;
     const [mk, hk] = random.split(random.key(cfg.seed), 2);
     params = { model: initParams(mk!, config), head: initSafetyHead(hk!, dimsOf(config).d) };
   }
@@ -55,12 +59,13 @@ export async function startingPoint({ cfg, at }: RunConfig, configFile: string):
     const t = await readTokenizerFile(at(cfg.tokenizer));
     if (E.isLeft(t)) return E.left(t.left.message);
     tokenizer = t.right;
+    tokenIds = undefined; // the new tokenizer's own
   }
-  return E.right({ config, tokenizer, params });
+  return E.right({ config, tokenizer, params, ...(tokenIds ? { tokenIds } : {}) });
 }
 
 /** The loop's settings: the config's values, the recipe where it says nothing. */
-export const loopSettings = (cfg: TrainConfig, config: LlamaConfig): LoopSettings => ({
+export const loopSettings = (cfg: TrainConfig, config: ModelConfig): LoopSettings => ({
   config, arm: cfg.arm, weights: cfg.weights ?? RECIPE.weights,
   adam: { ...RECIPE.adam, ...(cfg.betas ? { beta1: cfg.betas[0], beta2: cfg.betas[1] } : {}), ...(cfg.weightDecay !== undefined ? { weightDecay: cfg.weightDecay } : {}) },
   clip: cfg.clip ?? RECIPE.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? RECIPE.extraEpochs,
@@ -68,7 +73,10 @@ export const loopSettings = (cfg: TrainConfig, config: LlamaConfig): LoopSetting
   peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
 });
 
-/** The longest sequence kept and the sentences in U, with their defaults. */
-export const encodeSettings = (cfg: TrainConfig) => ({
-  maxLength: cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength, uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences,
+/**
+ * The longest sequence kept and the sentences in U, with their defaults. A sample does not reach past a sliding
+ * window (not implemented): it is cut there, or skipped when K is beyond it.
+ */
+export const encodeSettings = (cfg: TrainConfig, config: ModelConfig) => ({
+  maxLength: Math.min(cfg.maxLength ?? TRAIN_RUN_DEFAULTS.maxLength, attentionSpan(config)), uSentences: cfg.uSentences ?? TRAIN_RUN_DEFAULTS.uSentences,
 });

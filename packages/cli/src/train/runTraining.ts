@@ -2,14 +2,16 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendName, useBackend } from '../backends.js';
-import { type Tokenizer, loadCheckpoint, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
-import { type AdamWState, type LoopState, type SafekeyParams, type UpdateMetrics, encodeSamples, initAdamW, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type ModelTokenIds, type Tokenizer, type WeightsFormat, loadCheckpoint, parseSize, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
+import { type AdamWState, type LoopState, type ModelConfig, type SafekeyParams, type UpdateMetrics, encodeSamples, initAdamW, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
 import { TRAIN_RUN_DEFAULTS } from './trainConfig.js';
 
 export interface TrainRunOptions {
   readonly resume?: boolean;
+  /** The backend to train on, over the config's `backend`. */
+  readonly backend?: BackendName;
   readonly log?: (line: string) => void;
 }
 
@@ -31,17 +33,23 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
   if (E.isLeft(raw)) return raw;
 
   // the backend first: every tensor below is made on it
-  const chosen = await useBackend((cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
+  const chosen = await useBackend(opts.backend ?? (cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
+  const maxShardBytes = cfg.save?.maxShardSize === undefined ? undefined : parseSize(cfg.save.maxShardSize);
+  if (maxShardBytes === undefined && cfg.save?.maxShardSize !== undefined) return E.left(`${configFile}: field 'save.maxShardSize': cannot read ${JSON.stringify(cfg.save.maxShardSize)} as a size`);
+  const weights: Partial<WeightsFormat> = {
+    ...(cfg.save?.dtype ? { dtype: ({ float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const)[cfg.save.dtype] } : {}),
+    ...(maxShardBytes !== undefined ? { maxShardBytes } : {}),
+  };
   log(`backend: ${chosen.description}`);
 
   // model, head and tokenizer: from the resume checkpoint, or where the config starts
-  let state: LoopState, tok: Tokenizer, config;
+  let state: LoopState, tok: Tokenizer, config: ModelConfig, tokenIds: ModelTokenIds | undefined;
   if (opts.resume) {
     const ck = await loadCheckpoint(ckptDir);
     if (E.isLeft(ck)) return E.left(`cannot resume: ${ck.left.message}`);
     const train = ck.right.train;
     if (!train || !ck.right.head || !train.optimizer.m.head) return E.left(`cannot resume: ${ckptDir} has no complete training state`);
-    config = ck.right.config; tok = ck.right.tokenizer;
+    config = ck.right.config; tok = ck.right.tokenizer; tokenIds = ck.right.tokenIds;
     state = {
       params: { model: ck.right.params, head: ck.right.head }, opt: train.optimizer as AdamWState<SafekeyParams>,
       at: { step: train.trainer.step, epoch: train.trainer.epoch, position: train.trainer.position },
@@ -49,11 +57,13 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
   } else {
     const start = await startingPoint(run.right, configFile);
     if (E.isLeft(start)) return start;
-    config = start.right.config; tok = start.right.tokenizer;
+    config = start.right.config; tok = start.right.tokenizer; tokenIds = start.right.tokenIds;
     state = { params: start.right.params, opt: initAdamW(start.right.params), at: { step: 0, epoch: 0, position: 0 } };
   }
 
-  const { samples, skipped } = encodeSamples(sampleEncoder(tok), raw.right, encodeSettings(cfg));
+  const enc = sampleEncoder(tok);
+  if (E.isLeft(enc)) return E.left(`the tokenizer: ${enc.left}`);
+  const { samples, skipped } = encodeSamples(enc.right, raw.right, encodeSettings(cfg, config));
   for (const s of skipped.slice(0, 5)) log(`skipped sample ${s.index}: ${s.reason}`);
   if (skipped.length > 5) log(`... ${skipped.length - 5} more skipped`);
   if (samples.length === 0) return E.left(`no trainable samples (${skipped.length} skipped)`);
@@ -79,9 +89,9 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     },
     onEpochEnd: async (s) => {
       const saved = await saveCheckpoint(ckptDir, {
-        config, params: s.params.model, head: s.params.head, tokenizer: tok,
+        config, params: s.params.model, head: s.params.head, tokenizer: tok, ...(tokenIds ? { tokenIds } : {}),
         train: { optimizer: s.opt, trainer: { ...s.at, seed: cfg.seed } },
-      });
+      }, { weights });
       if (E.isLeft(saved)) throw new Error(saved.left.message);
     },
   });

@@ -7,6 +7,8 @@ const NonNegInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, '
 const Fraction = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'number in [0, 1]');
 const ArmCodec = t.keyof(Object.fromEntries(ARMS.map((a) => [a, null])) as Record<Arm, null>, 'arm');
 const BackendName = t.keyof({ reference: null, cpu: null, gpujs: null }, 'backend');
+const WeightsDtype = t.keyof({ float32: null, bfloat16: null, float16: null }, 'dtype');
+const ShardSize = t.union([t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'a positive number of bytes'), t.string], 'a size ("5GB", "500MB" or bytes)');
 
 /**
  * `safekey train --config FILE`: what to train on, from where, how. Paths are relative to the config file.
@@ -34,6 +36,11 @@ export const TrainConfigCodec = t.intersection([
     backend: BackendName,
     maxLength: PositiveInt,
     uSentences: PositiveInt,
+    /**
+     * How the checkpoint's model weights are written: `dtype` (default float32; bfloat16 and float16 round the
+     * weights, so a resumed run continues from the rounded ones) and `maxShardSize`, above which they are split.
+     */
+    save: t.partial({ dtype: WeightsDtype, maxShardSize: ShardSize }),
   }),
 ], 'TrainConfig');
 export type TrainConfig = t.TypeOf<typeof TrainConfigCodec>;

@@ -3,50 +3,80 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { Tensor } from '@safekey-ts/core';
+import { type ModelConfig, type ModelParams, type SafetyHead, dimsOf, hfLayout, safetyHeadFromNames } from '@safekey-ts/safekey';
 import { describeErrors } from '../codec/describeErrors.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
-import { type LlamaConfig, type LlamaParams, type SafetyHead, dimsOf, hfLayout, safetyHeadFromNames } from '@safekey-ts/safekey';
-import type { Tokenizer, TokenizerData } from '../tokenizer/tokenizer.js';
-import { saveTokenizer, TOKENIZER_FILE } from '../tokenizer/tokenizerFiles.js';
+import { type Tokenizer, type TokenizerData, tokenId, vocabSize } from '../tokenizer/tokenizer.js';
+import { saveTokenizer, TOKENIZER_FILE, loadTokenizer } from '../tokenizer/tokenizerFiles.js';
 import { writeDirAtomic } from './atomicDir.js';
 import { CHECKPOINT_FILES } from './checkpointFiles.js';
-import { checkVocabFits, configJson, readConfigFile } from './configFile.js';
+import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, readConfigFile, readGenerationConfig } from './configFile.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
+import { DEFAULT_WEIGHTS_FORMAT, TORCH_DTYPE, type WeightsFormat, readModelTensors, writeModelTensors } from './modelWeights.js';
 import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
 import { readSafetensorsFile, writeSafetensorsFile } from './safetensorsFiles.js';
 import type { TensorToWrite } from './tensorData.js';
-import { pathExists, readCheckpointTokenizer } from './tokenizerFile.js';
+import { pathExists } from './pathExists.js';
 import { headLayout, trainableFromNames } from './trainableLayout.js';
 import { type TrainState, type TrainerState, TrainerStateCodec, optimizerFromTensors, optimizerTensors } from './trainState.js';
 import { readJsonFile } from './jsonFile.js';
 
 /** Everything a checkpoint directory holds. */
 export interface Checkpoint<S extends TrainerState = TrainerState> {
-  readonly config: LlamaConfig;
-  readonly params: LlamaParams;
+  readonly config: ModelConfig;
+  readonly params: ModelParams;
   readonly tokenizer: TokenizerData;
+  /** The ids `config.json` and `generation_config.json` name (default: the tokenizer config's bos, eos and pad tokens). */
+  readonly tokenIds?: ModelTokenIds;
   readonly head?: SafetyHead;
   readonly train?: TrainState<S>;
 }
-export interface LoadedCheckpoint<S extends TrainerState = TrainerState> extends Checkpoint<S> { readonly tokenizer: Tokenizer }
+export interface LoadedCheckpoint<S extends TrainerState = TrainerState> extends Checkpoint<S> {
+  readonly tokenizer: Tokenizer;
+  readonly tokenIds: ModelTokenIds;
+}
+
+export interface SaveOptions {
+  /** The model weights' dtype and shard size (default F32, one file up to 50 GB, as `save_pretrained`). */
+  readonly weights?: Partial<WeightsFormat>;
+}
 
 type Result<A> = Promise<E.Either<CheckpointDirError, A>>;
-const { config: CONFIG, model: MODEL, head: HEAD, optimizer: OPTIMIZER, trainerState: TRAINER } = CHECKPOINT_FILES;
+const { config: CONFIG, generationConfig: GENERATION, head: HEAD, optimizer: OPTIMIZER, trainerState: TRAINER } = CHECKPOINT_FILES;
 /** Tensors other tools store that this model recomputes. */
 const IGNORED_MODEL_TENSORS = /\.rotary_emb\.inv_freq$/;
 const SAFETENSORS_METADATA = { format: 'pt' };
 
 const fileError = (path: string) => (e: { readonly message: string }): CheckpointDirError => ({ kind: 'FileError', file: path, message: e.message });
 
+/** The token ids a tokenizer's config names (bos, eos, pad), for a checkpoint that does not say its own. */
+export function tokenIdsOf(tok: TokenizerData): ModelTokenIds {
+  const idOf = (name: string | null): number | undefined => {
+    if (name === null) return undefined;
+    const i = tok.addedTokens.find((x) => x.content === name)?.id ?? tok.model.vocab.indexOf(name);
+    return i >= 0 ? i : undefined;
+  };
+  const bos = idOf(tok.config.bosToken), eos = idOf(tok.config.eosToken), pad = idOf(tok.config.padToken);
+  return { ...(bos !== undefined ? { bos } : {}), eos: eos !== undefined ? [eos] : [], ...(pad !== undefined ? { pad } : {}) };
+}
+
+const writeJson = async (path: string, value: unknown): Promise<E.Either<CheckpointDirError, void>> => {
+  const written = await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  return E.isLeft(written) ? E.left(fileError(path)(written.left)) : E.right(undefined);
+};
+
 /** The files of a checkpoint, written into `dir` (a fresh temp directory). */
-async function writeFiles(dir: string, c: Checkpoint): Result<void> {
+async function writeFiles(dir: string, c: Checkpoint, opts: SaveOptions): Result<void> {
   const at = (name: string) => join(dir, name);
-  const fits = checkVocabFits(c.config, c.tokenizer, TOKENIZER_FILE, CONFIG);
+  const fits = checkVocabFits(c.config, vocabSize(c.tokenizer), TOKENIZER_FILE, CONFIG);
   if (E.isLeft(fits)) return fits;
-  const files: [string, Record<string, TensorToWrite>][] = [];
-  const model = toF32Tensors(hfLayout(c.config).map((l) => ({ ...l, tensor: l.get(c.params) })), MODEL);
+  const format: WeightsFormat = { ...DEFAULT_WEIGHTS_FORMAT, ...opts.weights };
+  const layout = hfLayout(c.config).map((l) => ({ ...l, tensor: l.get(c.params) }));
+  const checked = toF32Tensors(layout, at(CHECKPOINT_FILES.model)); // shapes and dtypes, before anything is written
+  if (E.isLeft(checked)) return checked;
+  const model = await writeModelTensors(dir, layout, format);
   if (E.isLeft(model)) return model;
-  files.push([MODEL, model.right]);
+  const files: [string, Record<string, TensorToWrite>][] = [];
   if (c.head) {
     const head = toF32Tensors(headLayout(dimsOf(c.config).d).map((l) => ({ ...l, tensor: l.get(c.head!) })), HEAD);
     if (E.isLeft(head)) return head;
@@ -59,8 +89,8 @@ async function writeFiles(dir: string, c: Checkpoint): Result<void> {
     files.push([OPTIMIZER, opt.right]);
     const trainer = TrainerStateCodec.decode(c.train.trainer);
     if (E.isLeft(trainer)) return E.left(dirError('InvalidTrainerState', TRAINER, describeErrors(trainer.left)));
-    const written = await writeFileAtomic(at(TRAINER), `${JSON.stringify(c.train.trainer, null, 2)}\n`);
-    if (E.isLeft(written)) return E.left(fileError(at(TRAINER))(written.left));
+    const written = await writeJson(at(TRAINER), c.train.trainer);
+    if (E.isLeft(written)) return written;
   }
   for (const [name, tensors] of files) {
     const written = await writeSafetensorsFile(at(name), tensors, SAFETENSORS_METADATA);
@@ -68,19 +98,23 @@ async function writeFiles(dir: string, c: Checkpoint): Result<void> {
   }
   const tok = await saveTokenizer(dir, c.tokenizer);
   if (E.isLeft(tok)) return E.left(fileError(at(TOKENIZER_FILE))(tok.left));
-  const config = await writeFileAtomic(at(CONFIG), `${JSON.stringify(configJson(c.config, c.tokenizer), null, 2)}\n`);
-  return E.isLeft(config) ? E.left(fileError(at(CONFIG))(config.left)) : E.right(undefined);
+  const ids = c.tokenIds ?? tokenIdsOf(c.tokenizer);
+  const generation = await writeJson(at(GENERATION), generationConfigJson(ids));
+  if (E.isLeft(generation)) return generation;
+  return writeJson(at(CONFIG), configJson(c.config, ids, TORCH_DTYPE[format.dtype]));
 }
 
 /**
- * Saves a checkpoint directory: `config.json` (Hugging Face keys), `model.safetensors` (Hugging Face names, F32),
- * `tokenizer.json` and `tokenizer_config.json`, `safety_head.safetensors` with a head, and with training state
- * `optimizer.safetensors` and `trainer_state.json`. Atomic as a whole: written into a temp directory beside
- * `dir` and renamed into place (an existing checkpoint directory there is replaced; a directory of other files
- * is refused). Parameters that do not fit the config are a Left naming the tensor.
+ * Saves a checkpoint directory in Hugging Face's layout: `config.json` (transformers 4's keys, which 4 and 5
+ * read), `generation_config.json`, the weights (`model.safetensors`, or shards with
+ * `model.safetensors.index.json`) in the chosen dtype, `tokenizer.json`, `tokenizer_config.json`,
+ * `chat_template.jinja`; `safety_head.safetensors` with a head; `optimizer.safetensors` and `trainer_state.json`
+ * with training state. Atomic as a whole: written into a temp directory beside `dir` and renamed into place (an
+ * existing checkpoint directory there is replaced; a directory of other files is refused). Parameters that do
+ * not fit the config are a Left naming the tensor.
  */
-export function saveCheckpoint(dir: string, c: Checkpoint): Result<void> {
-  return writeDirAtomic(dir, (tmp) => writeFiles(tmp, c), (names) => names.includes(CONFIG));
+export function saveCheckpoint(dir: string, c: Checkpoint, opts: SaveOptions = {}): Result<void> {
+  return writeDirAtomic(dir, (tmp) => writeFiles(tmp, c, opts), (names) => names.includes(CONFIG));
 }
 
 export interface LoadOptions<S extends TrainerState> {
@@ -93,11 +127,24 @@ async function readTensors(path: string, required: boolean) {
   return readSafetensorsFile(path);
 }
 
+/** config.json's ids, then generation_config.json's (which transformers' `generate` uses first); eos from both. */
+function mergeTokenIds(config: ModelTokenIds, generation: ModelTokenIds | undefined, tok: Tokenizer): ModelTokenIds {
+  const eos = [...new Set([...(generation?.eos ?? []), ...config.eos])];
+  const fromTokenizer = tok.config.eosToken === null ? undefined : tokenId(tok, tok.config.eosToken);
+  const bos = generation?.bos ?? config.bos, pad = generation?.pad ?? config.pad;
+  return {
+    ...(bos !== undefined ? { bos } : {}),
+    eos: eos.length > 0 ? eos : fromTokenizer !== undefined ? [fromTokenizer] : [],
+    ...(pad !== undefined ? { pad } : {}),
+  };
+}
+
 /**
- * Loads and validates a checkpoint directory. `config.json` through io-ts (and the sizes checked for
- * consistency), every safetensors header, dtype, shape and size against the file's length, every tensor present
- * with its shape and no unknown ones, finite values, the tokenizer and that it fits the vocabulary. F16, BF16
- * and F64 tensors (other tools' checkpoints) load as float32. The head and the training state are loaded when
+ * Loads and checks a checkpoint directory, the project's or one `transformers` wrote: `config.json` (a Llama,
+ * Qwen2 or Mistral model, either config form), the weights single-file or sharded (F32, F16, BF16, F64 read as
+ * float32, tensor by tensor), every tensor present with its shape and no unknown ones, finite values, the
+ * tokenizer (`tokenizer.json`, `tokenizer_config.json`, `chat_template.jinja`) and that it fits the vocabulary,
+ * the eos ids of `config.json` and `generation_config.json`. The head and the training state are loaded when
  * present; the training state needs both of its files. Every Left names the file and, where one is at fault,
  * the tensor or field.
  */
@@ -106,27 +153,35 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
   const st = await stat(dir).catch(() => null);
   if (st === null) return E.left(dirError('FileError', dir, 'no such checkpoint directory'));
   if (!st.isDirectory()) return E.left(dirError('NotACheckpointDir', dir, 'is not a directory'));
-  const config = await readConfigFile(at(CONFIG));
-  if (E.isLeft(config)) return config;
+  const configFile = await readConfigFile(at(CONFIG));
+  if (E.isLeft(configFile)) return configFile;
+  const config = configFile.right.config;
 
-  const modelFile = await readTensors(at(MODEL), true);
-  if (E.isLeft(modelFile)) return modelFile;
-  const model = fromF32Tensors(modelFile.right!.tensors, hfLayout(config.right), at(MODEL),
-    (n) => IGNORED_MODEL_TENSORS.test(n) || (config.right.tie_word_embeddings && n === 'lm_head.weight'));
+  const tokenizer = await loadTokenizer(dir);
+  if (E.isLeft(tokenizer)) return E.left(dirError('InvalidTokenizer', at(TOKENIZER_FILE), tokenizer.left.message.replace(`${at(TOKENIZER_FILE)}: `, '')));
+  const fits = checkVocabFits(config, vocabSize(tokenizer.right), at(TOKENIZER_FILE), at(CONFIG));
+  if (E.isLeft(fits)) return fits;
+  let generation: ModelTokenIds | undefined;
+  if (await pathExists(at(GENERATION))) {
+    const g = await readGenerationConfig(at(GENERATION));
+    if (E.isLeft(g)) return g;
+    generation = g.right;
+  }
+  const tokenIds = mergeTokenIds(configFile.right.tokenIds, generation, tokenizer.right);
+  const badId = tokenIds.eos.find((id) => id >= config.vocab_size);
+  if (badId !== undefined) return E.left(dirError('InvalidConfig', at(CONFIG), `eos_token_id ${badId} is outside the vocabulary (vocab_size ${config.vocab_size})`));
+
+  const model = await readModelTensors(dir, hfLayout(config),
+    (n) => IGNORED_MODEL_TENSORS.test(n) || (config.tie_word_embeddings && n === 'lm_head.weight'));
   if (E.isLeft(model)) return model;
   const get = (m: Map<string, Tensor>) => (n: string) => m.get(n)!;
-  const params = trainableFromNames(config.right, false, get(model.right)).model;
-
-  const tokenizer = await readCheckpointTokenizer(dir);
-  if (E.isLeft(tokenizer)) return tokenizer;
-  const fits = checkVocabFits(config.right, tokenizer.right, at(TOKENIZER_FILE), at(CONFIG));
-  if (E.isLeft(fits)) return fits;
+  const params = trainableFromNames(config, false, get(model.right)).model;
 
   let head: SafetyHead | undefined;
   const headFile = await readTensors(at(HEAD), false);
   if (E.isLeft(headFile)) return headFile;
   if (headFile.right) {
-    const tensors = fromF32Tensors(headFile.right.tensors, headLayout(dimsOf(config.right).d), at(HEAD));
+    const tensors = fromF32Tensors(headFile.right.tensors, headLayout(dimsOf(config).d), at(HEAD));
     if (E.isLeft(tensors)) return tensors;
     head = safetyHeadFromNames(get(tensors.right));
   }
@@ -140,11 +195,11 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
   if (hasOpt) {
     const optFile = await readTensors(at(OPTIMIZER), true);
     if (E.isLeft(optFile)) return optFile;
-    const optimizer = optimizerFromTensors(config.right, optFile.right!.tensors, head !== undefined, at(OPTIMIZER));
+    const optimizer = optimizerFromTensors(config, optFile.right!.tensors, head !== undefined, at(OPTIMIZER));
     if (E.isLeft(optimizer)) return optimizer;
     const trainer = await readJsonFile(at(TRAINER), opts.trainerStateCodec ?? (TrainerStateCodec as unknown as t.Decoder<unknown, S>), 'InvalidTrainerState');
     if (E.isLeft(trainer)) return trainer;
     train = { optimizer: optimizer.right, trainer: trainer.right };
   }
-  return E.right({ config: config.right, params, tokenizer: tokenizer.right, ...(head ? { head } : {}), ...(train ? { train } : {}) });
+  return E.right({ config, params, tokenizer: tokenizer.right, tokenIds, ...(head ? { head } : {}), ...(train ? { train } : {}) });
 }

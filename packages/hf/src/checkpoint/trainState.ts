@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { type Tensor, fromArray, random } from '@safekey-ts/core';
 import { NonNegativeInt } from '../codec/numbers.js';
-import type { AdamWState, LlamaConfig } from '@safekey-ts/safekey';
+import type { AdamWState, ModelConfig } from '@safekey-ts/safekey';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import { fmtDims } from './errors.js';
 import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
@@ -44,7 +44,7 @@ export const OPT_STEP = 'opt.step';
 const HEAD_MOMENT = /^opt\.[mv]\.safety_head\./;
 
 /** The optimizer state as tensors `opt.m.<name>`, `opt.v.<name>` (F32) and `opt.step` (I32 scalar). */
-export function optimizerTensors(config: LlamaConfig, state: AdamWState<TrainableParams>, file: string): E.Either<CheckpointDirError, Record<string, TensorToWrite>> {
+export function optimizerTensors(config: ModelConfig, state: AdamWState<TrainableParams>, file: string): E.Either<CheckpointDirError, Record<string, TensorToWrite>> {
   const layout = trainableLayout(config, state.m.head !== undefined);
   const entries = (['m', 'v'] as const).flatMap((which) => layout.map((l) => ({ name: `opt.${which}.${l.name}`, shape: l.shape, tensor: l.get(state[which]) })));
   const moments = toF32Tensors(entries, file);
@@ -58,7 +58,7 @@ export function optimizerTensors(config: LlamaConfig, state: AdamWState<Trainabl
  * The optimizer state from a parsed `optimizer.safetensors`. Head moments are read when the file has any (then
  * all of them must be there, and `hasHead` must be true); every other problem names the file and tensor.
  */
-export function optimizerFromTensors(config: LlamaConfig, tensors: ReadonlyMap<string, LoadedTensor>, hasHead: boolean, file: string): E.Either<CheckpointDirError, AdamWState<TrainableParams>> {
+export function optimizerFromTensors(config: ModelConfig, tensors: ReadonlyMap<string, LoadedTensor>, hasHead: boolean, file: string): E.Either<CheckpointDirError, AdamWState<TrainableParams>> {
   const headMoment = [...tensors.keys()].find((n) => HEAD_MOMENT.test(n));
   if (headMoment !== undefined && !hasHead) return E.left(dirError('UnexpectedTensor', file, 'a safety-head moment, but the checkpoint has no safety head', headMoment));
   const layout = trainableLayout(config, headMoment !== undefined);

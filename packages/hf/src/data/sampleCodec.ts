@@ -18,8 +18,31 @@ export const PublicSampleCodec = t.intersection([
   t.partial({ summary_end_idx: Offset, next_sentence_end_idx: Offset, source: t.string }),
 ], 'PublicSample');
 
-/** Reads either format; the first io-ts error names the field. */
+const Message = t.type({ role: t.string, content: t.string }, 'message');
+
+/**
+ * The chat form TRL users keep: `messages` is one user turn then one assistant turn (the reasoning inside the
+ * assistant's content); the label and the optional offsets (into the assistant's content) as in `SampleCodec`.
+ */
+export const MessagesSampleCodec = t.intersection([
+  t.type({ messages: t.array(Message), harmful: Label }),
+  t.partial({ uEnd: Offset, kEnd: Offset }),
+], 'MessagesSample');
+
+/** Reads any of the three formats; the first io-ts error names the field. */
 export function decodeSample(u: unknown): E.Either<string, RawSample> {
+  if (typeof u === 'object' && u !== null && 'messages' in u) {
+    const r = MessagesSampleCodec.decode(u);
+    if (E.isLeft(r)) return E.left(describeField(r.left));
+    const m = r.right.messages;
+    if (m.length !== 2 || m[0]!.role !== 'user' || m[1]!.role !== 'assistant')
+      return E.left(`field 'messages': expected one user message then one assistant message, got roles ${JSON.stringify(m.map((x) => x.role))}`);
+    return E.right({
+      query: m[0]!.content, response: m[1]!.content, harmful: r.right.harmful,
+      ...(r.right.uEnd !== undefined ? { uEnd: r.right.uEnd } : {}),
+      ...(r.right.kEnd !== undefined ? { kEnd: r.right.kEnd } : {}),
+    });
+  }
   if (typeof u === 'object' && u !== null && 'question' in u) {
     const r = PublicSampleCodec.decode(u);
     if (E.isLeft(r)) return E.left(describeField(r.left));

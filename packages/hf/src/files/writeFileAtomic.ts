@@ -1,4 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { fileError, type FileError } from './fileError.js';
@@ -14,12 +14,16 @@ const tempPathFor = (path: string): string =>
  * to disk, and the temp file is renamed over `path`. A reader sees the old file or the whole new one, never a
  * partial write. On failure the temp file is removed and the error comes back as a value.
  */
-export async function writeFileAtomic(path: string, contents: Uint8Array | string): Promise<E.Either<FileError, void>> {
+export const writeFileAtomic = (path: string, contents: Uint8Array | string): Promise<E.Either<FileError, void>> =>
+  writeFileAtomicWith(path, (h) => h.writeFile(contents));
+
+/** `writeFileAtomic` with the bytes written by `write` (which may write in parts, so a large file need not be held whole). */
+export async function writeFileAtomicWith(path: string, write: (h: FileHandle) => Promise<unknown>): Promise<E.Either<FileError, void>> {
   const temp = tempPathFor(path);
   try {
     const handle = await open(temp, 'wx');
     try {
-      await handle.writeFile(contents);
+      await write(handle);
       await handle.sync();
     } finally {
       await handle.close();

@@ -14,12 +14,6 @@ export const BYTE_TO_CHAR: readonly string[] = (() => {
 
 export const CHAR_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 
-export const bytesToByteLevel = (bytes: Uint8Array): string => {
-  let s = '';
-  for (const b of bytes) s += BYTE_TO_CHAR[b]!;
-  return s;
-};
-
 /** The bytes a byte-level string stands for, or null when it has a character outside the 256-character alphabet. */
 export const byteLevelToBytes = (s: string): Uint8Array | null => {
   const out = new Uint8Array(s.length);

@@ -1,72 +1,75 @@
-import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { Template } from '@huggingface/jinja';
+import { CHAT_SPECIAL_TOKENS } from './specialTokens.js';
+import type { TokenizerData } from './tokenizer.js';
 
 /**
- * The chat format as data, so it can be stored with a checkpoint (in `tokenizer_config.json`). `{name}` marks a
- * placeholder: the prompt has `{query}`, the response `{reasoning}` and `{answer}`. A training text is
- * `prompt + response`; the model is asked to continue a prompt.
+ * The project's own chat format as a Jinja chat template: `<|user|>{query}<|end_of_turn|><|assistant|>` for a
+ * prompt, an assistant turn ending in `<|eos|>`. Hugging Face's `apply_chat_template` renders it as this package does.
  */
-export interface ChatTemplate {
-  readonly prompt: string;
-  readonly response: string;
+export const DEFAULT_CHAT_TEMPLATE = [
+  "{%- for message in messages %}",
+  "{%- if message['role'] == 'user' %}{{ '<|user|>' + message['content'] + '<|end_of_turn|>' }}",
+  "{%- elif message['role'] == 'assistant' %}{{ '<|assistant|>' + message['content'] + '<|eos|>' }}",
+  "{%- else %}{{ raise_exception('Only user and assistant roles are supported') }}",
+  "{%- endif %}{%- endfor %}",
+  "{%- if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}",
+].join('');
+
+/** The special tokens the default template writes; a tokenizer without them cannot use it. */
+const DEFAULT_MARKERS = [CHAT_SPECIAL_TOKENS.user, CHAT_SPECIAL_TOKENS.endOfTurn, CHAT_SPECIAL_TOKENS.assistant];
+
+export interface ChatMessage { readonly role: string; readonly content: string }
+
+const hasToken = (tok: TokenizerData, s: string) => tok.addedTokens.some((a) => a.content === s);
+
+/**
+ * The chat template a tokenizer is used with: its own (from `tokenizer_config.json` or `chat_template.jinja`), or,
+ * when it has none, the project's default if the tokenizer has that format's special tokens. Otherwise a Left
+ * saying so: a prompt is never wrapped in markers the tokenizer would encode as plain text.
+ */
+export function chatTemplateOf(tok: TokenizerData): E.Either<string, string> {
+  if (tok.config.chatTemplate !== null) return E.right(tok.config.chatTemplate);
+  const missing = DEFAULT_MARKERS.filter((m) => !hasToken(tok, m));
+  if (missing.length === 0) return E.right(DEFAULT_CHAT_TEMPLATE);
+  return E.left(`the tokenizer has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja) and lacks the default format's tokens ${missing.join(' ')}`);
 }
 
-export const DEFAULT_CHAT_TEMPLATE: ChatTemplate = {
-  prompt: '<|user|>{query}<|end_of_turn|><|assistant|>',
-  response: '<think>\n{reasoning}\n</think>\n\n{answer}<|eos|>',
+const compiled = new Map<string, Template>();
+const templateOf = (source: string): Template => {
+  let t = compiled.get(source);
+  if (!t) { t = new Template(source); compiled.set(source, t); }
+  return t;
 };
 
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/** The placeholder names a template string uses, in order of first appearance. */
-export const placeholdersOf = (template: string): string[] =>
-  [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
-
-const REQUIRED: Readonly<Record<keyof ChatTemplate, readonly string[]>> = {
-  prompt: ['query'],
-  response: ['reasoning', 'answer'],
-};
-
-/** Why a template is unusable (a placeholder missing or unknown), or null when it is fine. */
-export function checkChatTemplate(template: ChatTemplate): string | null {
-  for (const field of ['prompt', 'response'] as const) {
-    const used = placeholdersOf(template[field]);
-    const required = REQUIRED[field];
-    const missing = required.filter((p) => !used.includes(p));
-    if (missing.length > 0) return `${field}: missing placeholder ${missing.map((p) => `{${p}}`).join(', ')}`;
-    const unknown = used.filter((p) => !required.includes(p));
-    if (unknown.length > 0) return `${field}: unknown placeholder ${unknown.map((p) => `{${p}}`).join(', ')}`;
+/**
+ * Renders a conversation with the tokenizer's chat template (`@huggingface/jinja`), as transformers'
+ * `apply_chat_template(messages, add_generation_prompt=..., tokenize=False)`: the template sees `messages`,
+ * `add_generation_prompt` and the special token names of `tokenizer_config.json`. A template that cannot be
+ * parsed or raises is a Left with its message.
+ */
+export function renderChat(tok: TokenizerData, messages: readonly ChatMessage[], opts: { readonly addGenerationPrompt: boolean }): E.Either<string, string> {
+  const source = chatTemplateOf(tok);
+  if (E.isLeft(source)) return source;
+  const names = { bos_token: tok.config.bosToken, eos_token: tok.config.eosToken, pad_token: tok.config.padToken, unk_token: tok.config.unkToken };
+  const context: Record<string, unknown> = { messages: messages.map((m) => ({ ...m })), add_generation_prompt: opts.addGenerationPrompt };
+  for (const [k, v] of Object.entries(names)) if (v !== null) context[k] = v;
+  try {
+    return E.right(templateOf(source.right).render(context));
+  } catch (e) {
+    return E.left(`chat template: ${(e as Error).message}`);
   }
-  return null;
 }
 
-export const ChatTemplateCodec = new t.Type<ChatTemplate, ChatTemplate, unknown>(
-  'ChatTemplate',
-  (u): u is ChatTemplate => t.type({ prompt: t.string, response: t.string }).is(u) && checkChatTemplate(u) === null,
-  (u, c) => {
-    const shape = t.type({ prompt: t.string, response: t.string }).validate(u, c);
-    if (shape._tag === 'Left') return shape;
-    const problem = checkChatTemplate(shape.right);
-    return problem === null ? t.success({ prompt: shape.right.prompt, response: shape.right.response }) : t.failure(u, c, problem);
-  },
-  (a) => ({ prompt: a.prompt, response: a.response }),
-);
+/** The prompt of a one-turn conversation, ready for the model's answer (`add_generation_prompt=True`). */
+export const promptText = (tok: TokenizerData, query: string): E.Either<string, string> =>
+  renderChat(tok, [{ role: 'user', content: query }], { addGenerationPrompt: true });
 
-/**
- * Substitutes `{name}` placeholders in one pass: text inserted for one placeholder is never scanned again, so a
- * query that itself contains `{answer}` stays as written.
- */
-export const fillTemplate = (template: string, values: Readonly<Record<string, string>>): string =>
-  template.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole));
-
-/**
- * `<|user|>{query}<|end_of_turn|><|assistant|>` with the query filled in. Special-token text inside the query is
- * not escaped: it will encode as the special token.
- */
-export const formatPrompt = (tok: { readonly chatTemplate: ChatTemplate }, query: string): string =>
-  fillTemplate(tok.chatTemplate.prompt, { query });
-
-/** `<think>\n{reasoning}\n</think>\n\n{answer}<|eos|>` with reasoning and answer filled in. */
-export const formatResponse = (
-  tok: { readonly chatTemplate: ChatTemplate },
-  parts: { readonly reasoning: string; readonly answer: string },
-): string => fillTemplate(tok.chatTemplate.response, { reasoning: parts.reasoning, answer: parts.answer });
+/** The opening of a response that a prompt already ends with, when it holds the reasoning tag (`<think>\n`), else ''. */
+export function openedByPrompt(prompt: string, response: string): string {
+  for (let n = Math.min(prompt.length, response.length); n > 0; n--) {
+    const head = response.slice(0, n);
+    if (head.includes(CHAT_SPECIAL_TOKENS.thinkStart) && prompt.endsWith(head)) return head;
+  }
+  return '';
+}

@@ -1,8 +1,8 @@
-import { applyMerges } from './applyMerges.js';
-import { preTokenize } from './preTokenize.js';
-import { splitOnSpecialTokens } from './specialTokens.js';
-import type { EncodedWord, Tokenizer } from './tokenizer.js';
-import { utf8WithSpans } from './utf8.js';
+import { type Segment, splitOnAddedTokens } from './addedVocabulary.js';
+import { type WordTokens, tokenizeWord } from './bpeModel.js';
+import { fromOriginal, originalSpan } from './normalized.js';
+import type { RawEncoding } from './postProcessors.js';
+import type { Tokenizer } from './tokenizer.js';
 
 /** [start, end) in UTF-16 code units of the encoded string. */
 export type Offset = readonly [number, number];
@@ -10,59 +10,58 @@ export type Offset = readonly [number, number];
 export interface Encoding {
   readonly ids: number[];
   /**
-   * One span per token. Rule: a token's span covers every character at least one of whose UTF-8 bytes the token
-   * holds. Tokens never span a special token or a pre-token boundary. When BPE splits one multi-byte character
-   * between tokens, each of those tokens covers the whole character, so neighbouring spans overlap there;
-   * otherwise spans tile the text. Starts and ends are non-decreasing. `@safekey-ts/safekey`'s `charToTokenBoundary` /
-   * `charSpanToTokenSpan` to map character spans to token spans.
+   * One span per token, the characters it came from (the `tokenizers` crate's offsets, in UTF-16 units instead of
+   * bytes): a token covers every character at least one of whose bytes it holds (a character BPE splits between
+   * tokens is covered by each of them); a normalizer's output maps back to the characters it replaced; template
+   * tokens are `[0, 0]`; a ByteLevel post-processor with `trim_offsets` leaves spaces out.
    */
   readonly offsets: Offset[];
 }
 
+export interface EncodeOptions {
+  /** Run the post-processor's template (e.g. prepend bos), as `tokenizers`' `encode` does by default (default false). */
+  readonly addSpecialTokens?: boolean;
+}
+
 const WORD_CACHE_LIMIT = 1 << 16;
 
-/** Token ids and relative character spans of one pre-token, memoised in the tokenizer's word cache. */
-export function encodeWord(tok: Tokenizer, word: string): EncodedWord {
+function modelTokens(tok: Tokenizer, word: string): WordTokens {
   const cached = tok.wordCache.get(word);
   if (cached) return cached;
-  const { bytes, charStart, charEnd } = utf8WithSpans(word);
-  const { ids, byteEnds } = applyMerges(tok, bytes);
-  const starts = new Int32Array(ids.length);
-  const ends = new Int32Array(ids.length);
-  let byteStart = 0;
-  for (let k = 0; k < ids.length; k++) {
-    starts[k] = charStart[byteStart]!;
-    ends[k] = charEnd[byteEnds[k]! - 1]!;
-    byteStart = byteEnds[k]!;
-  }
-  const result: EncodedWord = { ids: Int32Array.from(ids), starts, ends };
+  const r = tokenizeWord(tok.bpe, word);
   if (tok.wordCache.size >= WORD_CACHE_LIMIT) tok.wordCache.clear();
-  tok.wordCache.set(word, result);
-  return result;
+  tok.wordCache.set(word, r);
+  return r;
 }
 
 /**
- * Token ids and per-token character spans. Special tokens are matched first (leftmost-longest) and become their
- * own ids; the text between them is pre-tokenised with the GPT-2 pattern and each piece is BPE-encoded.
- * `decode(tok, encode(tok, s).ids) === s` for every string without lone surrogates.
+ * Token ids and per-token character spans, as the `tokenizers` crate's `encode` computes them: added tokens
+ * matched on the raw text (those not `normalized`), the rest normalized and matched again (the `normalized`
+ * ones), pre-tokenized, each piece BPE-encoded, then the post-processor.
  */
-export function encode(tok: Tokenizer, text: string): Encoding {
-  const ids: number[] = [];
-  const offsets: Offset[] = [];
-  for (const seg of splitOnSpecialTokens(text, tok.specialTrie)) {
-    if (seg.kind === 'special') {
-      ids.push(tok.specialIds.get(seg.content)!);
-      offsets.push([seg.start, seg.start + seg.content.length]);
+export function encode(tok: Tokenizer, text: string, opts: EncodeOptions = {}): Encoding {
+  let segments: Segment[] = splitOnAddedTokens(fromOriginal(text), tok.added.raw, tok.added);
+  segments = segments.flatMap((s) => {
+    if (s.id !== undefined) return [s];
+    const piece = tok.normalize ? tok.normalize(s.piece) : s.piece;
+    return piece.text.length === 0 ? [] : splitOnAddedTokens(piece, tok.added.normalized, tok.added);
+  });
+  const raw: RawEncoding = { ids: [], offsets: [], tokens: [] };
+  for (const s of segments) {
+    if (s.id !== undefined) {
+      raw.ids.push(s.id); raw.offsets.push(originalSpan(s.piece, 0, s.piece.text.length)); raw.tokens.push(tok.tokens[s.id]!);
       continue;
     }
-    for (const piece of preTokenize(seg.text)) {
-      const w = encodeWord(tok, piece.text);
-      const base = seg.start + piece.start;
+    const pieces = tok.preTokenize ? tok.preTokenize([s.piece]) : [s.piece];
+    for (const p of pieces) {
+      const w = modelTokens(tok, p.text);
       for (let k = 0; k < w.ids.length; k++) {
-        ids.push(w.ids[k]!);
-        offsets.push([base + w.starts[k]!, base + w.ends[k]!]);
+        raw.ids.push(w.ids[k]!);
+        raw.offsets.push(originalSpan(p, w.starts[k]!, w.ends[k]!));
+        raw.tokens.push(tok.tokens[w.ids[k]!]!);
       }
     }
   }
-  return { ids, offsets };
+  const done = tok.postProcess ? tok.postProcess(raw, opts.addSpecialTokens ?? false) : raw;
+  return { ids: done.ids, offsets: done.offsets };
 }

@@ -1,11 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { buildAddedVocabulary, splitOnAddedTokens } from './addedVocabulary.js';
 import { BYTE_TO_CHAR } from './byteLevel.js';
-import { checkChatTemplate, DEFAULT_CHAT_TEMPLATE, type ChatTemplate } from './chatTemplate.js';
+import { MAX_VOCAB_SIZE, pairKey } from './bpeModel.js';
+import { DEFAULT_CHAT_TEMPLATE } from './chatTemplate.js';
 import { tokenizerError, type TokenizerError } from './errors.js';
+import { fromOriginal } from './normalized.js';
 import { pairHeap } from './pairHeap.js';
-import { preTokenize } from './preTokenize.js';
-import { buildSpecialTrie, DEFAULT_SPECIAL_TOKENS, splitOnSpecialTokens } from './specialTokens.js';
-import { buildTokenizer, MAX_VOCAB_SIZE, pairKey, type Tokenizer } from './tokenizer.js';
+import { gpt2Pieces } from './preTokenizers.js';
+import type { AddedTokenSpec, TokenizerSpec } from './spec.js';
+import { CHAT_SPECIAL_TOKENS, DEFAULT_SPECIAL_TOKENS } from './specialTokens.js';
+import { buildTokenizer, type Tokenizer } from './tokenizer.js';
 import { utf8Encode } from './utf8.js';
 
 export interface TrainBpeOptions {
@@ -18,17 +22,21 @@ export interface TrainBpeOptions {
    * vocabulary than asked for, when no pair is that frequent.
    */
   readonly minPairCount?: number;
-  readonly chatTemplate?: ChatTemplate;
+  /** The Jinja chat template stored with the tokenizer (default: the project's format, `DEFAULT_CHAT_TEMPLATE`). */
+  readonly chatTemplate?: string;
 }
+
+const specialToken = (content: string, id: number): AddedTokenSpec =>
+  ({ id, content, special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false });
 
 /** Distinct pre-tokens of the corpus (special tokens removed) with their counts, in first-seen order. */
 export function countWords(texts: readonly string[], specialTokens: readonly string[]): Map<string, number> {
-  const trie = buildSpecialTrie(specialTokens);
+  const added = buildAddedVocabulary(specialTokens.map((s, i) => specialToken(s, i)), (s) => s);
   const counts = new Map<string, number>();
   for (const text of texts) {
-    for (const seg of splitOnSpecialTokens(text, trie)) {
-      if (seg.kind !== 'text') continue;
-      for (const piece of preTokenize(seg.text)) counts.set(piece.text, (counts.get(piece.text) ?? 0) + 1);
+    for (const seg of splitOnAddedTokens(fromOriginal(text), added.raw, added)) {
+      if (seg.id !== undefined) continue;
+      for (const piece of gpt2Pieces(seg.piece.text)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
     }
   }
   return counts;
@@ -55,9 +63,7 @@ function validateOptions(options: TrainBpeOptions, specials: readonly string[]):
     if (specials.indexOf(s) !== i) return `specialTokens[${i}] ${JSON.stringify(s)} repeats specialTokens[${specials.indexOf(s)}]`;
     if (BYTE_TO_CHAR.includes(s)) return `specialTokens[${i}] ${JSON.stringify(s)} collides with a byte token`;
   }
-  const template = options.chatTemplate ?? DEFAULT_CHAT_TEMPLATE;
-  const problem = checkChatTemplate(template);
-  return problem === null ? null : `chatTemplate: ${problem}`;
+  return null;
 }
 
 /**
@@ -149,13 +155,23 @@ export function trainBpe(texts: readonly string[], options: TrainBpeOptions): E.
     for (const k of increased) pushPair(k);
   }
 
-  return buildTokenizer(
-    {
-      vocab,
-      merges,
-      specialTokens: specials.map((content, i) => ({ content, id: 256 + i })),
+  const has = (t: string) => specials.includes(t);
+  const spec: TokenizerSpec = {
+    normalizer: null,
+    preTokenizer: { type: 'ByteLevel', addPrefixSpace: false, trimOffsets: true, useRegex: true },
+    model: { vocab, merges, unkToken: null, byteFallback: false, fuseUnk: false, ignoreMerges: false },
+    addedTokens: specials.map((content, i) => specialToken(content, 256 + i)),
+    postProcessor: null,
+    decoder: { type: 'ByteLevel', addPrefixSpace: true, trimOffsets: true, useRegex: true },
+  };
+  return buildTokenizer({
+    ...spec,
+    config: {
       chatTemplate: options.chatTemplate ?? DEFAULT_CHAT_TEMPLATE,
+      bosToken: null,
+      eosToken: has(CHAT_SPECIAL_TOKENS.eos) ? CHAT_SPECIAL_TOKENS.eos : null,
+      padToken: has(CHAT_SPECIAL_TOKENS.pad) ? CHAT_SPECIAL_TOKENS.pad : null,
+      unkToken: null,
     },
-    'trainBpe',
-  );
+  }, 'trainBpe');
 }

@@ -6,12 +6,14 @@ import { type CharOffset, charToTokenBoundary } from './spans.js';
 
 /**
  * What the method needs of a tokenizer and chat format: the prompt's ids, a response's ids with each token's
- * characters, and the end-of-sequence id. The prompt and the response are encoded apart, so no merge crosses
- * them (`@safekey-ts/hf`'s `sampleEncoder` gives one for a Hugging Face tokenizer).
+ * characters (counted from the start of `text`), and the end-of-sequence id. The prompt and the response are
+ * encoded apart, so no merge crosses them; the query is given with the response so that a response may leave
+ * out what its prompt already ends with (a generation prompt that opens the reasoning block). `@safekey-ts/hf`'s
+ * `sampleEncoder` gives one for a Hugging Face tokenizer and chat template.
  */
 export interface SampleEncoder {
   prompt(query: string): readonly number[];
-  response(text: string): { readonly ids: readonly number[]; readonly offsets: readonly CharOffset[] };
+  response(text: string, query?: string): { readonly ids: readonly number[]; readonly offsets: readonly CharOffset[] };
   readonly eos?: number;
 }
 
@@ -30,7 +32,7 @@ export function encodeSample(enc: SampleEncoder, s: RawSample, opts: EncodeOptio
   const spans = s.uEnd !== undefined && s.kEnd !== undefined ? { uEnd: s.uEnd, kEnd: s.kEnd } : locateSpans(s.response, opts.uSentences ?? 1);
   if (!spans) return E.left('no K: the reasoning has too few sentences to locate U and K');
   const prompt = enc.prompt(s.query);
-  const response = enc.response(s.response);
+  const response = enc.response(s.response, s.query);
   const ids = [...prompt, ...response.ids, ...(enc.eos !== undefined ? [enc.eos] : [])];
   const p = prompt.length;
   const k0 = p + charToTokenBoundary(response.offsets, spans.uEnd);

@@ -1,8 +1,8 @@
 import { fromArray, narrow, tidy, type Tensor } from '@safekey-ts/core';
 import { noGrad } from '@safekey-ts/autograd';
-import { type LlamaConfig, dimsOf } from '../model/config.js';
-import { type KvCache, forward } from '../model/llama.js';
-import type { LlamaParams } from '../model/params.js';
+import { type ModelConfig, dimsOf } from '../model/config.js';
+import { type KvCache, forward } from '../model/decoder.js';
+import type { ModelParams } from '../model/params.js';
 import type { Generation } from './options.js';
 import { type DecodingRule, nextToken } from './nextToken.js';
 
@@ -20,7 +20,7 @@ export interface BatchGenerateOptions {
  * token sits at the same column; padded keys are masked and each row keeps its own position ids, so each
  * row decodes exactly as it would alone. Rows that stopped are carried along and trimmed at the end.
  */
-export function generateBatch(params: LlamaParams, config: LlamaConfig, prompts: readonly (readonly number[])[], opts: BatchGenerateOptions): Generation[] {
+export function generateBatch(params: ModelParams, config: ModelConfig, prompts: readonly (readonly number[])[], opts: BatchGenerateOptions): Generation[] {
   const vocab = dimsOf(config).vocab;
   const rule: DecodingRule = { temperature: 0, topP: 1, repetitionPenalty: opts.repetitionPenalty ?? 1, vocabLimit: opts.vocabLimit ?? vocab };
   const stops = new Set(opts.stopTokens ?? []);

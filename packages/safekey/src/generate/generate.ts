@@ -1,8 +1,8 @@
 import { type Tensor, fromArray, narrow, random, tidy } from '@safekey-ts/core';
 import { noGrad } from '@safekey-ts/autograd';
-import { type LlamaConfig, dimsOf } from '../model/config.js';
-import { type KvCache, forward } from '../model/llama.js';
-import type { LlamaParams } from '../model/params.js';
+import { type ModelConfig, dimsOf } from '../model/config.js';
+import { type KvCache, forward } from '../model/decoder.js';
+import type { ModelParams } from '../model/params.js';
 import { type GenerateOptions, type Generation, checkGenerateOptions } from './options.js';
 import { type DecodingRule, nextToken } from './nextToken.js';
 
@@ -11,7 +11,7 @@ interface Step { readonly logits: Tensor; readonly cache?: KvCache }
 const idsTensor = (ids: readonly number[]) => fromArray(Int32Array.from(ids), [1, ids.length], 'int32');
 
 /** The last position's logits `[1, 1, V]` of a forward pass over `ids` (after `cache`, when given), and the new cache. */
-function run(params: LlamaParams, config: LlamaConfig, ids: readonly number[], cache: KvCache | undefined, keepCache: boolean): Step {
+function run(params: ModelParams, config: ModelConfig, ids: readonly number[], cache: KvCache | undefined, keepCache: boolean): Step {
   return tidy(() => {
     const r = forward(params, config, idsTensor(ids), cache ? { cache } : {});
     const logits = narrow(r.logits, 1, ids.length - 1, 1);
@@ -28,7 +28,7 @@ const release = (s: Step) => { s.logits.dispose(); s.cache?.k.forEach((t) => t.d
  * slower). Stops after a stop token or `maxNewTokens` sampled tokens. Invalid options or ids are a programmer
  * error: a RangeError says which (`checkGenerateOptions` reports the same as a value).
  */
-export function generate(params: LlamaParams, config: LlamaConfig, promptIds: readonly number[], opts: GenerateOptions): Generation {
+export function generate(params: ModelParams, config: ModelConfig, promptIds: readonly number[], opts: GenerateOptions): Generation {
   const vocab = dimsOf(config).vocab;
   const problem = checkGenerateOptions(promptIds, opts, vocab);
   if (problem !== null) throw new RangeError(`generate: ${problem}`);

@@ -1,8 +1,8 @@
 import { type Tensor, add, mul } from '@safekey-ts/core';
-import type { LlamaConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
 import { RECIPE } from '../train/recipe.js';
-import { forward } from '../model/llama.js';
-import type { LlamaParams } from '../model/params.js';
+import { forward } from '../model/decoder.js';
+import type { ModelParams } from '../model/params.js';
 import type { BatchTensors } from './batch.js';
 import type { SafetyHead } from './head.js';
 import { type LossValue, dpshLoss, prefix, qmmLoss, sftLoss } from './losses.js';
@@ -13,7 +13,7 @@ export type Arm = (typeof ARMS)[number];
 
 export interface ObjectiveWeights { readonly qmm: number; readonly dpsh: number }
 
-export interface SafekeyParams { readonly model: LlamaParams; readonly head: SafetyHead }
+export interface SafekeyParams { readonly model: ModelParams; readonly head: SafetyHead }
 
 export interface LossParts {
   readonly total: Tensor;
@@ -28,9 +28,10 @@ const usesDpsh = (arm: Arm) => arm === 'safekey' || arm === 'dpsh-only';
 /**
  * `L = L_SFT + lambdaQmm * L_QMM + lambdaHead * L_DPSH` for one batch, with the parts the arm uses.
  * `extra: false` (the SFT-only epochs of the schedule) gives `L_SFT` alone. The QMM pass hides the prompt
- * columns from every row (`qmm-nomask` reuses the plain pass instead); both passes are differentiated.
+ * columns from every row (`qmm-nomask` reuses the plain pass instead); both passes are differentiated. The
+ * safety head is needed only by the arms with DPSH.
  */
-export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: BatchTensors,
+export function safekeyLoss(p: { readonly model: ModelParams; readonly head?: SafetyHead }, config: ModelConfig, batch: BatchTensors,
   opts: { readonly arm: Arm; readonly weights?: ObjectiveWeights; readonly extra?: boolean }): LossParts {
   const w = opts.weights ?? RECIPE.weights;
   const extra = opts.extra ?? true;
@@ -47,6 +48,7 @@ export function safekeyLoss(p: SafekeyParams, config: LlamaConfig, batch: BatchT
     total = add(total, mul(qmm.batch, w.qmm));
   }
   if (extra && usesDpsh(opts.arm)) {
+    if (!p.head) throw new Error(`safekeyLoss: the ${opts.arm} arm needs a safety head`);
     dpsh = dpshLoss(plain.hidden, p.head, batch);
     total = add(total, mul(dpsh.batch, w.dpsh));
   }

@@ -1,7 +1,7 @@
 import { disposeReplaced, random, scalar, tidy } from '@safekey-ts/core';
 import { type SampleSpans, batchTensors, makeBatch } from '../losses/batch.js';
 import { type Arm, type ObjectiveWeights, type SafekeyParams, extraLossesOn } from '../losses/objective.js';
-import type { LlamaConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
 import { type GradAccumulator, accumulateGrads, meanGrads } from '../optim/accumulate.js';
 import type { AdamWConfig, AdamWState } from '../optim/adamw.js';
 import { type CosineSchedule, cosineLr } from '../optim/schedule.js';
@@ -11,7 +11,7 @@ import { makeSteps } from './steps.js';
 export interface LoopPosition { readonly step: number; readonly epoch: number; readonly position: number }
 
 export interface LoopSettings {
-  readonly config: LlamaConfig;
+  readonly config: ModelConfig;
   readonly arm: Arm;
   readonly weights: ObjectiveWeights;
   readonly adam: AdamWConfig;

@@ -2,7 +2,7 @@ import { type Tensor, jit, scalar } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
 import type { BatchTensors } from '../losses/batch.js';
 import { type Arm, type ObjectiveWeights, type SafekeyParams, safekeyLoss } from '../losses/objective.js';
-import type { LlamaConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
 import { type AdamWConfig, type AdamWState, adamwUpdate } from '../optim/adamw.js';
 import { clipByGlobalNorm } from '../optim/clip.js';
 
@@ -14,7 +14,7 @@ export interface StepParts { readonly sft: Tensor; readonly qmm?: Tensor; readon
  * and per schedule phase) and the clipped AdamW update. The learning rate is a tensor argument, so the
  * schedule never forces a retrace.
  */
-export function makeSteps(config: LlamaConfig, arm: Arm, weights: ObjectiveWeights, adam: AdamWConfig, clip: number | undefined) {
+export function makeSteps(config: ModelConfig, arm: Arm, weights: ObjectiveWeights, adam: AdamWConfig, clip: number | undefined) {
   const lossOf = (extra: boolean) => (p: SafekeyParams, b: BatchTensors): readonly [Tensor, StepParts] => {
     const parts = safekeyLoss(p, config, b, { arm, weights, extra });
     return [parts.total, { sft: parts.sft.batch, ...(parts.qmm ? { qmm: parts.qmm.batch } : {}), ...(parts.dpsh ? { dpsh: parts.dpsh.batch } : {}) }];

@@ -1,9 +1,10 @@
 import {
   type Shape, type Tensor, add, applyRope, arange, attentionWeights, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, matmul, mul,
-  reshape, rmsNorm, ropeTables, silu,
+  reshape, rmsNorm, silu,
 } from '@safekey-ts/core';
-import { type LlamaConfig, dimsOf } from './config.js';
-import type { LayerParams, LlamaParams } from './params.js';
+import { type ModelConfig, attentionSpan, dimsOf } from './config.js';
+import type { LayerParams, ModelParams } from './params.js';
+import { ropeTablesFor } from './rope.js';
 
 type Bool = Tensor<Shape, 'bool'>;
 
@@ -32,7 +33,8 @@ export interface ForwardResult {
   readonly cache: KvCache;
 }
 
-const linear = (x: Tensor, w: Tensor) => matmul(x, w, { transB: true });
+/** `x W^T (+ b)`, weights stored as Hugging Face does, `[out, in]`. */
+const linear = (x: Tensor, w: Tensor, b?: Tensor) => (b ? add(matmul(x, w, { transB: true }), b) : matmul(x, w, { transB: true }));
 
 /**
  * `[B or 1, 1, T, T_total]` bool (one mask for every head): query i (at absolute position past + i) may see key j
@@ -47,18 +49,27 @@ function allowedKeys(t: number, past: number, opts: ForwardOptions): Bool {
   return reshape(allowed, [allowed.rank === 3 ? allowed.shape[0] : 1, 1, t, total]) as Bool;
 }
 
+/** The largest position of this pass plus one (only `dynamic` RoPE scaling reads it, so only it reads the ids). */
+function sequenceLength(config: ModelConfig, past: number, t: number, positions: Tensor<Shape, 'int32'> | undefined): number {
+  if (positions === undefined || config.rope_scaling?.rope_type !== 'dynamic') return past + t;
+  return positions.dataSync().reduce((m, p) => Math.max(m, p), -1) + 1;
+}
+
 /**
- * The Llama decoder as a pure function of its parameters: token embedding, blocks of (RMSNorm, attention
- * with rotate-half RoPE and grouped KV heads, residual, RMSNorm, SwiGLU MLP, residual), final RMSNorm,
- * LM head. A query row with nothing to attend to (a prompt row under the key mask) gets uniform weights,
- * finite numbers, never NaN.
+ * The decoder (Llama, Qwen2, Mistral) as a pure function of its parameters: token embedding, blocks of (RMSNorm,
+ * attention with rotate-half RoPE, grouped KV heads and the family's biases, residual, RMSNorm, SwiGLU MLP,
+ * residual), final RMSNorm, LM head. A query row with nothing to attend to (a prompt row under the key mask)
+ * gets uniform weights, finite numbers, never NaN. A sequence longer than the config's sliding window is refused
+ * (that attention pattern is not implemented).
  */
-export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Shape, 'int32'>, opts: ForwardOptions = {}): ForwardResult {
+export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Shape, 'int32'>, opts: ForwardOptions = {}): ForwardResult {
   const m = dimsOf(config);
   const [b, t] = ids.shape;
   const past = opts.cache?.length ?? 0;
+  if (past + t > attentionSpan(config))
+    throw new RangeError(`forward: ${past + t} positions exceed the config's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
   const positions = opts.positions ?? add(arange(t), past);
-  const tables = ropeTables(positions, m.headDim, config.rope_theta);
+  const tables = ropeTablesFor(config, positions, sequenceLength(config, past, t, opts.positions));
   // Heads stay side by side in each row, [B, T, heads, hd] (the attention primitive's layout): the tables
   // broadcast over the heads axis.
   const rope = positions.rank === 2
@@ -70,14 +81,14 @@ export function forward(params: LlamaParams, config: LlamaConfig, ids: Tensor<Sh
   const cacheK: Tensor[] = [], cacheV: Tensor[] = [];
 
   const attend = (x: Tensor, l: LayerParams, i: number): Tensor => {
-    const q = applyRope(reshape(linear(x, l.q), [b, t, m.heads, m.headDim]), rope);
-    let k = applyRope(reshape(linear(x, l.k), [b, t, m.kvHeads, m.headDim]), rope);
-    let v = reshape(linear(x, l.v), [b, t, m.kvHeads, m.headDim]);
+    const q = applyRope(reshape(linear(x, l.q, l.qBias), [b, t, m.heads, m.headDim]), rope);
+    let k = applyRope(reshape(linear(x, l.k, l.kBias), [b, t, m.kvHeads, m.headDim]), rope);
+    let v = reshape(linear(x, l.v, l.vBias), [b, t, m.kvHeads, m.headDim]);
     if (opts.cache) { k = concat([opts.cache.k[i], k], 1); v = concat([opts.cache.v[i], v], 1); }
     cacheK.push(k); cacheV.push(v);
     // the weights themselves only when asked for: the attention primitive never stores them
     if (opts.attention) attentions.push(attentionWeights(q, k, allowed, scale));
-    return linear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.d]), l.o);
+    return linear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.heads * m.headDim]), l.o, l.oBias);
   };
 
   let x = embedding(params.embed, ids);
