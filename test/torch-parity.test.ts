@@ -44,7 +44,7 @@ const DATA = [
   sample('plant a tree?', 'The user wants to plant a tree…', 'Nice and safe!', 'Dig a hole.', 'Dig, plant, water.', 0, 'located'),
 ];
 const MODEL = {
-  vocab_size: 336, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+  model_type: 'llama', vocab_size: 336, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
 };
 // 6 trainable samples in micro-batches of 2, accumulated 2 at a time: updates of 2 and 1 micro-batches (the short

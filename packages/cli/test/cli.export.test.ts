@@ -19,7 +19,7 @@ const sample = (q: string, harmful: 0 | 1) => ({
 writeFileSync(at('data.jsonl'), [sample('bake bread', 0), sample('hurt someone', 1), { query: 'no key', harmful: 0, response: '<think>\nOnly one\n</think>\n\nx' }]
   .map((d) => JSON.stringify(d)).join('\n'));
 writeFileSync(at('tiny.json'), JSON.stringify({
-  vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
+  model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
   rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
 }));
 const bytes = (f: string) => readFileSync(f);
