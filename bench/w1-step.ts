@@ -31,7 +31,7 @@ export function w1Step(backend: Backend, variant: W1Variant): () => void {
     // One tidy around gradients and update: it frees the step's tensors but not the constants a jit
     // replay returns (a zero gradient of a parameter the loss does not use is the same tensor every step).
     return () => on(() => {
-      const out = tidy(() => steps.update(params, steps.gradients(params, batch, sk)[1], opt, scalar(1e-3) as Tensor));
+      const out = tidy(() => steps.update(params, steps.gradients(params, {}, batch, sk)[1], opt, scalar(1e-3) as Tensor));
       disposeReplaced({ params, opt }, out);
       params = out.params; opt = out.state;
       out.norm.dispose();

@@ -13,6 +13,8 @@ export * from './model/config.js';
 export * from './model/decoder.js';
 export * from './model/rope.js';
 export * from './model/params.js';
+export * from './model/lora.js';
+export * from './train/split.js';
 export * from './optim/accumulate.js';
 export * from './optim/adamw.js';
 export * from './optim/clip.js';
