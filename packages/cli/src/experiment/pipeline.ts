@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
 import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toPublicFormat, trainBpe, vocabSize, writeFileAtomic } from '@safekey-ts/hf';
-import { type Arm, type ModelConfig, type ModelParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
+import { type Arm, type ModelConfig, type ModelParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, describeStop, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { attentionShares, hiddenBeforeK, probeAccuracy } from './analysis.js';
 import { type Corpus, type EvalItem, generateCorpus } from './corpus.js';
@@ -127,6 +127,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       },
     });
     bar.stop();
+    if (done.stopped) throw new Error(`${name}: ${describeStop(done.stopped, s.epochs)}`);
     const trainSeconds = (Date.now() - started) / 1000;
     orThrow(await saveCheckpoint(join(dir, 'checkpoint'), { config, params: done.params.model, head: done.params.head, tokenizer: tok }), dir);
     let evalBar: ReturnType<typeof progress> | undefined;

@@ -71,6 +71,7 @@ export const loopSettings = (cfg: TrainConfig, config: ModelConfig): LoopSetting
   clip: cfg.clip ?? RECIPE.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? RECIPE.extraEpochs,
   batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? RECIPE.accumulation,
   peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
+  ...(cfg.onNonFinite ? { onNonFinite: cfg.onNonFinite } : {}),
 });
 
 /**

@@ -1,9 +1,9 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendName, useBackend } from '../backends.js';
 import { type ModelTokenIds, type Tokenizer, type WeightsFormat, loadCheckpoint, parseSize, sampleEncoder, saveCheckpoint } from '@safekey-ts/hf';
-import { type AdamWState, type LoopState, type ModelConfig, type SafekeyParams, type UpdateMetrics, encodeSamples, initAdamW, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type AdamWState, type LoopState, type ModelConfig, type SafekeyParams, type UpdateMetrics, describeStop, encodeSamples, initAdamW, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
 import { TRAIN_RUN_DEFAULTS } from './trainConfig.js';
@@ -76,7 +76,7 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
   else keepMetricsUpTo(metricsFile, state.at.step);
   const { totalUpdates } = runLength(samples.length, settings);
   const bar = progress('train', totalUpdates);
-  let tokens = 0, seconds = 0;
+  let tokens = 0, seconds = 0, lastSavedEpoch: number | undefined;
   const final = await trainLoop(samples, settings, state, {
     onUpdate: (m: UpdateMetrics, p) => {
       appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
@@ -88,6 +88,7 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
       bar.update(p.done, parts);
     },
     onEpochEnd: async (s) => {
+      lastSavedEpoch = s.at.epoch;
       const saved = await saveCheckpoint(ckptDir, {
         config, params: s.params.model, head: s.params.head, tokenizer: tok, ...(tokenIds ? { tokenIds } : {}),
         train: { optimizer: s.opt, trainer: { ...s.at, seed: cfg.seed } },
@@ -96,6 +97,11 @@ export async function runTraining(configFile: string, opts: TrainRunOptions = {}
     },
   });
   bar.stop();
+  if (final.stopped) {
+    const kept = existsSync(ckptDir) ? `the last checkpoint (${ckptDir}, after epoch ${lastSavedEpoch ?? state.at.epoch}) is kept; --resume continues from it` : 'no checkpoint was written before it';
+    return E.left(`${configFile}: ${describeStop(final.stopped, cfg.epochs)}; ${kept}`);
+  }
+  if (final.skippedUpdates > 0) log(`${final.skippedUpdates} updates skipped for non-finite numbers (onNonFinite: skip)`);
   return E.right({ checkpoint: ckptDir, metrics: metricsFile, skipped: skipped.length, updates: final.at.step });
 }
 

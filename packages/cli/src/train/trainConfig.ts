@@ -5,6 +5,9 @@ const Positive = t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'pos
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
 const NonNegInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
 const Fraction = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'number in [0, 1]');
+/** As PyTorch's AdamW: a beta of 1 divides by zero in the bias correction. */
+const Beta = t.refinement(t.number, (n) => n >= 0 && n < 1, 'number in [0, 1)');
+const NonFinitePolicy = t.keyof({ stop: null, skip: null }, "'stop' or 'skip'");
 const ArmCodec = t.keyof(Object.fromEntries(ARMS.map((a) => [a, null])) as Record<Arm, null>, 'arm');
 const BackendName = t.keyof({ reference: null, cpu: null, gpujs: null }, 'backend');
 const WeightsDtype = t.keyof({ float32: null, bfloat16: null, float16: null }, 'dtype');
@@ -31,11 +34,13 @@ export const TrainConfigCodec = t.intersection([
     extraEpochs: NonNegInt,
     accumulation: PositiveInt,
     weightDecay: t.number,
-    betas: t.tuple([Fraction, Fraction]),
+    betas: t.tuple([Beta, Beta]),
     clip: Positive,
     backend: BackendName,
     maxLength: PositiveInt,
     uSentences: PositiveInt,
+    /** A non-finite loss, gradient norm or weight: 'stop' the run before that update (default) or 'skip' the update. */
+    onNonFinite: NonFinitePolicy,
     /**
      * How the checkpoint's model weights are written: `dtype` (default float32; bfloat16 and float16 round the
      * weights, so a resumed run continues from the rounded ones) and `maxShardSize`, above which they are split.

@@ -20,6 +20,7 @@ import { pathExists } from './pathExists.js';
 import { headLayout, trainableFromNames } from './trainableLayout.js';
 import { type TrainState, type TrainerState, TrainerStateCodec, optimizerFromTensors, optimizerTensors } from './trainState.js';
 import { readJsonFile } from './jsonFile.js';
+import { firstNonFiniteLeaf } from './finiteLeaves.js';
 
 /** Everything a checkpoint directory holds. */
 export interface Checkpoint<S extends TrainerState = TrainerState> {
@@ -111,9 +112,12 @@ async function writeFiles(dir: string, c: Checkpoint, opts: SaveOptions): Result
  * `chat_template.jinja`; `safety_head.safetensors` with a head; `optimizer.safetensors` and `trainer_state.json`
  * with training state. Atomic as a whole: written into a temp directory beside `dir` and renamed into place (an
  * existing checkpoint directory there is replaced; a directory of other files is refused). Parameters that do
- * not fit the config are a Left naming the tensor.
+ * not fit the config are a Left naming the tensor, and so is a non-finite value anywhere (weights, head,
+ * optimizer moments): nothing is written then, so the checkpoint already there stays.
  */
 export function saveCheckpoint(dir: string, c: Checkpoint, opts: SaveOptions = {}): Result<void> {
+  const bad = firstNonFiniteLeaf({ model: c.params, ...(c.head ? { head: c.head } : {}), ...(c.train ? { optimizer: c.train.optimizer } : {}) });
+  if (bad) return Promise.resolve(E.left(dirError('ValueOutOfRange', dir, `not written: value ${bad.value} at index ${bad.index} is not finite`, bad.path)));
   return writeDirAtomic(dir, (tmp) => writeFiles(tmp, c, opts), (names) => names.includes(CONFIG));
 }
 
