@@ -285,7 +285,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     ...(addon || kernelsOfPath.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: kernelsOfPath.path,
     ...(kernelsOfPath.reason !== undefined ? { fallbackReason: kernelsOfPath.reason } : {}),
-    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant } : {}),
+    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant, maxBytes: 4 * 2 ** 30 } : {}),
     threads,
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),
