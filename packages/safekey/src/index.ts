@@ -11,6 +11,7 @@ export * from './losses/losses.js';
 export * from './losses/objective.js';
 export * from './model/config.js';
 export * from './model/decoder.js';
+export * from './model/nonFinite.js';
 export * from './model/rope.js';
 export * from './model/params.js';
 export * from './optim/accumulate.js';

@@ -10,7 +10,7 @@ import { type Tokenizer, type TokenizerData, tokenId, vocabSize } from '../token
 import { saveTokenizer, TOKENIZER_FILE, loadTokenizer } from '../tokenizer/tokenizerFiles.js';
 import { writeDirAtomic } from './atomicDir.js';
 import { CHECKPOINT_FILES } from './checkpointFiles.js';
-import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, readConfigFile, readGenerationConfig } from './configFile.js';
+import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, idOutsideVocab, readConfigFile, readGenerationConfig } from './configFile.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import { DEFAULT_WEIGHTS_FORMAT, TORCH_DTYPE, type WeightsFormat, readModelTensors, writeModelTensors } from './modelWeights.js';
 import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
@@ -172,8 +172,8 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
     generation = g.right;
   }
   const tokenIds = mergeTokenIds(configFile.right.tokenIds, generation, tokenizer.right);
-  const badId = tokenIds.eos.find((id) => id >= config.vocab_size);
-  if (badId !== undefined) return E.left(dirError('InvalidConfig', at(CONFIG), `eos_token_id ${badId} is outside the vocabulary (vocab_size ${config.vocab_size})`));
+  const outside = idOutsideVocab(tokenIds, config.vocab_size);
+  if (outside) return E.left(dirError('InvalidConfig', generation ? at(GENERATION) : at(CONFIG), outside));
 
   const model = await readModelTensors(dir, hfLayout(config),
     (n) => IGNORED_MODEL_TENSORS.test(n) || (config.tie_word_embeddings && n === 'lm_head.weight'));

@@ -22,6 +22,8 @@ export interface ForwardOptions {
   readonly attention?: boolean;
   /** Earlier keys and values (generation); the result carries the extended cache. */
   readonly cache?: KvCache;
+  /** Sees each stage's output as it is made (`embedding`, `layer 0 attention`, `layer 0 mlp`, ..., `final norm`, `lm_head`): for diagnosis. */
+  readonly inspect?: (stage: string, value: Tensor) => void;
 }
 
 export interface ForwardResult {
@@ -91,13 +93,19 @@ export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Sh
     return linear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.heads * m.headDim]), l.o, l.oBias);
   };
 
+  const seen = opts.inspect ?? (() => undefined);
   let x = embedding(params.embed, ids);
+  seen('embedding', x);
   params.layers.forEach((l, i) => {
     x = add(x, attend(rmsNorm(x, l.inputNorm, config.rms_norm_eps), l, i));
+    seen(`layer ${i} attention`, x);
     const h = rmsNorm(x, l.postNorm, config.rms_norm_eps);
     x = add(x, linear(mul(silu(linear(h, l.gate)), linear(h, l.up)), l.down));
+    seen(`layer ${i} mlp`, x);
   });
   const hidden = rmsNorm(x, params.norm, config.rms_norm_eps);
+  seen('final norm', hidden);
   const logits = linear(hidden, params.lmHead ?? params.embed);
+  seen('lm_head', logits);
   return { logits, hidden, ...(opts.attention ? { attentions } : {}), cache: { k: cacheK, v: cacheV, length: past + t } };
 }
