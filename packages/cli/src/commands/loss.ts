@@ -32,7 +32,7 @@ export const lossCommand = defineCommand({
     if (E.isLeft(enc)) return E.left(`${f.checkpoint}: ${enc.left}`);
     // a sample does not reach past a sliding window (not implemented): it is cut there, or skipped if K is beyond
     const { samples, skipped } = encodeSamples(enc.right, raw.right, { maxLength: Math.min(f.maxLength, attentionSpan(ck.right.config)) });
-    for (const s of skipped) io.err(`skipped sample ${s.index}: ${s.reason}`);
+    for (const s of skipped) io.err(`${s.at}: skipped: ${s.reason}`);
     const head = ck.right.head;
     for (const [i, s] of samples.entries()) {
       const row = noGrad(() => tidy(() => {

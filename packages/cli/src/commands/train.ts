@@ -8,7 +8,8 @@ export const trainCommand = defineCommand({
   path: ['train'],
   summary: 'Train a model with plain SFT, SafeKey or an ablation, from a JSON config.',
   details: [
-    'The config (checked field by field) names the data files (JSONL: query, response, harmful, optional uEnd/kEnd;',
+    'The config (checked field by field; an unknown key is an error) names the data files (JSONL: query, response,',
+    'harmful, optional uEnd/kEnd as offsets into the response in Unicode code points, as Python counts them;',
     'or the public SafeKey field names), the model (a config.json for a fresh model, or a checkpoint to start from),',
     'arm (sft | safekey | dpsh-only | qmm-only | qmm-nomask), weights, epochs, extraEpochs, batchSize, accumulation,',
     'lr { peak, warmup, minRatio }, seed, backend, save { dtype, maxShardSize } and out. Paths are relative to the config',

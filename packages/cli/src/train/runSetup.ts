@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
-import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
+import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, readTextFileSync, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
 import { type LoopSettings, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, RECIPE } from '@safekey-ts/safekey';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProblem } from './trainConfig.js';
 
@@ -10,8 +9,10 @@ import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProbl
 export interface RunConfig { readonly cfg: TrainConfig; readonly at: (path: string) => string }
 
 export function readRunConfig(file: string): E.Either<string, RunConfig> {
+  const text = readTextFileSync(file);
+  if (E.isLeft(text)) return text;
   let json: unknown;
-  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
+  try { json = JSON.parse(text.right); } catch (e) { return E.left(`${file}: not valid JSON: ${(e as Error).message}`); }
   const r = TrainConfigCodec.decode(json);
   if (E.isLeft(r)) return E.left(`${file}: ${describeField(r.left)}`);
   const problem = unknownKey(TrainConfigCodec, json) ?? crossFieldProblem(r.right, json);

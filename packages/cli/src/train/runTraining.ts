@@ -87,7 +87,7 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
   const enc = sampleEncoder(tok);
   if (E.isLeft(enc)) return E.left(`the tokenizer: ${enc.left}`);
   const { samples, skipped } = encodeSamples(enc.right, raw, encodeSettings(cfg, config));
-  for (const s of skipped.slice(0, 5)) log(`skipped sample ${s.index}: ${s.reason}`);
+  for (const s of skipped.slice(0, 5)) log(`${s.at}: skipped: ${s.reason}`);
   if (skipped.length > 5) log(`... ${skipped.length - 5} more skipped`);
   if (samples.length === 0) return E.left(`no trainable samples (${skipped.length} skipped)`);
 
