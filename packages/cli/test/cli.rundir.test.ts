@@ -158,3 +158,11 @@ test('SIGINT ends a run saying what was kept, exit 130; killing the wrapper ends
   }
   assert.ok(!alive, `the training process ${trainer} outlived its wrapper`);
 });
+
+test('a model whose training cannot fit in memory is refused before anything is allocated, with the estimate', async () => {
+  writeFileSync(at('huge.json'), JSON.stringify({ ...JSON.parse(readFileSync(at('tiny.json'), 'utf8')), hidden_size: 8192, intermediate_size: 28672, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8 }));
+  const r = await train('m', { out: 'm-run', model: { config: 'huge.json' }, tokenizer: 'init/tokenizer.json' });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /m\.json: the run needs about [\d.]+ GiB at its peak \([\d.]+ GiB for \d+ parameters with gradients and AdamW state\), more than the [\d.]+ GiB the reference backend may use/);
+  assert.ok(!existsSync(at('m-run/metrics.jsonl')));
+});

@@ -11,6 +11,8 @@ export interface MemoryStats {
   /** Buffers allocated and not yet freed. */
   readonly liveBuffers: number;
   readonly liveBytes: number;
+  /** The most bytes live at once since the backend was made. */
+  readonly peakBytes: number;
 }
 
 /**

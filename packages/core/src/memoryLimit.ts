@@ -40,7 +40,8 @@ export function memoryLimit(backend: Pick<Backend, 'maxBytes'>): number {
   return Math.min(base, backend.maxBytes ?? Infinity);
 }
 
-const fmtBytes = (n: number): string =>
+/** Bytes for a message: `1.5 GiB`, `64.0 MiB`, `512 bytes`. */
+export const formatBytes = (n: number): string =>
   n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`;
 
 /** Throws a TensorError naming op, shape and bytes when a new `shape` of `dtype` would not fit on `backend`. */
@@ -51,7 +52,7 @@ export function checkAllocation(op: string, shape: Shape, dtype: DType, backend:
   if (bytes + live > limit) {
     throw new TensorError({
       kind: 'OutOfMemory', op, shapes: [shape],
-      message: `a ${dtype} result of ${fmtShape(shape)} needs ${fmtBytes(bytes)}, and with the ${fmtBytes(live)} already held that passes the ${fmtBytes(limit)} the ${backend.name} backend may use (setMemoryLimit changes it)`,
+      message: `a ${dtype} result of ${fmtShape(shape)} needs ${formatBytes(bytes)}, and with the ${formatBytes(live)} already held that passes the ${formatBytes(limit)} the ${backend.name} backend may use (setMemoryLimit changes it)`,
     });
   }
 }

@@ -21,6 +21,7 @@ export * from './optim/schedule.js';
 export * from './optim/treeZip.js';
 export * from './train/loop.js';
 export * from './train/steps.js';
+export * from './train/memory.js';
 export * from './data/sample.js';
 export * from './data/spans.js';
 export * from './train/recipe.js';

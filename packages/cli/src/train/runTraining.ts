@@ -1,13 +1,15 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
+import { type Backend, formatBytes, memoryLimit } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
-import { type ModelTokenIds, type Tokenizer, type WeightsFormat, checkVocabFits, loadCheckpoint, parseSize, sampleEncoder, saveCheckpoint, vocabSize } from '@safekey-ts/hf';
-import { type AdamWState, type LoopState, type ModelConfig, type RawSample, type SafekeyParams, type UpdateMetrics, describeStop, encodeSamples, initAdamW, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type ModelTokenIds, type Tokenizer, type WeightsFormat, checkVocabFits, loadCheckpoint, parseSize, readConfigFile, sampleEncoder, saveCheckpoint, vocabSize } from '@safekey-ts/hf';
+import { type AdamWState, type LoopState, type ModelConfig, type RawSample, type SafekeyParams, type UpdateMetrics, describeStop, encodeSamples, estimateTrainingMemory, initAdamW, parameterCount, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { type RunConfig, dataFilesOf, encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
 import { type RunDir, claimRunDir } from './runDir.js';
 import { fingerprintChange, runFingerprint } from './fingerprint.js';
-import { TRAIN_RUN_DEFAULTS } from './trainConfig.js';
+import { TRAIN_RUN_DEFAULTS, type TrainConfig } from './trainConfig.js';
 
 export interface TrainRunOptions {
   readonly resume?: boolean;
@@ -60,6 +62,13 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
   const chosen = await useBackend(opts.backend ?? (cfg.backend ?? TRAIN_RUN_DEFAULTS.backend) as BackendName);
   log(`backend: ${chosen.description}`);
 
+  // a model whose weights and optimizer state alone cannot fit is refused before they are made
+  const modelConfig = await readConfigFile(opts.resume ? join(ckptDir, 'config.json') : 'config' in cfg.model ? at(cfg.model.config) : join(at(cfg.model.checkpoint), 'config.json'));
+  const stateTooBig = E.isRight(modelConfig) ? memoryProblem(modelConfig.right.config, cfg, 0, 0, chosen.backend) : undefined;
+  if (stateTooBig) return E.left(`${configFile}: ${stateTooBig}`);
+  const noRoom = E.isRight(modelConfig) ? diskProblem(dir.out, modelConfig.right.config) : undefined;
+  if (noRoom) return E.left(noRoom);
+
   // model, head and tokenizer: from the resume checkpoint, or where the config starts
   let state: LoopState, tok: Tokenizer, config: ModelConfig, tokenIds: ModelTokenIds | undefined;
   if (opts.resume) {
@@ -94,6 +103,9 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
   log(`${samples.length} samples (${skipped.length} skipped), arm ${cfg.arm}, ${cfg.epochs} epochs`);
   const settings = loopSettings(cfg, config);
   const { totalUpdates } = runLength(samples.length, settings);
+  const longest = samples.reduce((n, x) => Math.max(n, x.ids.length), 0);
+  const tooBig = memoryProblem(config, cfg, Math.min(cfg.batchSize, samples.length), longest, chosen.backend);
+  if (tooBig) return E.left(`${configFile}: ${tooBig}`);
   if (state.at.step > totalUpdates) return E.left(`cannot resume: ${ckptDir} is at update ${state.at.step}, past the ${totalUpdates} updates of this run's settings and data`);
 
   if (opts.resume) keepMetricsUpTo(metricsFile, state.at.step);
@@ -143,4 +155,23 @@ function keepMetricsUpTo(file: string, step: number): void {
   let lines: string[] = [];
   try { lines = readFileSync(file, 'utf8').split('\n').filter(Boolean); } catch { /* no metrics yet */ }
   writeFileSync(file, lines.filter((l) => (JSON.parse(l) as { step: number }).step <= step).map((l) => `${l}\n`).join(''));
+}
+
+/** Why the run cannot fit the backend's memory (`estimateTrainingMemory` over its cap), or undefined. */
+function memoryProblem(config: ModelConfig, cfg: TrainConfig, batch: number, tokens: number, backend: Backend): string | undefined {
+  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens), limit = memoryLimit(backend);
+  if (need.total <= limit) return undefined;
+  const acts = batch > 0 ? `, ${formatBytes(need.activations)} for a micro-batch of ${batch} x ${tokens} tokens` : '';
+  return `the run needs about ${formatBytes(need.total)} at its peak (${formatBytes(need.state)} for ${need.parameters} parameters with gradients and AdamW state${acts}), more than the ${formatBytes(limit)} the ${backend.name} backend may use (setMemoryLimit); lower batchSize or maxLength, or train a smaller model`;
+}
+
+/**
+ * Why `out` cannot take the checkpoints (float32 weights and AdamW's two moments, twice over while a save
+ * replaces the last one), or undefined; where the file system does not say its free space, nothing is assumed.
+ */
+function diskProblem(out: string, config: ModelConfig): string | undefined {
+  let free: number;
+  try { const s = statfsSync(out); free = s.bavail * s.bsize; } catch { return undefined; }
+  const need = 2 * 12 * parameterCount(config);
+  return need > free ? `${out}: no room for the checkpoints: they need about ${formatBytes(need)} (a save keeps the last one until the new one is whole), the disk has ${formatBytes(free)} free` : undefined;
 }
