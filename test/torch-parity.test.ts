@@ -31,7 +31,9 @@ const THINK = '<think>\n';
 function sample(query: string, u: string, k: string, rest: string, answer: string, harmful: 0 | 1, offsets: 'given' | 'located' | 'inside') {
   const response = `${THINK}${u} ${k} ${rest}\n</think>\n\n${answer}`;
   if (offsets === 'located') return { query, response, harmful };
-  const uEnd = THINK.length + u.length + (offsets === 'inside' ? 3 : 0), kEnd = THINK.length + u.length + 1 + k.length;
+  // data files count code points (as Python's str): the 🌊 in U is one, not two
+  const cp = (x: string) => Array.from(x).length;
+  const uEnd = cp(THINK) + cp(u) + (offsets === 'inside' ? 3 : 0), kEnd = cp(THINK) + cp(u) + 1 + cp(k);
   return { query, response, harmful, uEnd, kEnd };
 }
 const DATA = [
@@ -134,7 +136,7 @@ describe('the PyTorch package reproduces this project\'s trainer', { skip }, () 
     const ts = (await cli('loss', '--checkpoint', at('export/checkpoint'), '--data', at('data.jsonl'), '--json')).out.split('\n').map((l) => JSON.parse(l));
     const fromRaw = runPython(side!, 'python', ['-m', 'safekey_torch.loss', '--checkpoint', at('export/checkpoint'), '--data', at('data.jsonl')]);
     const fromExport = runPython(side!, 'python', ['-m', 'safekey_torch.loss', '--checkpoint', at('export/checkpoint'), '--data', at('export/data/train.jsonl')]);
-    assert.match(fromRaw.err, /skipped sample 5: no K/);
+    assert.match(fromRaw.err, /data\.jsonl:6: skipped: no K/);
     const rows = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
     const py = rows(fromRaw.out), pyExport = rows(fromExport.out);
     assert.equal(ts.length, 6);

@@ -1,7 +1,7 @@
 """Raw samples to token spans (packages/safekey/src/data/encodeSample.ts, packages/hf/src/tokenizer/sampleEncoder.ts).
 
 The tokenizer is the checkpoint's ``tokenizer.json`` run by Hugging Face ``tokenizers``. Each token's character
-span is computed from its bytes, untrimmed and in UTF-16 code units, as the TypeScript encoder gives it: a token
+span is computed from its bytes, untrimmed and in code points (the unit of the data files' offsets): a token
 covers every character one of whose UTF-8 bytes it holds (``tokenizers`` trims white space off ByteLevel offsets,
 which would move a boundary)."""
 import bisect
@@ -48,13 +48,9 @@ class Encoder:
     def encode(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
         ids = self.tokenizer.encode(text, add_special_tokens=False).ids
         added = self._added
-        units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
         byte_char: list[int] = []  # the character each UTF-8 byte of text belongs to
         for ci, ch in enumerate(text):
             byte_char.extend([ci] * len(ch.encode("utf-8")))
-        start16 = [0] * (len(text) + 1)
-        for ci, u in enumerate(units):
-            start16[ci + 1] = start16[ci] + u
         offsets, pos = [], 0
         dec = self._decoder
         for i in ids:
@@ -67,7 +63,7 @@ class Encoder:
                 n = len(piece)  # one character of the byte-level alphabet per byte
             if n == 0 or pos + n > len(byte_char):
                 raise SafekeyError(f"token {i} does not cover the text's bytes: the tokenizer changes the text (normalizer?), which is not supported")
-            offsets.append((start16[byte_char[pos]], start16[byte_char[pos + n - 1] + 1]))
+            offsets.append((byte_char[pos], byte_char[pos + n - 1] + 1))
             pos += n
         if pos != len(byte_char):
             raise SafekeyError("the tokens do not cover the whole text: the tokenizer changes the text (normalizer?), which is not supported")
@@ -123,8 +119,7 @@ def encode_sample(enc: Encoder, s: RawSample | Sample, max_length: int, u_senten
         located = locate_spans(s.response, u_sentences)
         if located is None:
             return "no K: the reasoning has too few sentences to locate U and K"
-        to16 = lambda i: len(s.response[:i].encode("utf-16-le")) // 2
-        u_end, k_end = to16(located[0]), to16(located[1])
+        u_end, k_end = located
     prompt = enc.prompt(s.query)
     ids, offsets = enc.encode(s.response)
     ends = [e for _, e in offsets]
@@ -142,14 +137,14 @@ def encode_sample(enc: Encoder, s: RawSample | Sample, max_length: int, u_senten
 
 
 def encode_samples(enc: Encoder | None, raw: list, max_length: int, u_sentences: int) -> tuple[list[Sample], list[tuple[int, str]]]:
-    """Encodes a data set; samples that cannot be trained on come back with their index and reason."""
+    """Encodes a data set; samples that cannot be trained on come back with where they are (file:line) and why."""
     samples, skipped = [], []
     for index, s in enumerate(raw):
         if enc is None and not isinstance(s, Sample):
             raise SafekeyError("the data has raw samples (query, response) but the run has no tokenizer")
         r = encode_sample(enc, s, max_length, u_sentences)
         if isinstance(r, str):
-            skipped.append((index, r))
+            skipped.append((s.source or f"sample {index + 1}", r))
         else:
             samples.append(r)
     return samples, skipped

@@ -24,8 +24,8 @@ def losses(checkpoint: str, data: str, max_length: int = 1024):
     raw = read_samples(data)
     enc = load_encoder(os.path.join(checkpoint, "tokenizer.json")) if any(not isinstance(s, Sample) for s in raw) else None
     samples, skipped = encode_samples(enc, raw, max_length, 1)
-    for index, reason in skipped:
-        print(f"skipped sample {index}: {reason}", file=sys.stderr)
+    for where, reason in skipped:
+        print(f"{where}: skipped: {reason}", file=sys.stderr)
     lm = load_causal_lm(checkpoint, None, 0)
     head = load_head(checkpoint, lm.config.hidden_size, 0, fresh_model=False)
     if os.path.exists(os.path.join(checkpoint, "adapter_config.json")):

@@ -65,8 +65,8 @@ def train(config_file: str, resume: bool = False, log=lambda line: print(line, f
         raise SafekeyError(f"{config_file}: the data has raw samples but there is no tokenizer (field 'tokenizer', or tokenizer.json in the checkpoint)")
     enc = load_encoder(tok_file) if needs_tokenizer else None
     samples, skipped = encode_samples(enc, raw, cfg.max_length, cfg.u_sentences)
-    for index, reason in skipped[:5]:
-        say(f"skipped sample {index}: {reason}")
+    for where, reason in skipped[:5]:
+        say(f"{where}: skipped: {reason}")
     if len(skipped) > 5:
         say(f"... {len(skipped) - 5} more skipped")
     if not samples:

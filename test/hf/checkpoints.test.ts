@@ -94,7 +94,7 @@ describe('a Mistral sliding window shorter than the sequence (not implemented) i
     const loss = await cli('loss', '--checkpoint', dir, '--data', join(hfDir, 'data.jsonl'), '--backend', 'reference');
     assert.equal(loss.code, 0, loss.err);
     assert.equal(loss.out, '');
-    assert.match(loss.err, /skipped sample 0: K ends at token \d+, beyond the length limit 20/);
+    assert.match(loss.err, /data\.jsonl:1: skipped: K ends at token \d+, beyond the length limit 20/);
   });
 });
 

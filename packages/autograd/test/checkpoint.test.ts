@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Tensor, add, crossEntropy, fromArray, jit, leaves, matmul, mul, random, rmsNorm, silu, sum } from '@safekey-ts/core';
+import { type Shape, type Tensor, add, crossEntropy, fromArray, jit, leaves, matmul, mul, random, rmsNorm, silu, sum } from '@safekey-ts/core';
 import { checkpoint, grad, valueAndGrad } from '@safekey-ts/autograd';
 
-const rand = (seed: number, shape: number[]) => random.normal(random.key(seed), shape, { std: 0.5 });
+const rand = (seed: number, shape: number[]): Tensor => random.normal(random.key(seed), shape, { std: 0.5 });
 const bits = (t: Tensor) => Array.from(t.dataSync());
 
 // Two residual blocks (RMSNorm, SwiGLU-like MLP) and a cross-entropy head, each block plain or rematerialised.
@@ -22,7 +22,7 @@ const block = (h: Tensor, l: Layer) => {
 const lossWith = (wrap: (g: typeof block) => typeof block) => (p: typeof params) => {
   const run = wrap(block);
   const h = p.layers.reduce((acc, l) => run(acc, l), x);
-  return crossEntropy(matmul(h, p.out), targets);
+  return crossEntropy(matmul(h, p.out) as Tensor<Shape, 'float32'>, targets);
 };
 const plain = lossWith((g) => g), remat = lossWith((g) => checkpoint(g));
 

@@ -12,7 +12,8 @@ try {
   process.stderr.write('safekey: cannot find tsx (run `npm install` in the repository)\n');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
+// the IPC channel is how the child learns that this process is gone, even by SIGKILL (see src/main.ts)
+const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, main, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('error', (e) => { process.stderr.write(`safekey: cannot start node: ${e.message}\n`); process.exit(1); });
 child.on('exit', (code, signal) => {

@@ -1,5 +1,6 @@
 import { type CliIo, type Command, EXIT, PROGRAM } from './command.js';
 import { COMMANDS } from './registry.js';
+import { describeIoError, isIoError } from '@safekey-ts/hf';
 
 const isWord = (s: string | undefined): s is string => s !== undefined && !s.startsWith('-');
 
@@ -40,6 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     return EXIT.usage;
   } catch (cause) {
     const name = [PROGRAM, ...(match?.path ?? [])].join(' ');
+    if (isIoError(cause)) { io.err(`${name}: ${describeIoError(cause.path ?? '(unknown path)', cause)}`); return EXIT.failed; }
     io.err(`${name}: internal error: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`);
     return EXIT.failed;
   }

@@ -38,3 +38,14 @@ test('a bad prompt line is one clear error naming file, line and field', async (
   assert.equal(r.code, 1);
   assert.match(r.err, /bad\.jsonl:2: field 'prompt'/);
 });
+
+test('a prompt file with a BOM is read; an empty one is an error, not n = 0', async () => {
+  writeFileSync(at('bom.jsonl'), `\uFEFF${JSON.stringify({ prompt: 'How do I bake bread?', harmful: 0 })}\n`);
+  const r = await cli('eval', '--checkpoint', at('ck'), '--prompts', at('bom.jsonl'), '--out', at('ev3'), '--max-new-tokens', '2', '--backend', 'reference');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^1 responses/);
+  writeFileSync(at('empty.jsonl'), '\n');
+  const e = await cli('eval', '--checkpoint', at('ck'), '--prompts', at('empty.jsonl'), '--out', at('ev4'), '--backend', 'reference');
+  assert.equal(e.code, 1);
+  assert.match(e.err, /empty\.jsonl: the file has no prompts/);
+});

@@ -30,7 +30,7 @@ test('export writes the starting checkpoint, each sample\'s tokens and spans, an
   writeFileSync(at('run.json'), JSON.stringify({ data: { train: 'data.jsonl' }, model: { checkpoint: 'init' }, arm: 'safekey', epochs: 3, batchSize: 2, lr: { peak: 1e-3 }, seed: 1, out: 'run', maxLength: 200 }));
   const r = await cli('export', '--run', at('run.json'), '--out', at('exported'));
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /skipped sample 2: no K/);
+  assert.match(r.err, /data\.jsonl:3: skipped: no K/);
   assert.match(r.out, /exported 2 samples/);
   assert.deepEqual(JSON.parse(readFileSync(at('exported/run.json'), 'utf8')), {
     data: { train: 'data/train.jsonl' }, model: { checkpoint: 'checkpoint' }, arm: 'safekey', epochs: 3, batchSize: 2,

@@ -29,7 +29,7 @@ test('init, train (progress, metrics, a checkpoint per epoch, skipped samples re
   writeFileSync(at('train.json'), trainConfig());
   const r = await cli('train', '--config', at('train.json'));
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /skipped sample 4: no K/);
+  assert.match(r.err, /data\.jsonl:5: skipped: no K/);
   assert.match(r.out, /trained 4 updates/);
   const metrics = readFileSync(at('run/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4]);

@@ -11,6 +11,8 @@ export interface MemoryStats {
   /** Buffers allocated and not yet freed. */
   readonly liveBuffers: number;
   readonly liveBytes: number;
+  /** The most bytes live at once since the backend was made. */
+  readonly peakBytes: number;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface Backend {
   readonly dtypes: readonly DType[];
   /** The composite primitives this backend runs as kernels of its own (default none: the ops compose them). */
   readonly composites?: readonly CompositePrimitive[];
+  /** The most bytes this backend can hold, when it has a ceiling of its own (wasm's 4 GiB address space). */
+  readonly maxBytes?: number;
   /** Allocates storage for `info` and copies `data` into it. */
   upload(data: TypedArray, info: TensorInfo): DataHandle;
   /** Copies the tensor's values back to the host. */

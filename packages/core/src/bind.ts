@@ -1,6 +1,7 @@
 import { type Backend, type DataHandle, hasKernel } from './backend.js';
 import type { DType, TypedArrayOf } from './dtype.js';
 import { TensorError } from './errors.js';
+import { checkAllocation } from './memoryLimit.js';
 import { type CompositePrimitive, type PrimParams, type Primitive, compositePrimitives, primitives } from './primitives.js';
 import { referenceBackend } from './reference/backend.js';
 import { track } from './scope.js';
@@ -22,6 +23,7 @@ export function setBackend(b: Backend): void { defaultBackend = b; }
 
 /** Creates a tensor from host data on `backend` (the default one unless given). */
 export function fromData<S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D, backend = defaultBackend): Tensor<S, D> {
+  checkAllocation('fromData', shape, dtype, backend);
   return adopt(shape, dtype, backend, backend.upload(data, { shape, dtype }));
 }
 
@@ -41,6 +43,7 @@ export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], pa
     throw new TensorError({ kind: 'InvalidArgument', op: prim, message: `backend ${backend.name} has no ${prim} kernel (dotProductAttention and applyRope compose it from plain primitives there)` });
   if (!backend.dtypes.includes(out.dtype))
     throw new TensorError({ kind: 'DTypeMismatch', op: prim, message: `backend ${backend.name} does not support ${out.dtype}` });
+  if (prim !== 'reshape') checkAllocation(prim, out.shape, out.dtype, backend); // a reshape is a view
   const handle = backend.run(prim, inputs.map((x) => ({ handle: x.handle, info: x.info })), params, out);
   const output = adopt(out.shape, out.dtype, backend, handle);
   notify({ prim, inputs, params, output });

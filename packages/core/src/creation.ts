@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { FlatTensorCodec, NestedArray, decodeWith, firstMessage, nestedPath } from './codec.js';
-import { type DType, type TypedArrayOf, allocArray } from './dtype.js';
+import { DTYPES, type DType, type TypedArrayOf, allocArray } from './dtype.js';
 import { TensorError } from './errors.js';
 import { type Norm, type Shape, checkDims, sameShape, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
-import { bind, fromData } from './bind.js';
+import { bind, fromData, getBackend } from './bind.js';
+import { checkAllocation } from './memoryLimit.js';
 
 export interface ParseOptions {
   /** Reject NaN and ±Infinity (default false for float dtypes; integer dtypes always reject them). */
@@ -81,9 +82,15 @@ export function tensor<const V extends NestedLiteral, D extends DType = 'float32
   return orThrow(parseTensor(value, dtype ?? ('float32' as D))) as unknown as Tensor<ShapeOf<V>, D>;
 }
 
+/** A dtype from untyped code (a file, JS) that is not one of ours is an error naming the op. */
+function checkDType(op: string, d: string): void {
+  if (!(DTYPES as readonly string[]).includes(d)) throw new TensorError({ kind: 'DTypeMismatch', op, message: `unknown dtype '${d}' (one of ${DTYPES.join(', ')})` });
+}
+
 /** A tensor from a typed array (copied) and a shape. */
 export function fromArray<const S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D): Tensor<Norm<S>, D> {
   checkDims('fromArray', shape);
+  checkDType('fromArray', dtype);
   if (data.length !== sizeOf(shape)) throw new TensorError({ kind: 'ShapeMismatch', op: 'fromArray', message: `data has ${data.length} values but the shape holds ${sizeOf(shape)}`, shapes: [shape] });
   return fromData(data, shape, dtype) as Tensor<Norm<S>, D>;
 }
@@ -91,6 +98,8 @@ export function fromArray<const S extends Shape, D extends DType>(data: TypedArr
 export function full<const S extends Shape, D extends DType = 'float32'>(shape: S, value: number, dtype?: D): Tensor<Norm<S>, NoInfer<D>> {
   checkDims('full', shape);
   const d = dtype ?? ('float32' as D);
+  checkDType('full', d);
+  checkAllocation('full', shape, d, getBackend());
   return fromData(allocArray(d, sizeOf(shape)).fill(value) as TypedArrayOf[D], shape, d) as Tensor<Norm<S>, D>;
 }
 export const zeros = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<Norm<S>, NoInfer<D>> => full(shape, 0, dtype);

@@ -6,7 +6,8 @@ export type TensorErrorKind =
   | 'NonFinite'
   | 'MalformedData'
   | 'BackendMismatch'
-  | 'Disposed';
+  | 'Disposed'
+  | 'OutOfMemory';
 
 export interface TensorErrorInfo {
   readonly kind: TensorErrorKind;

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './memoryLimit.js';
 export * from './dtype.js';
 export * from './shape.js';
 export * from './primitives.js';

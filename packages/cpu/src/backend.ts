@@ -119,7 +119,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   };
   /** The element-wise VM: the addon's or the wasm path's (null on the js path). */
   const vm = (): EwiseVM | null => { addonOnThreads(); return vmHere; };
-  let liveBuffers = 0, liveBytes = 0;
+  let liveBuffers = 0, liveBytes = 0, peakBytes = 0;
   const pool: Allocator = kernelsOfPath.wasm?.arena ?? new BufferPool();
   const alloc = pool.alloc;
   let stats = new Map<string, { calls: number; ms: number; elements: number }>();
@@ -134,7 +134,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   const wrap = (st: Storage): CpuHandle => ({ backend: 'cpu', st });
   const make = (data: TypedArray): CpuHandle => {
-    liveBuffers++; liveBytes += data.byteLength;
+    liveBuffers++; liveBytes += data.byteLength; peakBytes = Math.max(peakBytes, liveBytes);
     return wrap({ data, refs: 1 });
   };
   const storageOf = (h: DataHandle): Storage => {
@@ -285,7 +285,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     ...(addon || kernelsOfPath.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: kernelsOfPath.path,
     ...(kernelsOfPath.reason !== undefined ? { fallbackReason: kernelsOfPath.reason } : {}),
-    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant } : {}),
+    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant, maxBytes: 4 * 2 ** 30 } : {}),
     threads,
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),
@@ -316,7 +316,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       if (--c.st.refs === 0) { liveBuffers--; liveBytes -= c.st.data.byteLength; pool.release(c.st.data); }
       c.st = null;
     },
-    memory: () => ({ liveBuffers, liveBytes }),
+    memory: () => ({ liveBuffers, liveBytes, peakBytes }),
     close: kernelsOfPath.close,
     vmCalls: () => vmCalls,
     profile: (reset = false) => {

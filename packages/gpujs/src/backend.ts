@@ -144,7 +144,7 @@ export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
   const name = `gpujs-${device.mode}`;
   const cache = new Map<string, (args: readonly Buf[]) => Buf>();
   const bySource = new Map<string, (args: readonly Buf[]) => Buf>();
-  let compileMs = 0, kernelRuns = 0, uploads = 0, readbacks = 0, liveBuffers = 0, liveBytes = 0;
+  let compileMs = 0, kernelRuns = 0, uploads = 0, readbacks = 0, liveBuffers = 0, liveBytes = 0, peakBytes = 0;
   let zero: Buf | null = null;
   let destroyed = false;
 
@@ -159,7 +159,7 @@ export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
   };
   const newStore = (buf: Buf | null, info: TensorInfo, host: Float32Array | null = null): Handle => {
     const size = sizeOf(info.shape);
-    liveBuffers++; liveBytes += size * 4;
+    liveBuffers++; liveBytes += size * 4; peakBytes = Math.max(peakBytes, liveBytes);
     return { backend: name, store: { buf, size, refs: 1, host, dtype: info.dtype } };
   };
   const zeroBuf = (): Buf => (zero ??= device.upload(new Float32Array(1)));
@@ -267,7 +267,7 @@ export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
       if (s.buf !== null) device.free(s.buf);
       s.buf = null;
     },
-    memory: (): MemoryStats => ({ liveBuffers, liveBytes }),
+    memory: (): MemoryStats => ({ liveBuffers, liveBytes, peakBytes }),
     stats: (): GpujsStats => ({
       mode: device.mode, fallbackReason, kernelsCompiled: bySource.size, compileMs, cacheKeys: cache.size,
       kernelRuns, uploads, readbacks, liveBuffers, liveBytes,

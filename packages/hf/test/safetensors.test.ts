@@ -93,7 +93,7 @@ describe('safetensors round trip', () => {
       assert.deepEqual(tensors.get('w')!.shape, [3]);
       assert.deepEqual(await readdir(dir), ['w.safetensors']); // no temp files left behind
       const missing = await readSafetensorsFile(join(dir, 'nope.safetensors'));
-      assert.match(leftOf(missing).message, /nope\.safetensors: ENOENT/);
+      assert.match(leftOf(missing).message, /nope\.safetensors: no such file or directory \(ENOENT\)$/);
       const bad = await writeFileAtomic(join(dir, 'no-such-dir', 'x.bin'), new Uint8Array(1));
       assert.ok(E.isLeft(bad) && bad.left.message.includes('no-such-dir'));
       assert.deepEqual(await readdir(dir), ['w.safetensors']);

@@ -42,3 +42,18 @@ test('resume is exact: k epochs, keep the state, the rest, equals the whole run 
   assert.deepEqual(resumed.at, straight.at);
   assert.deepEqual(values(resumed), values(straight));
 });
+
+test('a loss that turns NaN stops the run with the last good state, or is skipped when asked', async () => {
+  const wild = { ...settings, peakLr: 1e30, warmup: 0, clip: undefined, epochs: 4 };
+  const stopped = await trainLoop(samples, wild, start());
+  assert.ok(stopped.stopped, 'the run should stop');
+  assert.ok(values(stopped).flat().every(Number.isFinite), 'the state handed back is finite');
+  assert.ok(stopped.at.step <= stopped.stopped!.step);
+  const seen: UpdateMetrics[] = [];
+  const skipped = await trainLoop(samples, { ...wild, onNonFinite: 'skip' }, start(), { onUpdate: (m) => seen.push(m) });
+  assert.equal(skipped.stopped, undefined);
+  assert.equal(skipped.at.step, runLength(samples.length, wild).totalUpdates);
+  assert.equal(skipped.skippedUpdates, seen.filter((m) => m.skipped).length);
+  assert.ok(skipped.skippedUpdates > 0);
+  assert.ok(values(skipped).flat().every(Number.isFinite));
+});

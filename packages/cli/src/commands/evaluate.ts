@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { backendFlag, useBackend } from '../backends.js';
@@ -10,6 +9,8 @@ import { readPromptFile } from '../experiment/promptFile.js';
 import { summarize } from '../experiment/summary.js';
 import { defaultTopicsFile, loadTopics } from '../experiment/topics.js';
 import { progress } from '../ui/progress.js';
+import { namingCheckpoint } from '../files/modelErrors.js';
+import { writableDir } from '../files/writableDir.js';
 import { defineCommand } from '../command.js';
 import { integer, optional, pathArg, required, withDefault } from '../flags.js';
 
@@ -47,18 +48,21 @@ export const evalCommand = defineCommand({
       if (E.isLeft(topics)) return topics;
       items = generateCorpus(topics.right, PRESETS.default.corpus, 0).eval;
     }
+    const writable = writableDir(f.out);
+    if (E.isLeft(writable)) return writable;
     let bar: ReturnType<typeof progress> | undefined;
-    const records = evaluate(ck.right.params, ck.right.config, ck.right.tokenizer, items, {
+    const evaluated = namingCheckpoint(f.checkpoint, () => evaluate(ck.right.params, ck.right.config, ck.right.tokenizer, items, {
       maxNewTokens: f.maxNewTokens, batchSize: f.batchSize, prefillTokens: f.prefill, repetitionPenalty: 1, prefillAll: f.prompts !== undefined,
       stopTokens: ck.right.tokenIds.eos,
       onProgress: (d, t) => (bar ??= progress('eval', t)).update(d),
-    });
+    }));
     bar?.stop();
-    mkdirSync(f.out, { recursive: true });
+    if (E.isLeft(evaluated)) return evaluated;
+    const records = evaluated.right;
     const summary = summarize(records);
     for (const [name, body] of [['responses.jsonl', records.map((r) => JSON.stringify(r)).join('\n') + '\n'], ['summary.json', JSON.stringify(summary, null, 2)]] as const) {
       const w = await writeFileAtomic(join(f.out, name), body);
-      if (E.isLeft(w)) return E.left(`${join(f.out, name)}: ${w.left.message}`);
+      if (E.isLeft(w)) return E.left(w.left.message);
     }
     const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
     const h = summary.harmfulness;

@@ -3,6 +3,7 @@ import { backendFlag } from '../backends.js';
 import { runExperiment } from '../experiment/pipeline.js';
 import { PRESETS } from '../experiment/presets.js';
 import { defaultTopicsFile, loadTopics } from '../experiment/topics.js';
+import { writableDir } from '../files/writableDir.js';
 import { defineCommand } from '../command.js';
 import { optional, pathArg, text, withDefault } from '../flags.js';
 
@@ -26,6 +27,8 @@ export const experimentCommand = defineCommand({
     const topics = loadTopics(f.topics ?? defaultTopicsFile());
     if (E.isLeft(topics)) return topics;
     const out = f.out ?? `reports/${preset.name}`;
+    const writable = writableDir(out);
+    if (E.isLeft(writable)) return writable;
     const command = `npx safekey experiment --preset ${preset.name} --backend ${f.backend}${f.out ? ` --out ${f.out}` : ''}`;
     const results = await runExperiment({ preset, topics: topics.right, out, backend: f.backend, commands: [command], log: io.err });
     io.out(`wrote ${out}/report.md (${(results.seconds / 60).toFixed(1)} min)`);

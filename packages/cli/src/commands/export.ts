@@ -19,7 +19,7 @@ export const exportCommand = defineCommand({
   run: async (f, io) => {
     const r = await exportRun(f.run, f.out);
     if (E.isLeft(r)) return r;
-    for (const s of r.right.skipped.slice(0, 5)) io.err(`skipped sample ${s.index}: ${s.reason}`);
+    for (const s of r.right.skipped.slice(0, 5)) io.err(`${s.at}: skipped: ${s.reason}`);
     if (r.right.skipped.length > 5) io.err(`... ${r.right.skipped.length - 5} more skipped`);
     io.out(`exported ${r.right.samples} samples to ${r.right.dir}${r.right.skipped.length ? `; ${r.right.skipped.length} samples skipped` : ''}`);
     return E.right(undefined);

@@ -3,6 +3,7 @@ import { random } from '@safekey-ts/core';
 import { type Tokenizer, decode, encode, loadCheckpoint, promptText } from '@safekey-ts/hf';
 import { attentionSpan, checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
 import { backendFlag, useBackend } from '../backends.js';
+import { namingCheckpoint } from '../files/modelErrors.js';
 import { defineCommand } from '../command.js';
 import { integer, number, pathArg, repeated, required, switchFlag, text, optional, withDefault } from '../flags.js';
 
@@ -60,9 +61,13 @@ export const generateCommand = defineCommand({
     const problem = checkGenerateOptions(promptIds, opts, dimsOf(config).vocab);
     if (problem !== null) return E.left(problem);
     const longest = promptIds.length + prefix.length + f.maxNewTokens;
+    if (longest > config.max_position_embeddings)
+      return E.left(`${longest} positions (a prompt of ${promptIds.length} tokens, a prefix of ${prefix.length}, --max-new-tokens ${f.maxNewTokens}) exceed the model's max_position_embeddings ${config.max_position_embeddings} (${f.checkpoint}/config.json)`);
     if (longest > attentionSpan(config))
       return E.left(`${longest} positions (prompt, prefix and --max-new-tokens) exceed the model's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
-    const r = generate(params, config, promptIds, opts);
+    const generated = namingCheckpoint(f.checkpoint, () => generate(params, config, promptIds, opts));
+    if (E.isLeft(generated)) return generated;
+    const r = generated.right;
     const answer = r.finishReason === 'stop' ? r.ids.slice(0, -1) : r.ids;
     const textOut = decode(tok, answer);
     io.out(f.json

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { tidy } from '@safekey-ts/core';
 import { noGrad } from '@safekey-ts/autograd';
 import { formatDataError, loadCheckpoint, readSamples, sampleEncoder } from '@safekey-ts/hf';
-import { attentionSpan, batchTensors, encodeSamples, makeBatch, safekeyLoss } from '@safekey-ts/safekey';
+import { attentionSpan, batchTensors, encodeSamples, makeBatch, nonFiniteModelError, safekeyLoss } from '@safekey-ts/safekey';
 import { backendFlag, useBackend } from '../backends.js';
 import { defineCommand } from '../command.js';
 import { integer, pathArg, required, switchFlag, withDefault } from '../flags.js';
@@ -32,18 +32,20 @@ export const lossCommand = defineCommand({
     if (E.isLeft(enc)) return E.left(`${f.checkpoint}: ${enc.left}`);
     // a sample does not reach past a sliding window (not implemented): it is cut there, or skipped if K is beyond
     const { samples, skipped } = encodeSamples(enc.right, raw.right, { maxLength: Math.min(f.maxLength, attentionSpan(ck.right.config)) });
-    for (const s of skipped) io.err(`skipped sample ${s.index}: ${s.reason}`);
+    for (const s of skipped) io.err(`${s.at}: skipped: ${s.reason}`);
     const head = ck.right.head;
-    for (const s of samples) noGrad(() => tidy(() => {
-      const batch = batchTensors(makeBatch([s]));
-      const parts = head
-        ? safekeyLoss({ model: ck.right.params, head }, ck.right.config, batch, { arm: 'safekey' })
-        : safekeyLoss({ model: ck.right.params }, ck.right.config, batch, { arm: 'qmm-only' });
-      io.out(JSON.stringify({
-        ids: s.ids, promptEnd: s.promptEnd, keyStart: s.keyStart, keyEnd: s.keyEnd, harmful: s.harmful,
-        sft: parts.sft.perSample.item(), qmm: parts.qmm!.perSample.item(), dpsh: parts.dpsh ? parts.dpsh.perSample.item() : null,
+    for (const [i, s] of samples.entries()) {
+      const row = noGrad(() => tidy(() => {
+        const batch = batchTensors(makeBatch([s]));
+        const parts = head
+          ? safekeyLoss({ model: ck.right.params, head }, ck.right.config, batch, { arm: 'safekey' })
+          : safekeyLoss({ model: ck.right.params }, ck.right.config, batch, { arm: 'qmm-only' });
+        return { sft: parts.sft.perSample.item(), qmm: parts.qmm!.perSample.item(), dpsh: parts.dpsh ? parts.dpsh.perSample.item() : null };
       }));
-    }));
+      const bad = (['sft', 'qmm', 'dpsh'] as const).find((k) => row[k] !== null && !Number.isFinite(row[k]));
+      if (bad) return E.left(`${f.checkpoint}: ${nonFiniteModelError('loss', `the ${bad} loss of sample ${i + 1}`, ck.right.params, ck.right.config, s.ids).message}`);
+      io.out(JSON.stringify({ ids: s.ids, promptEnd: s.promptEnd, keyStart: s.keyStart, keyEnd: s.keyEnd, harmful: s.harmful, ...row }));
+    }
     return E.right(undefined);
   },
 });

@@ -1,18 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { encode, readFileText, readTokenizerFile } from '@safekey-ts/hf';
+import { codePointIndex, encode, readFileText, readTokenizerFile } from '@safekey-ts/hf';
 import { defineCommand } from '../command.js';
 import { optional, pathArg, repeated, required, switchFlag, text } from '../flags.js';
 
 /** UTF-16 offsets as code-point offsets (Python's `str` indices, what `tokenizers` reports). */
 function toCodePoints(textIn: string, offsets: readonly (readonly [number, number])[]): [number, number][] {
-  const at = new Int32Array(textIn.length + 1);
-  let cp = 0;
-  for (let i = 0; i < textIn.length; cp++) {
-    const units = textIn.codePointAt(i)! > 0xffff ? 2 : 1;
-    for (let k = 0; k < units; k++) at[i + k] = cp;
-    i += units;
-  }
-  at[textIn.length] = cp;
+  const at = codePointIndex(textIn);
   return offsets.map(([a, b]) => [at[a]!, at[b]!]);
 }
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
-import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toPublicFormat, trainBpe, vocabSize, writeFileAtomic } from '@safekey-ts/hf';
-import { type Arm, type ModelConfig, type ModelParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
+import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toFileOffsets, toPublicFormat, trainBpe, vocabSize, writeFileAtomic } from '@safekey-ts/hf';
+import { type Arm, type ModelConfig, type ModelParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, describeStop, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { attentionShares, hiddenBeforeK, probeAccuracy } from './analysis.js';
 import { type Corpus, type EvalItem, generateCorpus } from './corpus.js';
@@ -82,8 +82,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   const corpus = generateCorpus(o.topics, preset.corpus, CORPUS_SEED);
   if (!existsSync(join(out, 'data', 'eval.jsonl'))) {
-    await writeJsonl(join(out, 'data', 'stage0.jsonl'), corpus.stage0);
-    await writeJsonl(join(out, 'data', 'stage1.jsonl'), corpus.stage1);
+    await writeJsonl(join(out, 'data', 'stage0.jsonl'), corpus.stage0.map(toFileOffsets));
+    await writeJsonl(join(out, 'data', 'stage1.jsonl'), corpus.stage1.map(toFileOffsets));
     await writeJsonl(join(out, 'data', 'stage1.public.jsonl'), corpus.stage1.map(toPublicFormat));
     await writeJsonl(join(out, 'data', 'eval.jsonl'), corpus.eval);
   }
@@ -100,7 +100,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const config: ModelConfig = { ...preset.model, vocab_size: vocabSize(tok) };
   const encode = (samples: Corpus['stage0']) => {
     const enc = encodeSamples(orThrow(sampleEncoder(tok), 'the tokenizer'), samples, { maxLength: preset.maxLength });
-    if (enc.skipped.length) log(`${enc.skipped.length} samples skipped (first: ${enc.skipped[0].reason})`);
+    if (enc.skipped.length) log(`${enc.skipped.length} samples skipped (first: ${enc.skipped[0].at}: ${enc.skipped[0].reason})`);
     return enc.samples;
   };
   const stage0 = encode(corpus.stage0), stage1 = encode(corpus.stage1);
@@ -127,6 +127,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       },
     });
     bar.stop();
+    if (done.stopped) throw new Error(`${name}: ${describeStop(done.stopped, s.epochs)}`);
     const trainSeconds = (Date.now() - started) / 1000;
     orThrow(await saveCheckpoint(join(dir, 'checkpoint'), { config, params: done.params.model, head: done.params.head, tokenizer: tok }), dir);
     let evalBar: ReturnType<typeof progress> | undefined;

@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { readFileSync } from 'node:fs';
-import { describeField } from '@safekey-ts/hf';
+import { describeField, readTextFileSync } from '@safekey-ts/hf';
 import type { EvalItem } from './corpus.js';
 
 /** A user's evaluation prompt: the text as the user would send it, whether it is harmful, an optional family. */
@@ -12,8 +11,9 @@ export const PromptCodec = t.intersection([
 
 /** Reads a JSONL prompt file into evaluation items; a bad line is reported as `file:line: field ...`. */
 export function readPromptFile(file: string): E.Either<string, EvalItem[]> {
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) { return E.left(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+  const read = readTextFileSync(file);
+  if (E.isLeft(read)) return read;
+  const text = read.right;
   const items: EvalItem[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -26,5 +26,5 @@ export function readPromptFile(file: string): E.Either<string, EvalItem[]> {
     const harmful = p.harmful === true || p.harmful === 1 ? 1 : 0;
     items.push({ prompt: p.prompt, harmful, kind: harmful ? 'harmful' : 'benign', family: p.family ?? 'custom', split: p.split ?? 'test', request: p.prompt });
   }
-  return E.right(items);
+  return items.length > 0 ? E.right(items) : E.left(`${file}: the file has no prompts`);
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeField } from '@safekey-ts/hf';
+import { describeField, readTextFileSync } from '@safekey-ts/hf';
 
 const Topic = t.type({ category: t.string, request: t.string, split: t.union([t.literal('train'), t.literal('test')]) });
 export const TopicsCodec = t.type({ harmful: t.array(Topic), benign: t.array(Topic), lookalike: t.array(Topic) }, 'SafetyTopics');
@@ -12,7 +11,9 @@ export type RequestKind = 'harmful' | 'benign' | 'lookalike';
 /** Reads `safety-topics.json` (request phrases completing "How do I ...?"). */
 export function loadTopics(file: string): E.Either<string, Topics> {
   let json: unknown;
-  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
+  const text = readTextFileSync(file);
+  if (E.isLeft(text)) return text;
+  try { json = JSON.parse(text.right); } catch (e) { return E.left(`${file}: not valid JSON: ${(e as Error).message}`); }
   const r = TopicsCodec.decode(json);
   return E.isLeft(r) ? E.left(`${file}: ${describeField(r.left)}`) : E.right(r.right);
 }

@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { sampleEncoder, saveCheckpoint, writeFileAtomic } from '@safekey-ts/hf';
-import { encodeSamples } from '@safekey-ts/safekey';
+import { type Skipped, encodeSamples } from '@safekey-ts/safekey';
 import { encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
 
 /** The files of an exported run, relative to its directory. */
 export const EXPORT_FILES = { config: 'run.json', data: 'data/train.jsonl', checkpoint: 'checkpoint', out: 'out' } as const;
 
-export interface ExportResult { readonly dir: string; readonly samples: number; readonly skipped: readonly { readonly index: number; readonly reason: string }[] }
+export interface ExportResult { readonly dir: string; readonly samples: number; readonly skipped: readonly Skipped[] }
 
 /**
  * `safekey export --run FILE --out DIR`: the run a training config describes, as a directory any engine can

@@ -1,26 +1,32 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
-import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
+import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, readTextFileSync, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
 import { type LoopSettings, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, RECIPE } from '@safekey-ts/safekey';
-import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec } from './trainConfig.js';
+import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProblem } from './trainConfig.js';
 
 /** A decoded run config and a resolver of the paths in it (relative to the config file). */
 export interface RunConfig { readonly cfg: TrainConfig; readonly at: (path: string) => string }
 
 export function readRunConfig(file: string): E.Either<string, RunConfig> {
+  const text = readTextFileSync(file);
+  if (E.isLeft(text)) return text;
   let json: unknown;
-  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return E.left(`${file}: ${(e as Error).message}`); }
+  try { json = JSON.parse(text.right); } catch (e) { return E.left(`${file}: not valid JSON: ${(e as Error).message}`); }
   const r = TrainConfigCodec.decode(json);
-  return E.isRight(r) ? E.right({ cfg: r.right, at: (p: string) => resolve(dirname(file), p) }) : E.left(`${file}: ${describeField(r.left)}`);
+  if (E.isLeft(r)) return E.left(`${file}: ${describeField(r.left)}`);
+  const problem = unknownKey(TrainConfigCodec, json) ?? crossFieldProblem(r.right, json);
+  return problem ? E.left(`${file}: ${problem}`) : E.right({ cfg: r.right, at: (p: string) => resolve(dirname(file), p) });
 }
 
+/** The run's data files, as paths. */
+export const dataFilesOf = ({ cfg, at }: RunConfig): string[] => (typeof cfg.data.train === 'string' ? [cfg.data.train] : cfg.data.train).map(at);
+
 /** Every sample of the run's data files, in order. */
-export function readRunData({ cfg, at }: RunConfig): E.Either<string, RawSample[]> {
+export function readRunData(run: RunConfig): E.Either<string, RawSample[]> {
   const raw: RawSample[] = [];
-  for (const f of typeof cfg.data.train === 'string' ? [cfg.data.train] : cfg.data.train) {
-    const r = readSamples(at(f));
+  for (const f of dataFilesOf(run)) {
+    const r = readSamples(f);
     if (E.isLeft(r)) return E.left(formatDataError(r.left));
     raw.push(...r.right);
   }
@@ -71,6 +77,7 @@ export const loopSettings = (cfg: TrainConfig, config: ModelConfig): LoopSetting
   clip: cfg.clip ?? RECIPE.clip, epochs: cfg.epochs, extraEpochs: cfg.extraEpochs ?? RECIPE.extraEpochs,
   batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? RECIPE.accumulation,
   peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
+  ...(cfg.onNonFinite ? { onNonFinite: cfg.onNonFinite } : {}),
 });
 
 /**

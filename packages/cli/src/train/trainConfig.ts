@@ -4,7 +4,12 @@ import { ARMS, type Arm } from '@safekey-ts/safekey';
 const Positive = t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'positive number');
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
 const NonNegInt = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
+const Seed = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'integer in [0, 2^53)');
+const NonNegative = t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'number >= 0');
 const Fraction = t.refinement(t.number, (n) => n >= 0 && n <= 1, 'number in [0, 1]');
+/** As PyTorch's AdamW: a beta of 1 divides by zero in the bias correction. */
+const Beta = t.refinement(t.number, (n) => n >= 0 && n < 1, 'number in [0, 1)');
+const NonFinitePolicy = t.keyof({ stop: null, skip: null }, "'stop' or 'skip'");
 const ArmCodec = t.keyof(Object.fromEntries(ARMS.map((a) => [a, null])) as Record<Arm, null>, 'arm');
 const BackendName = t.keyof({ reference: null, cpu: null, gpujs: null }, 'backend');
 const WeightsDtype = t.keyof({ float32: null, bfloat16: null, float16: null }, 'dtype');
@@ -22,20 +27,22 @@ export const TrainConfigCodec = t.intersection([
     epochs: PositiveInt,
     batchSize: PositiveInt,
     lr: t.intersection([t.type({ peak: Positive }), t.partial({ warmup: Fraction, minRatio: Fraction })]),
-    seed: NonNegInt,
+    seed: Seed,
     out: t.string,
   }),
   t.partial({
     tokenizer: t.string,
-    weights: t.type({ qmm: t.number, dpsh: t.number }),
+    weights: t.type({ qmm: NonNegative, dpsh: NonNegative }),
     extraEpochs: NonNegInt,
     accumulation: PositiveInt,
-    weightDecay: t.number,
-    betas: t.tuple([Fraction, Fraction]),
+    weightDecay: NonNegative,
+    betas: t.tuple([Beta, Beta]),
     clip: Positive,
     backend: BackendName,
     maxLength: PositiveInt,
     uSentences: PositiveInt,
+    /** A non-finite loss, gradient norm or weight: 'stop' the run before that update (default) or 'skip' the update. */
+    onNonFinite: NonFinitePolicy,
     /**
      * How the checkpoint's model weights are written: `dtype` (default float32; bfloat16 and float16 round the
      * weights, so a resumed run continues from the rounded ones) and `maxShardSize`, above which they are split.
@@ -44,6 +51,14 @@ export const TrainConfigCodec = t.intersection([
   }),
 ], 'TrainConfig');
 export type TrainConfig = t.TypeOf<typeof TrainConfigCodec>;
+
+/** What the codec cannot say field by field: the settings that must agree with each other. */
+export function crossFieldProblem(cfg: TrainConfig, json: unknown): string | undefined {
+  const model = (json as { model?: object }).model ?? {};
+  if ('config' in model && 'checkpoint' in model) return "field 'model': give either 'config' (a fresh model) or 'checkpoint', not both";
+  if (cfg.extraEpochs !== undefined && cfg.extraEpochs > cfg.epochs) return `field 'extraEpochs': ${cfg.extraEpochs} is more than epochs (${cfg.epochs})`;
+  return undefined;
+}
 
 /** What `safekey train` uses where the config says nothing and the recipe (`RECIPE`) has no say. */
 export const TRAIN_RUN_DEFAULTS = { backend: 'cpu' as const, maxLength: 256, uSentences: 1 };

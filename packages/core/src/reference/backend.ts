@@ -11,9 +11,9 @@ interface RefHandle extends DataHandle { data: TypedArray | null }
  * Short and obviously correct; the oracle the other backends are checked against.
  */
 export function referenceBackend(): Backend {
-  let liveBuffers = 0, liveBytes = 0;
+  let liveBuffers = 0, liveBytes = 0, peakBytes = 0;
   const make = (data: TypedArray): RefHandle => {
-    liveBuffers++; liveBytes += data.byteLength;
+    liveBuffers++; liveBytes += data.byteLength; peakBytes = Math.max(peakBytes, liveBytes);
     return { backend: 'reference', data };
   };
   const dataOf = (h: DataHandle): TypedArray => {
@@ -36,6 +36,6 @@ export function referenceBackend(): Backend {
       liveBuffers--; liveBytes -= r.data.byteLength;
       r.data = null;
     },
-    memory: () => ({ liveBuffers, liveBytes }),
+    memory: () => ({ liveBuffers, liveBytes, peakBytes }),
   };
 }

@@ -2,9 +2,9 @@ import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
+import { ioCause } from '../files/ioCause.js';
 
 let counter = 0;
-const message = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
 
 /**
  * Writes a directory atomically: `fill` writes every file into a fresh temp directory beside `dir`, which is
@@ -20,7 +20,7 @@ export async function writeDirAtomic<L>(
 ): Promise<E.Either<L | CheckpointDirError, void>> {
   const target = resolve(dir);
   const parent = dirname(target), base = basename(target);
-  const fail = (cause: unknown) => E.left(dirError('FileError', target, message(cause)));
+  const fail = (cause: unknown) => E.left(dirError('FileError', target, ioCause(cause)));
   let existing = false;
   try {
     await mkdir(parent, { recursive: true });
@@ -59,4 +59,41 @@ async function syncDir(path: string): Promise<void> {
     const h = await open(path, 'r');
     try { await h.sync(); } finally { await h.close(); }
   } catch { /* not supported here (e.g. Windows): the rename is still atomic */ }
+}
+
+/**
+ * Puts right what an interrupted `writeDirAtomic(dir)` left, for a caller that owns `dir` (no write to it is
+ * under way). A kill between its two renames leaves no `dir` but both complete copies: the new one (`.tmp-ID`,
+ * complete because the old is renamed aside only after it is filled) is moved into place. Every other leftover
+ * (a half-filled `.tmp-*`, an `.old-*` not yet removed) is deleted. Returns what it did, in words.
+ */
+export async function recoverDirAtomic(dir: string): Promise<E.Either<CheckpointDirError, readonly string[]>> {
+  const target = resolve(dir);
+  const parent = dirname(target), base = basename(target);
+  const notes: string[] = [];
+  try {
+    const names = await readdir(parent).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e)));
+    const left = (kind: 'tmp' | 'old') => names.filter((n) => n.startsWith(`.${base}.${kind}-`)).map((n) => n.slice(`.${base}.${kind}-`.length));
+    const tmps = left('tmp'), olds = left('old');
+    if (tmps.length + olds.length === 0) return E.right(notes);
+    const exists = await lstat(target).then(() => true, () => false);
+    if (!exists) {
+      const id = olds.find((i) => tmps.includes(i));
+      const from = id !== undefined ? `.${base}.tmp-${id}` : olds.length > 0 ? `.${base}.old-${olds[0]}` : undefined;
+      if (from !== undefined) {
+        await rename(join(parent, from), target);
+        notes.push(`recovered ${target} from ${from}, left by a save that was interrupted`);
+      }
+    }
+    const stale = names.filter((n) => (n.startsWith(`.${base}.tmp-`) || n.startsWith(`.${base}.old-`)));
+    let removed = 0;
+    for (const n of stale) {
+      const st = await lstat(join(parent, n)).catch(() => null);
+      if (st) { await rm(join(parent, n), { recursive: true, force: true }); removed++; }
+    }
+    if (removed > 0) notes.push(`removed ${removed} temporary ${removed === 1 ? 'directory' : 'directories'} of an interrupted save beside ${target}`);
+    return E.right(notes);
+  } catch (cause) {
+    return E.left(dirError('FileError', target, ioCause(cause)));
+  }
 }

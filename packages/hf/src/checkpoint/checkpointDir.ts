@@ -11,7 +11,7 @@ import { type Tokenizer, type TokenizerData, tokenId, vocabSize } from '../token
 import { saveTokenizer, TOKENIZER_FILE, loadTokenizer } from '../tokenizer/tokenizerFiles.js';
 import { writeDirAtomic } from './atomicDir.js';
 import { CHECKPOINT_FILES } from './checkpointFiles.js';
-import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, readConfigFile, readGenerationConfig } from './configFile.js';
+import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, idOutsideVocab, readConfigFile, readGenerationConfig } from './configFile.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import { DEFAULT_WEIGHTS_FORMAT, TORCH_DTYPE, type WeightsFormat, readModelTensors, writeModelTensors } from './modelWeights.js';
 import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
@@ -21,6 +21,7 @@ import { pathExists } from './pathExists.js';
 import { headLayout, trainableFromNames } from './trainableLayout.js';
 import { type TrainState, type TrainerState, TrainerStateCodec, optimizerFromTensors, optimizerTensors } from './trainState.js';
 import { readJsonFile } from './jsonFile.js';
+import { firstNonFiniteLeaf } from './finiteLeaves.js';
 
 /** Everything a checkpoint directory holds. */
 export interface Checkpoint<S extends TrainerState = TrainerState> {
@@ -120,9 +121,12 @@ async function writeFiles(dir: string, c: Checkpoint, opts: SaveOptions): Result
  * `chat_template.jinja`; `safety_head.safetensors` with a head; `optimizer.safetensors` and `trainer_state.json`
  * with training state. Atomic as a whole: written into a temp directory beside `dir` and renamed into place (an
  * existing checkpoint directory there is replaced; a directory of other files is refused). Parameters that do
- * not fit the config are a Left naming the tensor.
+ * not fit the config are a Left naming the tensor, and so is a non-finite value anywhere (weights, head,
+ * optimizer moments): nothing is written then, so the checkpoint already there stays.
  */
 export function saveCheckpoint(dir: string, c: Checkpoint, opts: SaveOptions = {}): Result<void> {
+  const bad = firstNonFiniteLeaf({ model: c.params, ...(c.head ? { head: c.head } : {}), ...(c.train ? { optimizer: c.train.optimizer } : {}) });
+  if (bad) return Promise.resolve(E.left(dirError('ValueOutOfRange', dir, `not written: value ${bad.value} at index ${bad.index} is not finite`, bad.path)));
   return writeDirAtomic(dir, (tmp) => writeFiles(tmp, c, opts), (names) => names.includes(CONFIG));
 }
 
@@ -177,8 +181,8 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
     generation = g.right;
   }
   const tokenIds = mergeTokenIds(configFile.right.tokenIds, generation, tokenizer.right);
-  const badId = tokenIds.eos.find((id) => id >= config.vocab_size);
-  if (badId !== undefined) return E.left(dirError('InvalidConfig', at(CONFIG), `eos_token_id ${badId} is outside the vocabulary (vocab_size ${config.vocab_size})`));
+  const outside = idOutsideVocab(tokenIds, config.vocab_size);
+  if (outside) return E.left(dirError('InvalidConfig', generation ? at(GENERATION) : at(CONFIG), outside));
 
   const model = await readModelTensors(dir, hfLayout(config),
     (n) => IGNORED_MODEL_TENSORS.test(n) || (config.tie_word_embeddings && n === 'lm_head.weight'));

@@ -144,15 +144,21 @@ export function parseConfigJson(json: unknown): E.Either<string, ConfigFile> {
   };
   try { dimsOf(config); } catch (e) { return E.left((e as Error).message.replace(/^config: /, '')); }
   const dtype = c.dtype ?? c.torch_dtype ?? undefined;
-  return E.right({
-    config,
-    tokenIds: {
-      ...(typeof c.bos_token_id === 'number' ? { bos: c.bos_token_id } : {}),
-      eos: ids(c.eos_token_id),
-      ...(typeof c.pad_token_id === 'number' ? { pad: c.pad_token_id } : {}),
-    },
-    ...(dtype ? { dtype } : {}),
-  });
+  const tokenIds: ModelTokenIds = {
+    ...(typeof c.bos_token_id === 'number' ? { bos: c.bos_token_id } : {}),
+    eos: ids(c.eos_token_id),
+    ...(typeof c.pad_token_id === 'number' ? { pad: c.pad_token_id } : {}),
+  };
+  const outside = idOutsideVocab(tokenIds, config.vocab_size);
+  if (outside) return E.left(outside);
+  return E.right({ config, tokenIds, ...(dtype ? { dtype } : {}) });
+}
+
+/** A bos, eos or pad id the embedding has no row for, as `field 'eos_token_id': ...`; undefined when all fit. */
+export function idOutsideVocab(tokenIds: ModelTokenIds, vocab: number): string | undefined {
+  const named: [string, number | undefined][] = [['bos_token_id', tokenIds.bos], ...tokenIds.eos.map((e): [string, number] => ['eos_token_id', e]), ['pad_token_id', tokenIds.pad]];
+  const bad = named.find(([, id]) => id !== undefined && id >= vocab);
+  return bad ? `field '${bad[0]}': ${bad[1]} is outside the vocabulary (vocab_size ${vocab})` : undefined;
 }
 
 /** Reads `path` as JSON; a Left names the file. */

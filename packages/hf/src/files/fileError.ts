@@ -1,3 +1,5 @@
+import { describeIoError } from './ioCause.js';
+
 /** A file could not be read or written. `path` names the file, `message` says what the system reported. */
 export interface FileError {
   readonly kind: 'FileError';
@@ -8,5 +10,5 @@ export interface FileError {
 export const fileError = (path: string, cause: unknown): FileError => ({
   kind: 'FileError',
   path,
-  message: `${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+  message: describeIoError(path, cause),
 });

@@ -43,14 +43,16 @@ export function encodeSample(enc: SampleEncoder, s: RawSample, opts: EncodeOptio
   return E.right({ ids: ids.slice(0, opts.maxLength), promptEnd: p, keyStart: k0, keyEnd: k1, harmful: s.harmful });
 }
 
-export interface EncodedSet { readonly samples: SampleSpans[]; readonly skipped: { readonly index: number; readonly reason: string }[] }
+/** A sample left out: its index, why, and where it is (its `file:line` when read from a file, else `sample N`). */
+export interface Skipped { readonly index: number; readonly reason: string; readonly at: string }
+export interface EncodedSet { readonly samples: SampleSpans[]; readonly skipped: Skipped[] }
 
 /** Encodes a data set; samples that cannot be trained on are listed with the reason, not silently dropped. */
 export function encodeSamples(enc: SampleEncoder, raw: readonly RawSample[], opts: EncodeOptions): EncodedSet {
-  const samples: SampleSpans[] = [], skipped: { index: number; reason: string }[] = [];
+  const samples: SampleSpans[] = [], skipped: Skipped[] = [];
   raw.forEach((s, index) => {
     const r = encodeSample(enc, s, opts);
-    if (E.isLeft(r)) skipped.push({ index, reason: r.left });
+    if (E.isLeft(r)) skipped.push({ index, reason: r.left, at: s.source ?? `sample ${index + 1}` });
     else samples.push(r.right);
   });
   return { samples, skipped };

@@ -5,6 +5,7 @@ import { type KvCache, forward } from '../model/decoder.js';
 import type { ModelParams } from '../model/params.js';
 import type { Generation } from './options.js';
 import { type DecodingRule, nextToken } from './nextToken.js';
+import { allFinite, nonFiniteModelError } from '../model/nonFinite.js';
 
 export interface BatchGenerateOptions {
   readonly maxNewTokens: number;
@@ -54,7 +55,9 @@ export function generateBatch(params: ModelParams, config: ModelConfig, prompts:
       const logits = last!.dataSync();
       const next = seqs.map((s, b) => {
         if (done[b]) return 0;
-        const token = nextToken(logits.subarray(b * vocab, (b + 1) * vocab), s, rule, undefined);
+        const row = logits.subarray(b * vocab, (b + 1) * vocab);
+        if (!allFinite(row)) throw nonFiniteModelError('generate', `the logits of prompt ${b} for token ${generated[b].length + 1}`, params, config, s);
+        const token = nextToken(row, s, rule, undefined);
         generated[b].push(token); s.push(token);
         if (stops.has(token) || generated[b].length === opts.maxNewTokens) done[b] = true;
         return token;

@@ -5,6 +5,7 @@ import { type KvCache, forward } from '../model/decoder.js';
 import type { ModelParams } from '../model/params.js';
 import { type GenerateOptions, type Generation, checkGenerateOptions } from './options.js';
 import { type DecodingRule, nextToken } from './nextToken.js';
+import { allFinite, nonFiniteModelError } from '../model/nonFinite.js';
 
 interface Step { readonly logits: Tensor; readonly cache?: KvCache }
 
@@ -47,7 +48,9 @@ export function generate(params: ModelParams, config: ModelConfig, promptIds: re
     try {
       for (;;) {
         const key = rule.temperature > 0 ? random.foldIn(opts.key!, generated.length) : undefined;
-        const token = nextToken(step.logits.dataSync(), sequence, rule, key);
+        const logits = step.logits.dataSync();
+        if (!allFinite(logits)) throw nonFiniteModelError('generate', `the logits for token ${generated.length + 1}`, params, config, sequence);
+        const token = nextToken(logits, sequence, rule, key);
         generated.push(token);
         sequence.push(token);
         if (stops.has(token)) return { ids: [...prefix, ...generated], generated, finishReason: 'stop' as const };

@@ -29,6 +29,8 @@ export interface ForwardOptions {
    * layer in the backward pass. For training: the result then carries no cache and no attention weights.
    */
   readonly remat?: boolean;
+  /** Sees each stage's output as it is made (`embedding`, `layer 0 attention`, `layer 0 mlp`, ..., `final norm`, `lm_head`): for diagnosis. */
+  readonly inspect?: (stage: string, value: Tensor) => void;
 }
 
 export interface ForwardResult {
@@ -89,6 +91,7 @@ export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Sh
   const attentions: Tensor[] = [];
   const cacheK: Tensor[] = [], cacheV: Tensor[] = [];
 
+  const seen = opts.inspect ?? (() => undefined);
   const scaleOf = params.adapter?.scale;
   const attend = (x: Tensor, l: LayerParams, a: LoraLayer, i: number): Tensor => {
     const q = applyRope(reshape(adaptedLinear(x, l.q, l.qBias, a.q, scaleOf), [b, t, m.heads, m.headDim]), rope);
@@ -102,9 +105,12 @@ export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Sh
   };
   const block = (x: Tensor, l: LayerParams, a: LoraLayer, i: number): Tensor => {
     const y = add(x, attend(rmsNorm(x, l.inputNorm, config.rms_norm_eps), l, a, i));
+    seen(`layer ${i} attention`, y);
     const h = rmsNorm(y, l.postNorm, config.rms_norm_eps);
     const mlp = mul(silu(adaptedLinear(h, l.gate, undefined, a.gate, scaleOf)), adaptedLinear(h, l.up, undefined, a.up, scaleOf));
-    return add(y, adaptedLinear(mlp, l.down, undefined, a.down, scaleOf));
+    const out = add(y, adaptedLinear(mlp, l.down, undefined, a.down, scaleOf));
+    seen(`layer ${i} mlp`, out);
+    return out;
   };
   const layerFns = params.layers.map((_, i) => {
     const f = (x: Tensor, l: LayerParams, a: LoraLayer) => block(x, l, a, i);
@@ -112,8 +118,11 @@ export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Sh
   });
 
   let x = embedding(params.embed, ids);
+  seen('embedding', x);
   params.layers.forEach((l, i) => { x = layerFns[i]!(x, l, params.adapter?.layers[i] ?? {}); });
   const hidden = rmsNorm(x, params.norm, config.rms_norm_eps);
+  seen('final norm', hidden);
   const logits = linear(hidden, params.lmHead ?? params.embed);
+  seen('lm_head', logits);
   return { logits, hidden, ...(opts.attention ? { attentions } : {}), cache: { k: cacheK, v: cacheV, length: past + t } };
 }

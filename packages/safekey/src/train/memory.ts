@@ -1,0 +1,40 @@
+import { type ModelConfig, dimsOf } from '../model/config.js';
+import type { Arm } from '../losses/objective.js';
+
+/** What a training step holds at its peak, in bytes, by part. */
+export interface MemoryEstimate {
+  readonly parameters: number;
+  /** Weights, gradients and AdamW's two moments (float32), the new copies an update makes, the step's temporaries. */
+  readonly state: number;
+  /** What one micro-batch's forward and backward passes hold (more with Query-Mask Modeling's masked pass). */
+  readonly activations: number;
+  readonly total: number;
+}
+
+/** Model parameters plus the safety head's (two `[1, d]` linears with a bias). */
+export function parameterCount(config: ModelConfig): number {
+  const m = dimsOf(config);
+  const qDim = m.heads * m.headDim, kvDim = m.kvHeads * m.headDim;
+  const perLayer = m.d * (qDim + 2 * kvDim) + qDim * m.d + 3 * m.d * m.ff + 2 * m.d + (m.qkvBias ? qDim + 2 * kvDim : 0) + (m.oBias ? m.d : 0);
+  return m.layers * perLayer + m.vocab * m.d * (config.tie_word_embeddings ? 1 : 2) + m.d + 2 * (m.d + 1);
+}
+
+/**
+ * The peak memory of a training step, from the config alone: bytes per parameter (float32 weights, gradients,
+ * AdamW's moments, the update's new copies and the step's temporaries) and, per token of a micro-batch
+ * (`batchSize` x `seqLength`), what the forward and backward passes hold: multiples of the vocabulary (logits,
+ * softmax, their gradients), of the hidden width, and per layer of the hidden and MLP widths; Query-Mask
+ * Modeling's masked pass adds its own. The factors are fitted to the cpu backend's measured peaks
+ * (`memory().peakBytes`) over 60 shapes and scaled so that none is under-estimated: the estimate errs high, by
+ * up to 2x (the tests check both bounds on shapes it was not fitted on).
+ */
+export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number): MemoryEstimate {
+  const m = dimsOf(config);
+  const parameters = parameterCount(config);
+  const tokens = batchSize * seqLength;
+  const masked = arm !== 'sft' && arm !== 'dpsh-only';
+  const perToken = 72 * m.vocab + 205 * m.d + m.layers * (272 * m.d + 160 * m.ff)
+    + (masked ? 20 * m.vocab + m.layers * (109 * m.d + 87 * m.ff) : 0);
+  const state = 69 * parameters, activations = tokens * perToken;
+  return { parameters, state, activations, total: state + activations };
+}

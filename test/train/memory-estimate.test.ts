@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { getBackend, random, setBackend } from '@safekey-ts/core';
+import { cpuBackend } from '@safekey-ts/cpu';
+import { type Arm, type ModelConfig, type SampleSpans, estimateTrainingMemory, initAdamW, initParams, initSafetyHead, parameterCount, trainLoop } from '@safekey-ts/safekey';
+import { leaves } from '@safekey-ts/core';
+
+const configOf = (d: number, ff: number, layers: number, vocab: number): ModelConfig => ({
+  vocab_size: vocab, hidden_size: d, intermediate_size: ff, num_hidden_layers: layers, num_attention_heads: 4, num_key_value_heads: 2,
+  rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
+});
+
+/** The cpu backend's measured peak over one epoch of two updates. */
+async function measuredPeak(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number): Promise<number> {
+  const before = getBackend();
+  const backend = cpuBackend();
+  setBackend(backend);
+  try {
+    const v = config.vocab_size;
+    const samples: SampleSpans[] = Array.from({ length: batchSize * 2 }, (_, i) => ({
+      ids: Array.from({ length: seqLength }, (_, j) => (i * 7 + j * 3) % v), promptEnd: 5, keyStart: 10, keyEnd: 15, harmful: (i % 2) as 0 | 1,
+    }));
+    const params = { model: initParams(random.key(1), config), head: initSafetyHead(random.key(2), config.hidden_size) };
+    await trainLoop(samples, {
+      config, arm, weights: { qmm: 0.2, dpsh: 0.2 }, adam: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 }, clip: 1,
+      epochs: 1, extraEpochs: 1, batchSize, accumulation: 1, peakLr: 1e-3, warmup: 0, minRatio: 0, seed: 1,
+    }, { params, opt: initAdamW(params), at: { step: 0, epoch: 0, position: 0 } });
+    return backend.memory().peakBytes;
+  } finally { setBackend(before); }
+}
+
+test('the parameter count is the number of weights the model and head hold', () => {
+  const config = configOf(48, 96, 3, 200);
+  const p = { model: initParams(random.key(1), config), head: initSafetyHead(random.key(2), 48) };
+  assert.equal(parameterCount(config), leaves(p).reduce((n, l) => n + l.tensor.size, 0));
+});
+
+test('the training memory estimate is never below the measured peak, and at most twice it (shapes it was not fitted on)', async () => {
+  const shapes = fc.sample(fc.record({
+    d: fc.constantFrom(32, 48, 80, 112), ff: fc.constantFrom(64, 160, 320), layers: fc.integer({ min: 1, max: 4 }), vocab: fc.integer({ min: 200, max: 2500 }),
+    batch: fc.integer({ min: 1, max: 6 }), seq: fc.integer({ min: 24, max: 100 }), arm: fc.constantFrom<Arm>('sft', 'safekey'),
+  }), { seed: 7, numRuns: 6 });
+  for (const s of shapes) {
+    const config = configOf(s.d, s.ff, s.layers, s.vocab);
+    const peak = await measuredPeak(config, s.arm, s.batch, s.seq);
+    const est = estimateTrainingMemory(config, s.arm, s.batch, s.seq).total;
+    assert.ok(est >= peak && est <= 2 * peak, `${JSON.stringify(s)}: estimate ${est} vs measured peak ${peak} (${(est / peak).toFixed(2)}x)`);
+  }
+});
