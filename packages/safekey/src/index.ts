@@ -15,6 +15,7 @@ export * from './model/nonFinite.js';
 export * from './model/rope.js';
 export * from './model/params.js';
 export * from './model/lora.js';
+export * from './model/loraAdapter.js';
 export * from './train/split.js';
 export * from './optim/accumulate.js';
 export * from './optim/adamw.js';

@@ -4,7 +4,8 @@ import {
 } from '@safekey-ts/core';
 import { checkpoint } from '@safekey-ts/autograd';
 import { type ModelConfig, attentionSpan, dimsOf } from './config.js';
-import { type LoraLayer, adaptedLinear } from './lora.js';
+import { adaptedLinear } from './lora.js';
+import type { LoraLayer } from './loraAdapter.js';
 import type { LayerParams, ModelParams } from './params.js';
 import { ropeTablesFor } from './rope.js';
 

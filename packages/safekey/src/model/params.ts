@@ -1,6 +1,6 @@
 import { type Tensor, ones, random, zeros } from '@safekey-ts/core';
 import { type ModelConfig, dimsOf } from './config.js';
-import type { LoraAdapter } from './lora.js';
+import type { LoraAdapter } from './loraAdapter.js';
 
 /**
  * One decoder block. Linear weights are stored as Hugging Face does, `[out, in]`. The biases exist where the

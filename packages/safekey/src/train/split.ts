@@ -1,6 +1,6 @@
 import type { Tensor } from '@safekey-ts/core';
 import type { SafekeyParams } from '../losses/objective.js';
-import type { LoraLayer } from '../model/lora.js';
+import type { LoraLayer } from '../model/loraAdapter.js';
 import type { ModelParams } from '../model/params.js';
 import type { SafetyHead } from '../losses/head.js';
 
