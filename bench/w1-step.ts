@@ -3,7 +3,7 @@
 // benchmarks and of bench/profile-w1.ts. `sk` adds SafeKey's extra pass (QMM) and the safety head (DPSH),
 // as the peers' `--variant sk` does.
 import { type Backend, type Tensor, disposeReplaced, getBackend, random, scalar, setBackend, tidy } from '@safekey-ts/core';
-import { type ModelConfig, type SampleSpans, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
+import { type ModelConfig, type SampleSpans, type TrainableParams, batchTensors, initAdamW, initParams, initSafetyHead, makeBatch, makeSteps } from '@safekey-ts/safekey';
 
 export const W1_BATCH = 8, W1_SEQ = 128, W1_TOKENS = W1_BATCH * W1_SEQ;
 export const W1: ModelConfig = {
@@ -24,14 +24,14 @@ export function w1Step(backend: Backend, variant: W1Variant): () => void {
       ids: Array.from({ length: W1_SEQ }, (_, j) => Math.floor(u[i * W1_SEQ + j] * W1.vocab_size)), promptEnd: 32, keyStart: 40, keyEnd: 60, harmful: (i % 2) as 0 | 1,
     }));
     const batch = batchTensors(makeBatch(samples));
-    let params = { model: initParams(random.key(2), W1), head: initSafetyHead(random.key(3), W1.hidden_size) };
-    let opt = initAdamW(params);
+    let params: TrainableParams = { model: initParams(random.key(2), W1), head: initSafetyHead(random.key(3), W1.hidden_size) };
+    let opt = initAdamW<TrainableParams>(params);
     const sk = variant === 'sk';
     const steps = makeSteps(W1, sk ? 'safekey' : 'sft', { qmm: 0.2, dpsh: 0.2 }, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 }, undefined);
     // One tidy around gradients and update: it frees the step's tensors but not the constants a jit
     // replay returns (a zero gradient of a parameter the loss does not use is the same tensor every step).
     return () => on(() => {
-      const out = tidy(() => steps.update(params, steps.gradients(params, batch, sk)[1], opt, scalar(1e-3) as Tensor));
+      const out = tidy(() => steps.update(params, steps.gradients(params, {}, batch, sk)[1], opt, scalar(1e-3) as Tensor));
       disposeReplaced({ params, opt }, out);
       params = out.params; opt = out.state;
       out.norm.dispose();

@@ -202,11 +202,12 @@ describe('the PyTorch package reproduces this project\'s trainer', { skip }, () 
     for (const n of names.filter((x) => x.includes('lora_B'))) assert.ok(r.right.tensors.get(n)!.data.some((v) => v !== 0), n);
   });
 
-  test('LoRA through PEFT: the same run ends with the TypeScript trainer\'s adapter to 1e-5', { skip: 'the TypeScript trainer has no LoRA yet (issue #18); this test runs once `safekey train` reads the config\'s lora section' }, async () => {
+  test('LoRA through PEFT: the same run ends with the TypeScript trainer\'s adapter to 1e-5', async () => {
     const lora = { rank: 4, alpha: 8, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
     writeFileSync(at('run-lora.json'), JSON.stringify({ ...RUN, out: 'ts-lora', lora }));
     await cli('train', '--config', at('run-lora.json'));
     await cli('export', '--run', at('run-lora.json'), '--out', at('export-lora'));
+    assert.deepEqual(readFileSync(at('ts-lora/checkpoint/model.safetensors')), readFileSync(at('init/model.safetensors')), 'the base is frozen');
     runPython(side!, 'python', ['-m', 'safekey_torch.train', '--config', at('export-lora/run.json')]);
     for (const file of ['adapter_model.safetensors', 'safety_head.safetensors']) {
       const d = compareFiles(at(`export-lora/out/checkpoint/${file}`), at(`ts-lora/checkpoint/${file}`));

@@ -23,6 +23,9 @@ export class Tape implements Tracer {
 
   track(t: Tensor): void { this.#tracked.add(t); }
 
+  /** Whether `t` depends on this tape's primals (so a gradient for it is wanted). */
+  tracks(t: Tensor): boolean { return this.#tracked.has(t); }
+
   record(app: Application): void {
     if (!isFloat(app.output.dtype) || !app.inputs.some((x) => this.#tracked.has(x))) return;
     const rule = vjpRules[app.prim] as (g: Tensor, app: Application, vjp: TensorVjp) => readonly (Tensor | null)[];

@@ -49,3 +49,6 @@ export * from './tokenizer/tokenizerJson.js';
 export * from './tokenizer/train.js';
 export * from './tokenizer/utf8.js';
 export * from './tokenizer/preTokenizers.js';
+export * from './adapter/adapterConfig.js';
+export * from './adapter/adapterFiles.js';
+export * from './adapter/adapterLayout.js';

@@ -39,11 +39,12 @@ export async function exportRun(configFile: string, outDir: string): Promise<E.E
     weights: s.weights, extraEpochs: s.extraEpochs, accumulation: s.accumulation, weightDecay: s.adam.weightDecay,
     betas: [s.adam.beta1, s.adam.beta2], clip: s.clip, maxLength: encode.maxLength, uSentences: encode.uSentences,
     ...(cfg.backend ? { backend: cfg.backend } : {}),
+    ...(start.right.lora ? { lora: { rank: start.right.lora.rank, alpha: start.right.lora.alpha, dropout: 0, targets: start.right.lora.targets } } : {}),
   };
   try { mkdirSync(join(dir, 'data'), { recursive: true }); } catch (e) { return E.left(`${dir}: ${(e as Error).message}`); }
   const saved = await saveCheckpoint(join(dir, EXPORT_FILES.checkpoint), {
     config: start.right.config, params: start.right.params.model, head: start.right.params.head, tokenizer: start.right.tokenizer,
-    ...(start.right.tokenIds ? { tokenIds: start.right.tokenIds } : {}),
+    ...(start.right.tokenIds ? { tokenIds: start.right.tokenIds } : {}), ...(start.right.lora ? { lora: start.right.lora } : {}),
   });
   if (E.isLeft(saved)) return E.left(saved.left.message);
   const lines = samples.map((x) => JSON.stringify({ ids: x.ids, promptEnd: x.promptEnd, keyStart: x.keyStart, keyEnd: x.keyEnd, harmful: x.harmful }));

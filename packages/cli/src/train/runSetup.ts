@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, readTextFileSync, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
-import { type LoopSettings, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, RECIPE } from '@safekey-ts/safekey';
+import { type LoopSettings, type LoraSpec, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, lora, RECIPE } from '@safekey-ts/safekey';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProblem } from './trainConfig.js';
 
 /** A decoded run config and a resolver of the paths in it (relative to the config file). */
@@ -35,6 +35,8 @@ export function readRunData(run: RunConfig): E.Either<string, RawSample[]> {
 
 export interface StartingPoint {
   readonly config: ModelConfig; readonly tokenizer: Tokenizer; readonly params: SafekeyParams;
+  /** The adapter's spec when the run trains LoRA (`params.model.adapter` then holds the new adapter). */
+  readonly lora?: LoraSpec;
   /** The checkpoint's bos/eos/pad ids, kept when its own tokenizer is used (absent for a new tokenizer). */
   readonly tokenIds?: ModelTokenIds;
 }
@@ -45,12 +47,13 @@ export interface StartingPoint {
  * the checkpoint's.
  */
 export async function startingPoint({ cfg, at }: RunConfig, configFile: string): Promise<E.Either<string, StartingPoint>> {
-  let config: ModelConfig, tokenizer: Tokenizer, params: SafekeyParams, tokenIds: ModelTokenIds | undefined;
+  let config: ModelConfig, tokenizer: Tokenizer, params: SafekeyParams, tokenIds: ModelTokenIds | undefined, kept: LoraSpec | undefined;
   if ('checkpoint' in cfg.model) {
     const ck = await loadCheckpoint(at(cfg.model.checkpoint));
     if (E.isLeft(ck)) return E.left(ck.left.message);
     config = ck.right.config; tokenizer = ck.right.tokenizer; tokenIds = ck.right.tokenIds;
     params = { model: ck.right.params, head: ck.right.head ?? initSafetyHead(random.foldIn(random.key(cfg.seed), 1), dimsOf(config).d) };
+    kept = ck.right.lora; // a checkpoint with an adapter goes on training that adapter
   } else {
     const c = await readConfigFile(at(cfg.model.config));
     if (E.isLeft(c)) return E.left(c.left.message);
@@ -67,7 +70,13 @@ export async function startingPoint({ cfg, at }: RunConfig, configFile: string):
     tokenizer = t.right;
     tokenIds = undefined; // the new tokenizer's own
   }
-  return E.right({ config, tokenizer, params, ...(tokenIds ? { tokenIds } : {}) });
+  if (cfg.lora) {
+    if (params.model.adapter) return E.left(`${configFile}: field 'lora': the checkpoint already has an adapter; merge it first (safekey merge) or resume that run`);
+    const spec: LoraSpec = { rank: cfg.lora.rank, alpha: cfg.lora.alpha, dropout: 0, targets: cfg.lora.targets };
+    params = { ...params, model: lora(params.model, config, spec, random.foldIn(random.key(cfg.seed), 2)) };
+    return E.right({ config, tokenizer, params, lora: spec, ...(tokenIds ? { tokenIds } : {}) });
+  }
+  return E.right({ config, tokenizer, params, ...(kept ? { lora: kept } : {}), ...(tokenIds ? { tokenIds } : {}) });
 }
 
 /** The loop's settings: the config's values, the recipe where it says nothing. */

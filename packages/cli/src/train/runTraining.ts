@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type Backend, formatBytes, memoryLimit } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
 import { type ModelTokenIds, type Tokenizer, type WeightsFormat, checkVocabFits, loadCheckpoint, parseSize, readConfigFile, sampleEncoder, saveCheckpoint, vocabSize } from '@safekey-ts/hf';
-import { type AdamWState, type LoopState, type ModelConfig, type RawSample, type SafekeyParams, type UpdateMetrics, describeStop, encodeSamples, estimateTrainingMemory, initAdamW, parameterCount, runLength, trainLoop } from '@safekey-ts/safekey';
+import { type AdamWState, type LoopState, type ModelConfig, type RawSample, type TrainableParams, type UpdateMetrics, type LoraSpec, describeStop, encodeSamples, estimateTrainingMemory, initAdamW, parameterCount, splitParams, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { type RunConfig, dataFilesOf, encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
 import { type RunDir, claimRunDir } from './runDir.js';
@@ -64,13 +64,13 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
 
   // a model whose weights and optimizer state alone cannot fit is refused before they are made
   const modelConfig = await readConfigFile(opts.resume ? join(ckptDir, 'config.json') : 'config' in cfg.model ? at(cfg.model.config) : join(at(cfg.model.checkpoint), 'config.json'));
-  const stateTooBig = E.isRight(modelConfig) ? memoryProblem(modelConfig.right.config, cfg, 0, 0, chosen.backend) : undefined;
+  const stateTooBig = E.isRight(modelConfig) ? memoryProblem(modelConfig.right.config, cfg, 0, 0, chosen.backend, cfg.lora ? { ...cfg.lora, dropout: 0 } : undefined) : undefined;
   if (stateTooBig) return E.left(`${configFile}: ${stateTooBig}`);
   const noRoom = E.isRight(modelConfig) ? diskProblem(dir.out, modelConfig.right.config) : undefined;
   if (noRoom) return E.left(noRoom);
 
   // model, head and tokenizer: from the resume checkpoint, or where the config starts
-  let state: LoopState, tok: Tokenizer, config: ModelConfig, tokenIds: ModelTokenIds | undefined;
+  let state: LoopState, tok: Tokenizer, config: ModelConfig, tokenIds: ModelTokenIds | undefined, loraSpec: LoraSpec | undefined;
   if (opts.resume) {
     const ck = await loadCheckpoint(ckptDir);
     if (E.isLeft(ck)) return E.left(`cannot resume: ${ck.left.message}`);
@@ -79,16 +79,16 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
     const changed = fingerprintChange(train.trainer.fingerprint, fingerprint);
     if (changed && !opts.ignoreChanges) return E.left(`cannot resume: ${changed} of ${configFile} changed since ${ckptDir} was saved; an exact resume needs the same ones (--ignore-changes continues anyway)`);
     if (changed) log(`resuming although ${changed} changed (--ignore-changes)`);
-    config = ck.right.config; tok = ck.right.tokenizer; tokenIds = ck.right.tokenIds;
+    config = ck.right.config; tok = ck.right.tokenizer; tokenIds = ck.right.tokenIds; loraSpec = ck.right.lora;
     state = {
-      params: { model: ck.right.params, head: ck.right.head }, opt: train.optimizer as AdamWState<SafekeyParams>,
+      params: { model: ck.right.params, head: ck.right.head }, opt: train.optimizer as AdamWState<TrainableParams>,
       at: { step: train.trainer.step, epoch: train.trainer.epoch, position: train.trainer.position },
     };
   } else {
     const start = await startingPoint(run, configFile);
     if (E.isLeft(start)) return start;
-    config = start.right.config; tok = start.right.tokenizer; tokenIds = start.right.tokenIds;
-    state = { params: start.right.params, opt: initAdamW(start.right.params), at: { step: 0, epoch: 0, position: 0 } };
+    config = start.right.config; tok = start.right.tokenizer; tokenIds = start.right.tokenIds; loraSpec = start.right.lora;
+    state = { params: start.right.params, opt: initAdamW(splitParams(start.right.params).trainable), at: { step: 0, epoch: 0, position: 0 } };
     const fits = checkVocabFits(config, vocabSize(tok), cfg.tokenizer ? at(cfg.tokenizer) : 'the tokenizer', 'config.json of the model');
     if (E.isLeft(fits)) return E.left(fits.left.message);
   }
@@ -104,7 +104,7 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
   const settings = loopSettings(cfg, config);
   const { totalUpdates } = runLength(samples.length, settings);
   const longest = samples.reduce((n, x) => Math.max(n, x.ids.length), 0);
-  const tooBig = memoryProblem(config, cfg, Math.min(cfg.batchSize, samples.length), longest, chosen.backend);
+  const tooBig = memoryProblem(config, cfg, Math.min(cfg.batchSize, samples.length), longest, chosen.backend, loraSpec);
   if (tooBig) return E.left(`${configFile}: ${tooBig}`);
   if (state.at.step > totalUpdates) return E.left(`cannot resume: ${ckptDir} is at update ${state.at.step}, past the ${totalUpdates} updates of this run's settings and data`);
 
@@ -132,7 +132,7 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
       },
       onEpochEnd: async (s) => {
         const saved = await saveCheckpoint(ckptDir, {
-          config, params: s.params.model, head: s.params.head, tokenizer: tok, ...(tokenIds ? { tokenIds } : {}),
+          config, params: s.params.model, head: s.params.head, tokenizer: tok, ...(tokenIds ? { tokenIds } : {}), ...(loraSpec ? { lora: loraSpec } : {}),
           train: { optimizer: s.opt, trainer: { ...s.at, seed: cfg.seed, fingerprint } },
         }, { weights });
         if (E.isLeft(saved)) { saveFailure = saved.left.message; return 'stop'; }
@@ -158,8 +158,8 @@ function keepMetricsUpTo(file: string, step: number): void {
 }
 
 /** Why the run cannot fit the backend's memory (`estimateTrainingMemory` over its cap), or undefined. */
-function memoryProblem(config: ModelConfig, cfg: TrainConfig, batch: number, tokens: number, backend: Backend): string | undefined {
-  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens), limit = memoryLimit(backend);
+function memoryProblem(config: ModelConfig, cfg: TrainConfig, batch: number, tokens: number, backend: Backend, lora?: LoraSpec): string | undefined {
+  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens, lora), limit = memoryLimit(backend);
   if (need.total <= limit) return undefined;
   const acts = batch > 0 ? `, ${formatBytes(need.activations)} for a micro-batch of ${batch} x ${tokens} tokens` : '';
   return `the run needs about ${formatBytes(need.total)} at its peak (${formatBytes(need.state)} for ${need.parameters} parameters with gradients and AdamW state${acts}), more than the ${formatBytes(limit)} the ${backend.name} backend may use (setMemoryLimit); lower batchSize or maxLength, or train a smaller model`;

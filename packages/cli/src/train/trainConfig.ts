@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { ARMS, type Arm } from '@safekey-ts/safekey';
+import { ARMS, type Arm, LORA_TARGETS, type LoraTarget } from '@safekey-ts/safekey';
 
 const Positive = t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'positive number');
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
@@ -13,6 +13,13 @@ const NonFinitePolicy = t.keyof({ stop: null, skip: null }, "'stop' or 'skip'");
 const ArmCodec = t.keyof(Object.fromEntries(ARMS.map((a) => [a, null])) as Record<Arm, null>, 'arm');
 const BackendName = t.keyof({ reference: null, cpu: null, gpujs: null }, 'backend');
 const WeightsDtype = t.keyof({ float32: null, bfloat16: null, float16: null }, 'dtype');
+const LoraTargetCodec = t.keyof(Object.fromEntries(LORA_TARGETS.map((x) => [x, null])) as Record<LoraTarget, null>, `one of ${LORA_TARGETS.join(', ')}`);
+/** PEFT's dropout on the adapter's input needs a key per step; this trainer does plain LoRA (dropout 0). */
+const NoDropout = t.refinement(t.number, (n) => n === 0, '0 (LoRA dropout is not implemented by this trainer)');
+const LoraSection = t.intersection([
+  t.type({ rank: t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer'), alpha: t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'positive number'), targets: t.array(LoraTargetCodec) }),
+  t.partial({ dropout: NoDropout }),
+], 'lora');
 const ShardSize = t.union([t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'a positive number of bytes'), t.string], 'a size ("5GB", "500MB" or bytes)');
 
 /**
@@ -44,6 +51,11 @@ export const TrainConfigCodec = t.intersection([
     /** A non-finite loss, gradient norm or weight: 'stop' the run before that update (default) or 'skip' the update. */
     onNonFinite: NonFinitePolicy,
     /**
+     * Train a LoRA adapter (PEFT's format) on the named projections instead of the whole model: the base is frozen,
+     * the safety heads are trained in full. Needs `model.checkpoint`.
+     */
+    lora: LoraSection,
+    /**
      * How the checkpoint's model weights are written: `dtype` (default float32; bfloat16 and float16 round the
      * weights, so a resumed run continues from the rounded ones) and `maxShardSize`, above which they are split.
      */
@@ -57,6 +69,8 @@ export function crossFieldProblem(cfg: TrainConfig, json: unknown): string | und
   const model = (json as { model?: object }).model ?? {};
   if ('config' in model && 'checkpoint' in model) return "field 'model': give either 'config' (a fresh model) or 'checkpoint', not both";
   if (cfg.extraEpochs !== undefined && cfg.extraEpochs > cfg.epochs) return `field 'extraEpochs': ${cfg.extraEpochs} is more than epochs (${cfg.epochs})`;
+  if (cfg.lora && !('checkpoint' in model)) return "field 'lora': LoRA adapts a trained model: give model.checkpoint";
+  if (cfg.lora && (cfg.lora.targets.length === 0 || new Set(cfg.lora.targets).size !== cfg.lora.targets.length)) return "field 'lora.targets': name each projection once, at least one";
   return undefined;
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { Tensor } from '@safekey-ts/core';
-import { type ModelConfig, type ModelParams, type SafetyHead, dimsOf, hfLayout, safetyHeadFromNames } from '@safekey-ts/safekey';
+import { type LoraSpec, type ModelConfig, type ModelParams, type SafetyHead, dimsOf, fromHfNames, hfLayout, safetyHeadFromNames } from '@safekey-ts/safekey';
+import { readAdapterFiles, writeAdapterFiles } from '../adapter/adapterFiles.js';
 import { describeErrors } from '../codec/describeErrors.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
 import { type Tokenizer, type TokenizerData, tokenId, vocabSize } from '../tokenizer/tokenizer.js';
@@ -25,7 +26,10 @@ import { firstNonFiniteLeaf } from './finiteLeaves.js';
 /** Everything a checkpoint directory holds. */
 export interface Checkpoint<S extends TrainerState = TrainerState> {
   readonly config: ModelConfig;
+  /** The model; with an adapter (`params.adapter`) the weights are the base and PEFT's adapter files are written beside them. */
   readonly params: ModelParams;
+  /** The adapter's spec (rank, alpha, dropout, targets): required with `params.adapter`. */
+  readonly lora?: LoraSpec;
   readonly tokenizer: TokenizerData;
   /** The ids `config.json` and `generation_config.json` name (default: the tokenizer config's bos, eos and pad tokens). */
   readonly tokenIds?: ModelTokenIds;
@@ -77,6 +81,11 @@ async function writeFiles(dir: string, c: Checkpoint, opts: SaveOptions): Result
   if (E.isLeft(checked)) return checked;
   const model = await writeModelTensors(dir, layout, format);
   if (E.isLeft(model)) return model;
+  if (c.params.adapter) {
+    if (!c.lora) return E.left(dirError('InvalidConfig', at('adapter_config.json'), 'the parameters have an adapter but the checkpoint has no LoRA spec (lora)'));
+    const adapter = await writeAdapterFiles(dir, c.config, c.lora, c.params.adapter);
+    if (E.isLeft(adapter)) return adapter;
+  }
   const files: [string, Record<string, TensorToWrite>][] = [];
   if (c.head) {
     const head = toF32Tensors(headLayout(dimsOf(c.config).d).map((l) => ({ ...l, tensor: l.get(c.head!) })), HEAD);
@@ -84,7 +93,7 @@ async function writeFiles(dir: string, c: Checkpoint, opts: SaveOptions): Result
     files.push([HEAD, head.right]);
   }
   if (c.train) {
-    const opt = optimizerTensors(c.config, c.train.optimizer, OPTIMIZER);
+    const opt = optimizerTensors(c.config, c.train.optimizer, OPTIMIZER, c.params.adapter ? c.lora : undefined);
     if (E.isLeft(opt)) return opt;
     if (c.train.optimizer.m.head !== undefined && !c.head) return E.left(dirError('UnexpectedTensor', OPTIMIZER, 'a safety-head moment, but the checkpoint has no safety head', 'opt.m.safety_head.context.weight'));
     files.push([OPTIMIZER, opt.right]);
@@ -179,7 +188,11 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
     (n) => IGNORED_MODEL_TENSORS.test(n) || (config.tie_word_embeddings && n === 'lm_head.weight'));
   if (E.isLeft(model)) return model;
   const get = (m: Map<string, Tensor>) => (n: string) => m.get(n)!;
-  const params = trainableFromNames(config, false, get(model.right)).model;
+  const base = fromHfNames(config, get(model.right));
+  const adapter = await readAdapterFiles(dir, config);
+  if (E.isLeft(adapter)) return adapter;
+  const lora = adapter.right?.spec;
+  const params: ModelParams = adapter.right ? { ...base, adapter: adapter.right.adapter } : base;
 
   let head: SafetyHead | undefined;
   const headFile = await readTensors(at(HEAD), false);
@@ -199,11 +212,11 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
   if (hasOpt) {
     const optFile = await readTensors(at(OPTIMIZER), true);
     if (E.isLeft(optFile)) return optFile;
-    const optimizer = optimizerFromTensors(config, optFile.right!.tensors, head !== undefined, at(OPTIMIZER));
+    const optimizer = optimizerFromTensors(config, optFile.right!.tensors, head !== undefined, at(OPTIMIZER), lora);
     if (E.isLeft(optimizer)) return optimizer;
     const trainer = await readJsonFile(at(TRAINER), opts.trainerStateCodec ?? (TrainerStateCodec as unknown as t.Decoder<unknown, S>), 'InvalidTrainerState');
     if (E.isLeft(trainer)) return trainer;
     train = { optimizer: optimizer.right, trainer: trainer.right };
   }
-  return E.right({ config, params, tokenizer: tokenizer.right, tokenIds, ...(head ? { head } : {}), ...(train ? { train } : {}) });
+  return E.right({ config, params, ...(lora ? { lora } : {}), tokenizer: tokenizer.right, tokenIds, ...(head ? { head } : {}), ...(train ? { train } : {}) });
 }

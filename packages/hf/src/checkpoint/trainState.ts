@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { type Tensor, fromArray, random } from '@safekey-ts/core';
 import { NonNegativeInt } from '../codec/numbers.js';
-import type { AdamWState, ModelConfig } from '@safekey-ts/safekey';
+import type { AdamWState, LoraSpec, ModelConfig } from '@safekey-ts/safekey';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import { fmtDims } from './errors.js';
 import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
@@ -43,9 +43,12 @@ export interface TrainState<S extends TrainerState = TrainerState> {
 export const OPT_STEP = 'opt.step';
 const HEAD_MOMENT = /^opt\.[mv]\.safety_head\./;
 
-/** The optimizer state as tensors `opt.m.<name>`, `opt.v.<name>` (F32) and `opt.step` (I32 scalar). */
-export function optimizerTensors(config: ModelConfig, state: AdamWState<TrainableParams>, file: string): E.Either<CheckpointDirError, Record<string, TensorToWrite>> {
-  const layout = trainableLayout(config, state.m.head !== undefined);
+/**
+ * The optimizer state as tensors `opt.m.<name>`, `opt.v.<name>` (F32) and `opt.step` (I32 scalar); with `lora` the
+ * moments are the adapter's, under PEFT's names (as PyTorch's trainer names them).
+ */
+export function optimizerTensors(config: ModelConfig, state: AdamWState<TrainableParams>, file: string, lora?: LoraSpec): E.Either<CheckpointDirError, Record<string, TensorToWrite>> {
+  const layout = trainableLayout(config, state.m.head !== undefined, lora);
   const entries = (['m', 'v'] as const).flatMap((which) => layout.map((l) => ({ name: `opt.${which}.${l.name}`, shape: l.shape, tensor: l.get(state[which]) })));
   const moments = toF32Tensors(entries, file);
   if (E.isLeft(moments)) return moments;
@@ -58,10 +61,10 @@ export function optimizerTensors(config: ModelConfig, state: AdamWState<Trainabl
  * The optimizer state from a parsed `optimizer.safetensors`. Head moments are read when the file has any (then
  * all of them must be there, and `hasHead` must be true); every other problem names the file and tensor.
  */
-export function optimizerFromTensors(config: ModelConfig, tensors: ReadonlyMap<string, LoadedTensor>, hasHead: boolean, file: string): E.Either<CheckpointDirError, AdamWState<TrainableParams>> {
+export function optimizerFromTensors(config: ModelConfig, tensors: ReadonlyMap<string, LoadedTensor>, hasHead: boolean, file: string, lora?: LoraSpec): E.Either<CheckpointDirError, AdamWState<TrainableParams>> {
   const headMoment = [...tensors.keys()].find((n) => HEAD_MOMENT.test(n));
   if (headMoment !== undefined && !hasHead) return E.left(dirError('UnexpectedTensor', file, 'a safety-head moment, but the checkpoint has no safety head', headMoment));
-  const layout = trainableLayout(config, headMoment !== undefined);
+  const layout = trainableLayout(config, headMoment !== undefined, lora);
   const expected = (['m', 'v'] as const).flatMap((which) => layout.map((l) => ({ name: `opt.${which}.${l.name}`, shape: l.shape })));
   const moments = fromF32Tensors(tensors, expected, file, (n) => n === OPT_STEP);
   if (E.isLeft(moments)) return moments;
@@ -69,6 +72,6 @@ export function optimizerFromTensors(config: ModelConfig, tensors: ReadonlyMap<s
   if (step === undefined) return E.left(dirError('MissingTensor', file, 'missing', OPT_STEP));
   if (step.shape.length !== 0 || !(step.data instanceof Int32Array) || step.data[0]! < 0)
     return E.left(dirError('ShapeMismatch', file, `must be a non-negative integer scalar, got ${step.dtype} ${fmtDims(step.shape)}`, OPT_STEP));
-  const tree = (which: 'm' | 'v') => trainableFromNames(config, headMoment !== undefined, (n) => moments.right.get(`opt.${which}.${n}`)!);
+  const tree = (which: 'm' | 'v') => trainableFromNames(config, headMoment !== undefined, (n) => moments.right.get(`opt.${which}.${n}`)!, lora);
   return E.right({ step: fromArray(Int32Array.of(step.data[0]!), [], 'int32'), m: tree('m'), v: tree('v') });
 }

@@ -29,13 +29,14 @@ const usesDpsh = (arm: Arm) => arm === 'safekey' || arm === 'dpsh-only';
  * `L = L_SFT + lambdaQmm * L_QMM + lambdaHead * L_DPSH` for one batch, with the parts the arm uses.
  * `extra: false` (the SFT-only epochs of the schedule) gives `L_SFT` alone. The QMM pass hides the prompt
  * columns from every row (`qmm-nomask` reuses the plain pass instead); both passes are differentiated. The
- * safety head is needed only by the arms with DPSH.
+ * safety head is needed only by the arms with DPSH. `remat` rematerialises each decoder layer in both passes.
  */
 export function safekeyLoss(p: { readonly model: ModelParams; readonly head?: SafetyHead }, config: ModelConfig, batch: BatchTensors,
-  opts: { readonly arm: Arm; readonly weights?: ObjectiveWeights; readonly extra?: boolean }): LossParts {
+  opts: { readonly arm: Arm; readonly weights?: ObjectiveWeights; readonly extra?: boolean; readonly remat?: boolean }): LossParts {
   const w = opts.weights ?? RECIPE.weights;
   const extra = opts.extra ?? true;
-  const plain = forward(p.model, config, batch.ids, { padding: batch.padding });
+  const remat = opts.remat ? { remat: true } : {};
+  const plain = forward(p.model, config, batch.ids, { padding: batch.padding, ...remat });
   const sft = sftLoss(plain.logits, batch);
   let total = sft.batch;
   let qmm: LossValue | undefined, dpsh: ReturnType<typeof dpshLoss> | undefined;
@@ -43,7 +44,7 @@ export function safekeyLoss(p: { readonly model: ModelParams; readonly head?: Sa
     // the masked pass runs on the prefix that ends at the last K token (see BatchTensors.keyTargets)
     const lq = batch.keyTargets.shape[1] + 1;
     const logits = opts.arm === 'qmm-nomask' ? plain.logits
-      : forward(p.model, config, prefix(batch.ids, lq), { padding: prefix(batch.padding, lq), keyMask: prefix(batch.promptMask, lq) }).logits;
+      : forward(p.model, config, prefix(batch.ids, lq), { padding: prefix(batch.padding, lq), keyMask: prefix(batch.promptMask, lq), ...remat }).logits;
     qmm = qmmLoss(logits, batch);
     total = add(total, mul(qmm.batch, w.qmm));
   }

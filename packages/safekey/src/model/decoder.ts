@@ -2,7 +2,10 @@ import {
   type Shape, type Tensor, add, applyRope, arange, attentionWeights, concat, dotProductAttention, embedding, ge, logicalAnd, logicalNot, matmul, mul,
   reshape, rmsNorm, silu,
 } from '@safekey-ts/core';
+import { checkpoint } from '@safekey-ts/autograd';
 import { type ModelConfig, attentionSpan, dimsOf } from './config.js';
+import { adaptedLinear } from './lora.js';
+import type { LoraLayer } from './loraAdapter.js';
 import type { LayerParams, ModelParams } from './params.js';
 import { ropeTablesFor } from './rope.js';
 
@@ -22,6 +25,11 @@ export interface ForwardOptions {
   readonly attention?: boolean;
   /** Earlier keys and values (generation); the result carries the extended cache. */
   readonly cache?: KvCache;
+  /**
+   * Rematerialise each decoder layer (`checkpoint`): a gradient keeps only the layers' inputs and recomputes each
+   * layer in the backward pass. For training: the result then carries no cache and no attention weights.
+   */
+  readonly remat?: boolean;
   /** Sees each stage's output as it is made (`embedding`, `layer 0 attention`, `layer 0 mlp`, ..., `final norm`, `lm_head`): for diagnosis. */
   readonly inspect?: (stage: string, value: Tensor) => void;
 }
@@ -60,7 +68,7 @@ function sequenceLength(config: ModelConfig, past: number, t: number, positions:
 /**
  * The decoder (Llama, Qwen2, Mistral) as a pure function of its parameters: token embedding, blocks of (RMSNorm,
  * attention with rotate-half RoPE, grouped KV heads and the family's biases, residual, RMSNorm, SwiGLU MLP,
- * residual), final RMSNorm, LM head. A query row with nothing to attend to (a prompt row under the key mask)
+ * residual), final RMSNorm, LM head; LoRA adapters (`params.adapter`) add `scale * B A x` to their projections. A query row with nothing to attend to (a prompt row under the key mask)
  * gets uniform weights, finite numbers, never NaN. A sequence longer than the config's sliding window is refused
  * (that attention pattern is not implemented).
  */
@@ -68,6 +76,8 @@ export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Sh
   const m = dimsOf(config);
   const [b, t] = ids.shape;
   const past = opts.cache?.length ?? 0;
+  if (opts.remat && (opts.attention || opts.cache))
+    throw new Error('forward: remat is for training; it returns no attention weights and takes no cache');
   if (past + t > attentionSpan(config))
     throw new RangeError(`forward: ${past + t} positions exceed the config's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
   const positions = opts.positions ?? add(arange(t), past);
@@ -82,27 +92,35 @@ export function forward(params: ModelParams, config: ModelConfig, ids: Tensor<Sh
   const attentions: Tensor[] = [];
   const cacheK: Tensor[] = [], cacheV: Tensor[] = [];
 
-  const attend = (x: Tensor, l: LayerParams, i: number): Tensor => {
-    const q = applyRope(reshape(linear(x, l.q, l.qBias), [b, t, m.heads, m.headDim]), rope);
-    let k = applyRope(reshape(linear(x, l.k, l.kBias), [b, t, m.kvHeads, m.headDim]), rope);
-    let v = reshape(linear(x, l.v, l.vBias), [b, t, m.kvHeads, m.headDim]);
+  const seen = opts.inspect ?? (() => undefined);
+  const scaleOf = params.adapter?.scale;
+  const attend = (x: Tensor, l: LayerParams, a: LoraLayer, i: number): Tensor => {
+    const q = applyRope(reshape(adaptedLinear(x, l.q, l.qBias, a.q, scaleOf), [b, t, m.heads, m.headDim]), rope);
+    let k = applyRope(reshape(adaptedLinear(x, l.k, l.kBias, a.k, scaleOf), [b, t, m.kvHeads, m.headDim]), rope);
+    let v = reshape(adaptedLinear(x, l.v, l.vBias, a.v, scaleOf), [b, t, m.kvHeads, m.headDim]);
     if (opts.cache) { k = concat([opts.cache.k[i], k], 1); v = concat([opts.cache.v[i], v], 1); }
-    cacheK.push(k); cacheV.push(v);
+    if (!opts.remat) { cacheK.push(k); cacheV.push(v); }
     // the weights themselves only when asked for: the attention primitive never stores them
     if (opts.attention) attentions.push(attentionWeights(q, k, allowed, scale));
-    return linear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.heads * m.headDim]), l.o, l.oBias);
+    return adaptedLinear(reshape(dotProductAttention(q, k, v, allowed, scale), [b, t, m.heads * m.headDim]), l.o, l.oBias, a.o, scaleOf);
   };
+  const block = (x: Tensor, l: LayerParams, a: LoraLayer, i: number): Tensor => {
+    const y = add(x, attend(rmsNorm(x, l.inputNorm, config.rms_norm_eps), l, a, i));
+    seen(`layer ${i} attention`, y);
+    const h = rmsNorm(y, l.postNorm, config.rms_norm_eps);
+    const mlp = mul(silu(adaptedLinear(h, l.gate, undefined, a.gate, scaleOf)), adaptedLinear(h, l.up, undefined, a.up, scaleOf));
+    const out = add(y, adaptedLinear(mlp, l.down, undefined, a.down, scaleOf));
+    seen(`layer ${i} mlp`, out);
+    return out;
+  };
+  const layerFns = params.layers.map((_, i) => {
+    const f = (x: Tensor, l: LayerParams, a: LoraLayer) => block(x, l, a, i);
+    return opts.remat ? checkpoint(f) : f;
+  });
 
-  const seen = opts.inspect ?? (() => undefined);
   let x = embedding(params.embed, ids);
   seen('embedding', x);
-  params.layers.forEach((l, i) => {
-    x = add(x, attend(rmsNorm(x, l.inputNorm, config.rms_norm_eps), l, i));
-    seen(`layer ${i} attention`, x);
-    const h = rmsNorm(x, l.postNorm, config.rms_norm_eps);
-    x = add(x, linear(mul(silu(linear(h, l.gate)), linear(h, l.up)), l.down));
-    seen(`layer ${i} mlp`, x);
-  });
+  params.layers.forEach((l, i) => { x = layerFns[i]!(x, l, params.adapter?.layers[i] ?? {}); });
   const hidden = rmsNorm(x, params.norm, config.rms_norm_eps);
   seen('final norm', hidden);
   const logits = linear(hidden, params.lmHead ?? params.embed);

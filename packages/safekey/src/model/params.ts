@@ -1,5 +1,6 @@
 import { type Tensor, ones, random, zeros } from '@safekey-ts/core';
 import { type ModelConfig, dimsOf } from './config.js';
+import type { LoraAdapter } from './loraAdapter.js';
 
 /**
  * One decoder block. Linear weights are stored as Hugging Face does, `[out, in]`. The biases exist where the
@@ -19,6 +20,8 @@ export interface ModelParams {
   readonly norm: Tensor;
   /** Absent when the embeddings are tied (`tie_word_embeddings`). */
   readonly lmHead?: Tensor;
+  /** LoRA adapters on some projections (`lora`); the weights above are then the frozen base. */
+  readonly adapter?: LoraAdapter;
 }
 
 type LayerKey = keyof LayerParams;

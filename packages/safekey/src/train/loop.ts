@@ -6,6 +6,7 @@ import { type GradAccumulator, accumulateGrads, meanGrads } from '../optim/accum
 import type { AdamWConfig, AdamWState } from '../optim/adamw.js';
 import { type CosineSchedule, cosineLr } from '../optim/schedule.js';
 import { makeSteps } from './steps.js';
+import { type TrainableParams, joinParams, splitParams } from './split.js';
 
 /** Where a run stands: updates done, and the next micro-batch (epoch, index within the epoch's order). */
 export interface LoopPosition { readonly step: number; readonly epoch: number; readonly position: number }
@@ -25,6 +26,8 @@ export interface LoopSettings {
   readonly warmup: number;
   readonly minRatio: number;
   readonly seed: number;
+  /** Rematerialise each decoder layer in the backward pass (`checkpoint`): less memory, one more forward pass. */
+  readonly remat?: boolean;
   /**
    * What a non-finite loss, gradient norm or updated weight does: 'stop' (default) ends the run before the update,
    * keeping the last good state; 'skip' drops that update (parameters and moments unchanged) and goes on, as
@@ -53,7 +56,8 @@ export interface UpdateMetrics {
   readonly skipped?: true;
 }
 
-export interface LoopState { readonly params: SafekeyParams; readonly opt: AdamWState<SafekeyParams>; readonly at: LoopPosition }
+/** The parameters (with the frozen ones), AdamW's state over the trainable ones (`splitParams`), the position. */
+export interface LoopState { readonly params: SafekeyParams; readonly opt: AdamWState<TrainableParams>; readonly at: LoopPosition }
 
 export interface LoopHooks {
   readonly onUpdate?: (m: UpdateMetrics, progress: { readonly done: number; readonly total: number }) => void;
@@ -78,10 +82,12 @@ export const epochOrder = (n: number, seed: number, epoch: number): Int32Array =
  * warm-up. Everything a step allocates is freed at once (`tidy`); parameters and moments are kept.
  */
 export async function trainLoop(samples: readonly SampleSpans[], s: LoopSettings, state: LoopState, hooks: LoopHooks = {}): Promise<LoopResult> {
-  const steps = makeSteps(s.config, s.arm, s.weights, s.adam, s.clip);
+  const steps = makeSteps(s.config, s.arm, s.weights, s.adam, s.clip, s.remat ?? false);
   const { microBatches, totalUpdates } = runLength(samples.length, s);
   const schedule: CosineSchedule = { peakLr: s.peakLr, warmupSteps: Math.round(s.warmup * totalUpdates), totalSteps: totalUpdates, minLrRatio: s.minRatio };
-  let { params, opt } = state;
+  let { opt } = state;
+  const { frozen } = splitParams(state.params);
+  let params = splitParams(state.params).trainable;
   let owned = false, skippedUpdates = 0;
   let { step, epoch, position } = state.at;
   for (; epoch < s.epochs; epoch++, position = 0) {
@@ -90,13 +96,13 @@ export async function trainLoop(samples: readonly SampleSpans[], s: LoopSettings
     while (position < microBatches) {
       const t0 = performance.now(), groupStart = position;
       const group = Math.min(s.accumulation, microBatches - position);
-      let acc: GradAccumulator<SafekeyParams> | undefined;
+      let acc: GradAccumulator<TrainableParams> | undefined;
       const sums = { total: 0, sft: 0, qmm: 0, dpsh: 0, tokens: 0 };
       let hasQmm = false, hasDpsh = false;
       for (let i = 0; i < group; i++, position++) {
         const part = Array.from(order.subarray(position * s.batchSize, (position + 1) * s.batchSize), (j) => samples[j]);
         const next = tidy(() => {
-          const [[loss, parts], grads] = steps.gradients(params, batchTensors(makeBatch(part, { padMultiple: 16 })), extra);
+          const [[loss, parts], grads] = steps.gradients(params, frozen, batchTensors(makeBatch(part, { padMultiple: 16 })), extra);
           sums.total += loss.item(); sums.sft += parts.sft.item();
           if (parts.qmm) { sums.qmm += parts.qmm.item(); hasQmm = true; }
           if (parts.dpsh) { sums.dpsh += parts.dpsh.item(); hasDpsh = true; }
@@ -116,7 +122,7 @@ export async function trainLoop(samples: readonly SampleSpans[], s: LoopSettings
       if (bad) {
         disposeReplaced(next, { params, opt }); // the rejected update's new tensors
         if ((s.onNonFinite ?? 'stop') === 'stop')
-          return { params, opt, at: { step, epoch, position: groupStart }, skippedUpdates, stopped: { step: step + 1, epoch, ...bad } };
+          return { params: joinParams(params, frozen), opt, at: { step, epoch, position: groupStart }, skippedUpdates, stopped: { step: step + 1, epoch, ...bad } };
         skippedUpdates++;
       } else {
         if (owned) disposeReplaced({ params, opt }, next); // the caller's starting tensors are the caller's to free
@@ -130,10 +136,10 @@ export async function trainLoop(samples: readonly SampleSpans[], s: LoopSettings
         gradNorm, tokens: sums.tokens, seconds, extra, ...(bad ? { skipped: true as const } : {}),
       }, { done: step, total: totalUpdates });
     }
-    const saved: LoopState = { params, opt, at: { step, epoch: epoch + 1, position: 0 } };
+    const saved: LoopState = { params: joinParams(params, frozen), opt, at: { step, epoch: epoch + 1, position: 0 } };
     if ((await hooks.onEpochEnd?.(saved)) === 'stop') return { ...saved, skippedUpdates };
   }
-  return { params, opt, at: { step, epoch, position }, skippedUpdates };
+  return { params: joinParams(params, frozen), opt, at: { step, epoch, position }, skippedUpdates };
 }
 
 /** The first of the update's numbers that is not finite (the loss summed over its micro-batches, the gradient norm, the weights' check), if any. */

@@ -1,5 +1,7 @@
 import { type ModelConfig, dimsOf } from '../model/config.js';
 import type { Arm } from '../losses/objective.js';
+import type { LoraSpec } from '../model/loraAdapter.js';
+import { projectionShapes } from '../model/lora.js';
 
 /** What a training step holds at its peak, in bytes, by part. */
 export interface MemoryEstimate {
@@ -19,6 +21,12 @@ export function parameterCount(config: ModelConfig): number {
   return m.layers * perLayer + m.vocab * m.d * (config.tie_word_embeddings ? 1 : 2) + m.d + 2 * (m.d + 1);
 }
 
+/** The weights LoRA adds: per layer and target, `rank x (in + out)`. */
+export function adapterParameterCount(config: ModelConfig, spec: LoraSpec): number {
+  const shapes = projectionShapes(config);
+  return dimsOf(config).layers * spec.targets.reduce((n, t) => n + spec.rank * (shapes[t][0] + shapes[t][1]), 0);
+}
+
 /**
  * The peak memory of a training step, from the config alone: bytes per parameter (float32 weights, gradients,
  * AdamW's moments, the update's new copies and the step's temporaries) and, per token of a micro-batch
@@ -28,13 +36,15 @@ export function parameterCount(config: ModelConfig): number {
  * (`memory().peakBytes`) over 60 shapes and scaled so that none is under-estimated: the estimate errs high, by
  * up to 2x (the tests check both bounds on shapes it was not fitted on).
  */
-export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number): MemoryEstimate {
+export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number, lora?: LoraSpec): MemoryEstimate {
   const m = dimsOf(config);
   const parameters = parameterCount(config);
+  // with LoRA the base is held once (4 bytes a weight) and only the adapter and head carry gradients and moments
+  const trained = lora ? adapterParameterCount(config, lora) + 2 * (m.d + 1) : parameters;
   const tokens = batchSize * seqLength;
   const masked = arm !== 'sft' && arm !== 'dpsh-only';
   const perToken = 72 * m.vocab + 205 * m.d + m.layers * (272 * m.d + 160 * m.ff)
     + (masked ? 20 * m.vocab + m.layers * (109 * m.d + 87 * m.ff) : 0);
-  const state = 69 * parameters, activations = tokens * perToken;
+  const state = lora ? 4 * parameters + 69 * trained : 69 * parameters, activations = tokens * perToken;
   return { parameters, state, activations, total: state + activations };
 }
