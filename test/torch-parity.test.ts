@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
 import { runCli } from '@safekey-ts/cli';
-import { parseSafetensors } from '@safekey-ts/hf';
-import { epochOrder } from '@safekey-ts/safekey';
+import { fromArray } from '@safekey-ts/core';
+import { loadCheckpoint, parseSafetensors } from '@safekey-ts/hf';
+import { epochOrder, forward } from '@safekey-ts/safekey';
 import { type PythonSide, findPythonSide, runPython } from './torch/pythonSide.js';
 
 const found = findPythonSide();
@@ -213,5 +214,23 @@ describe('the PyTorch package reproduces this project\'s trainer', { skip }, () 
       const d = compareFiles(at(`export-lora/out/checkpoint/${file}`), at(`ts-lora/checkpoint/${file}`));
       assert.ok(d.abs <= 1e-5, `${file}: ${d.worst} differs by ${d.abs}`);
     }
+  });
+
+  test('PEFT loads the adapter the TypeScript trainer wrote (PeftModel.from_pretrained) and computes its logits', async () => {
+    const ids = [3, 17, 42, 99, 7, 120, 5, 64];
+    const script = [
+      'import json, sys, torch', 'from transformers import AutoModelForCausalLM', 'from peft import PeftModel',
+      'base = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32)',
+      'model = PeftModel.from_pretrained(base, sys.argv[2]).eval()',
+      'with torch.no_grad(): print(json.dumps(model(input_ids=torch.tensor([json.loads(sys.argv[3])])).logits[0].flatten().tolist()))',
+    ].join('\n');
+    const py = JSON.parse(runPython(side!, 'python', ['-c', script, at('init'), at('ts-lora/checkpoint'), JSON.stringify(ids)]).out) as number[];
+    const ck = await loadCheckpoint(at('ts-lora/checkpoint'));
+    assert.ok(E.isRight(ck) && ck.right.params.adapter, E.isLeft(ck) ? ck.left.message : 'no adapter');
+    const ts = forward(ck.right.params, ck.right.config, fromArray(Int32Array.from(ids), [1, ids.length], 'int32')).logits.dataSync();
+    let worst = 0;
+    py.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - ts[i]!)); });
+    assert.equal(py.length, ts.length);
+    assert.ok(worst < 2e-5, `max |logit difference| ${worst}`);
   });
 });

@@ -5,6 +5,7 @@ import { experimentCommand } from './commands/experiment.js';
 import { exportCommand } from './commands/export.js';
 import { initCommand } from './commands/init.js';
 import { lossCommand } from './commands/loss.js';
+import { mergeCommand } from './commands/merge.js';
 import { trainCommand } from './commands/train.js';
 import { tokenizerEncodeCommand } from './commands/tokenizerEncode.js';
 import { tokenizerTrainCommand } from './commands/tokenizerTrain.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   trainCommand,
   lossCommand,
   exportCommand,
+  mergeCommand,
   evalCommand,
   experimentCommand,
 ];

@@ -1,4 +1,6 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ioCause } from '../files/ioCause.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { scalar } from '@safekey-ts/core';
 import type { LoraAdapter, LoraSpec, ModelConfig } from '@safekey-ts/safekey';
@@ -18,7 +20,7 @@ export interface LoadedAdapter { readonly spec: LoraSpec; readonly adapter: Lora
 
 /**
  * Writes PEFT's `adapter_config.json` and `adapter_model.safetensors` (F32, PEFT's names) into `dir`, which
- * `PeftModel.from_pretrained(base, dir)` loads. An adapter that does not fit the config and spec is a Left naming
+ * `PeftModel.from_pretrained(base, dir)` loads (`dir` is created if need be). An adapter that does not fit the config and spec is a Left naming
  * the tensor, before anything is written.
  */
 export async function writeAdapterFiles(dir: string, config: ModelConfig, spec: LoraSpec, adapter: LoraAdapter, baseModel: string | null = null): Result<void> {
@@ -29,6 +31,7 @@ export async function writeAdapterFiles(dir: string, config: ModelConfig, spec: 
   if (missing >= 0) return E.left(dirError('MissingTensor', weightsFile, `layer ${missing} lacks one of the targets ${spec.targets.join(', ')}`));
   const tensors = toF32Tensors(adapterLayout(config, spec).map((l) => ({ ...l, tensor: l.get(adapter.layers) })), weightsFile);
   if (E.isLeft(tensors)) return tensors;
+  try { await mkdir(dir, { recursive: true }); } catch (e) { return E.left(dirError('FileError', dir, ioCause(e))); }
   const written = await writeSafetensorsFile(weightsFile, tensors.right, { format: 'pt' });
   if (E.isLeft(written)) return written;
   const json = await writeFileAtomic(configFile, `${JSON.stringify(adapterConfigJson(spec, baseModel), null, 2)}\n`);
