@@ -34,6 +34,8 @@ test('init, train (progress, metrics, a checkpoint per epoch, skipped samples re
   const metrics = readFileSync(at('run/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4]);
   assert.ok(metrics[0].qmm === undefined && metrics[3].qmm !== undefined && Number.isFinite(metrics[3].dpsh));
+  // memory as the OS and the backend see it: the peak never below what is live, RSS above the tensors
+  for (const m of metrics) assert.ok(m.peakBytes >= m.liveBytes && m.liveBytes > 0 && m.peakRss > m.peakBytes, JSON.stringify(m));
   assert.ok(existsSync(at('run/checkpoint/trainer_state.json')) || existsSync(at('run/checkpoint/config.json')));
 
   const loss = await cli('loss', '--checkpoint', at('run/checkpoint'), '--data', at('data.jsonl'), '--json');

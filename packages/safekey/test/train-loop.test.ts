@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { random, leaves, type Tensor } from '@safekey-ts/core';
-import { type ModelConfig, type LoopSettings, type LoopState, type SampleSpans, type UpdateMetrics, initAdamW, initParams, initSafetyHead, trainLoop, runLength } from '@safekey-ts/safekey';
+import { type ModelConfig, type LoopSettings, type LoopState, type SampleSpans, type UpdateMetrics, initAdamW, initParams, initSafetyHead, lora, splitParams, trainLoop, runLength } from '@safekey-ts/safekey';
 
 const config: ModelConfig = {
   vocab_size: 24, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
@@ -56,4 +56,23 @@ test('a loss that turns NaN stops the run with the last good state, or is skippe
   assert.equal(skipped.skippedUpdates, seen.filter((m) => m.skipped).length);
   assert.ok(skipped.skippedUpdates > 0);
   assert.ok(values(skipped).flat().every(Number.isFinite));
+});
+
+test('LoRA: the base gets no update and no moments, and resume is exact bit for bit', async () => {
+  const spec = { rank: 2, alpha: 4, dropout: 0, targets: ['q', 'v', 'down'] as const };
+  const loraStart = (): LoopState => {
+    const base = start().params;
+    const params = { ...base, model: lora(base.model, config, spec, random.key(9)) };
+    return { params, opt: initAdamW(splitParams(params).trainable), at: { step: 0, epoch: 0, position: 0 } };
+  };
+  const s0 = loraStart();
+  const baseOf = (st: LoopState) => { const { adapter: _a, ...b } = st.params.model; return leaves(b).map((l) => Array.from(l.tensor.dataSync())); };
+  const baseBefore = baseOf(s0);
+  const straight = await trainLoop(samples, settings, loraStart());
+  assert.deepEqual(baseOf(straight), baseBefore);
+  assert.ok('adapter' in straight.opt.m && !('model' in straight.opt.m), 'moments only for the adapter and the head');
+  let saved: LoopState | undefined;
+  await trainLoop(samples, settings, loraStart(), { onEpochEnd: (st) => { saved = st; return 'stop'; } });
+  const resumed = await trainLoop(samples, settings, saved!);
+  assert.deepEqual(values(resumed), values(straight));
 });

@@ -87,6 +87,7 @@ export const loopSettings = (cfg: TrainConfig, config: ModelConfig): LoopSetting
   batchSize: cfg.batchSize, accumulation: cfg.accumulation ?? RECIPE.accumulation,
   peakLr: cfg.lr.peak, warmup: cfg.lr.warmup ?? RECIPE.warmup, minRatio: cfg.lr.minRatio ?? RECIPE.minRatio, seed: cfg.seed,
   ...(cfg.onNonFinite ? { onNonFinite: cfg.onNonFinite } : {}),
+  ...(cfg.remat ? { remat: true } : {}),
 });
 
 /**

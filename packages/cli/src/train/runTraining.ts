@@ -122,7 +122,9 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
   try {
     const final = await trainLoop(samples, settings, state, {
       onUpdate: (m: UpdateMetrics, p) => {
-        appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
+        const mem = chosen.backend.memory();
+        // peak RSS from the OS (kilobytes there), the backend's own count of tensor bytes live now and at most
+        appendFileSync(metricsFile, `${JSON.stringify({ ...m, peakRss: process.resourceUsage().maxRSS * 1024, liveBytes: mem.liveBytes, peakBytes: mem.peakBytes })}\n`);
         tokens += m.tokens; seconds += m.seconds; step = m.step;
         const parts: Record<string, string> = { loss: m.total.toFixed(3), sft: m.sft.toFixed(3) };
         if (m.qmm !== undefined) parts.qmm = m.qmm.toFixed(3);

@@ -55,6 +55,8 @@ export const TrainConfigCodec = t.intersection([
      * the safety heads are trained in full. Needs `model.checkpoint`.
      */
     lora: LoraSection,
+    /** Recompute each decoder layer in the backward pass instead of keeping its activations (less memory, one more forward). */
+    remat: t.boolean,
     /**
      * How the checkpoint's model weights are written: `dtype` (default float32; bfloat16 and float16 round the
      * weights, so a resumed run continues from the rounded ones) and `maxShardSize`, above which they are split.
