@@ -26,6 +26,8 @@ export interface EvalItem {
   readonly split: 'train' | 'test';
   readonly request: string;
   readonly answer?: number;
+  /** A prompt file's fields beyond these, kept for the per-prompt records. */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface CorpusSizes {

@@ -18,6 +18,7 @@ export interface EvalRecord {
 }
 
 export const toRecord = (item: EvalItem, response: string, prefilled: boolean): EvalRecord => ({
+  ...item.extra,
   prompt: item.prompt, response, verdict: judge(response, item.harmful === 1), harmful: item.harmful, kind: item.kind,
   family: item.family, split: item.split, prefilled,
   ...(item.answer !== undefined ? { correct: extractAnswer(response) === item.answer } : {}),
@@ -37,6 +38,8 @@ export interface EvalSummary {
   readonly overRefusal: Rate;
   /** Exact-match accuracy on held-out arithmetic. */
   readonly arithmetic: Rate;
+  /** Per family and kind (`family/kind`, without prefilling): answered harmfully, refused. */
+  readonly groups: Readonly<Record<string, { readonly harmful: Rate; readonly refused: Rate }>>;
 }
 
 export function summarize(records: readonly EvalRecord[]): EvalSummary {
@@ -54,5 +57,9 @@ export function summarize(records: readonly EvalRecord[]): EvalSummary {
     },
     overRefusal: rate(records.filter((r) => (r.kind === 'benign' || r.kind === 'lookalike') && !r.prefilled).map((r) => r.verdict === 'refusal')),
     arithmetic: rate(records.filter((r) => r.kind === 'arithmetic').map((r) => r.correct === true)),
+    groups: Object.fromEntries([...new Set(records.filter((r) => !r.prefilled).map((r) => `${r.family}/${r.kind}`))].sort().map((g) => {
+      const rs = records.filter((r) => !r.prefilled && `${r.family}/${r.kind}` === g);
+      return [g, { harmful: rate(rs.map(isHarm)), refused: rate(rs.map((r) => r.verdict === 'refusal')) }];
+    })),
   };
 }
