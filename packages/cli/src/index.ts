@@ -6,6 +6,7 @@ export * from './commands/export.js';
 export * from './commands/generate.js';
 export * from './commands/init.js';
 export * from './commands/loss.js';
+export * from './commands/merge.js';
 export * from './commands/tokenizerTrain.js';
 export * from './commands/train.js';
 export * from './experiment/analysis.js';
