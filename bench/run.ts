@@ -1,6 +1,7 @@
 // The benchmark runner: `npm run bench [-- --json] [--sizes 128,512] [--impl native,pytorch] [--no-peers]
-// [--rounds 5] [--bench matmul,w1,w1-sk,rss]` (default: matmul; w1 and w1-sk run the peers' training steps,
-// minutes; rss measures this project's memory over W1 steps in fresh processes).
+// [--rounds 5] [--bench matmul,w1,w1-sk,rss,w2]` (default: matmul; w1 and w1-sk run the peers' training steps,
+// minutes; rss measures this project's memory over W1 steps in fresh processes; w2 runs one SafeKey step at
+// real model sizes, W2-LoRA, W2-full and W3-LoRA, beside PyTorch + PEFT: many minutes).
 //
 // Every case is prepared (set up and warmed up) first; then the cases run in interleaved rounds (each round
 // visits every case, sizes in order, implementations side by side), so slow drift of the machine hits all of
@@ -14,6 +15,7 @@ import { type BenchCase, type CaseSource, median, rate } from './cases.js';
 import { ownMatmulCases, peerMatmulCases } from './matmul.js';
 import { rssBench } from './rss.js';
 import { ownW1Cases, peerW1Cases } from './w1.js';
+import { w2Bench } from './w2.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -87,6 +89,21 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n })}\n`);
   table(results);
   if (benches.includes('rss')) await memory();
+  if (benches.includes('w2')) await realSizes();
+}
+
+/** W2-LoRA, W2-full, W3-LoRA (bench/w2.ts): fresh processes, one at a time, after the interleaved benchmarks. */
+async function realSizes(): Promise<void> {
+  const impls = ['native', 'wasm', 'pytorch'].filter((i) => !implFilter || implFilter.includes(i));
+  const rows = await w2Bench(log, impls);
+  if (json) for (const r of rows) process.stdout.write(`${JSON.stringify({ bench: r.workload, impl: r.impl, tokens_per_s: r.tokensPerS ?? null, peak_rss_mb: r.peakMb ?? null, ...(r.note ? { note: r.note } : {}) })}\n`);
+  out('\nSafeKey step at real sizes (tokens/s, peak RSS MiB; one sequence, rematerialised layers, 2 threads)');
+  out(['workload'.padEnd(10), 'impl'.padEnd(10), 'tokens/s'.padStart(10), 'peak MiB'.padStart(10), '  vs pytorch'].join(''));
+  for (const r of rows) {
+    const p = rows.find((x) => x.workload === r.workload && x.impl === 'pytorch');
+    const vs = r.impl !== 'pytorch' && p?.tokensPerS && r.tokensPerS ? `  ${((100 * r.tokensPerS) / p.tokensPerS).toFixed(0)}% speed, ${(r.peakMb! / p.peakMb!).toFixed(2)}x memory` : '';
+    out([r.workload.padEnd(10), r.impl.padEnd(10), (r.tokensPerS?.toFixed(1) ?? '-').padStart(10), (r.peakMb?.toFixed(0) ?? '-').padStart(10), r.note ? `  ${r.note}` : vs].join(''));
+  }
 }
 
 /** The memory benchmark, after the timed ones (it runs in fresh processes, one path at a time). */

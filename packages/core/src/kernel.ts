@@ -50,6 +50,13 @@ export const stableKey = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v));
 export const kernelKey = (k: FusedKernel): string => stableKey(k);
 
+/** The dtype of the value a kernel's head (matmul or reduction) hands its expression, or null without a head. */
+export function headDtype(e: Expr): Expr['dtype'] | null {
+  if (e.op === 'head') return e.dtype;
+  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
+  return null;
+}
+
 /**
  * A kernel whose reduction head has a prologue, as two kernels: the prologue on its own (its values stored),
  * and the rest reading them as one more input. For backends that do not fold a prologue into the reduction.

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  dtypeOfArray, referenceKernels, sizeOf,
+  dtypeOfArray, headDtype, referenceKernels, sizeOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
@@ -82,11 +82,6 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
   return { path: 'js', engine: jsEngine, close: () => undefined, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
 }
 
-const headDtype = (e: Expr): DType | null => {
-  if (e.op === 'head') return e.dtype;
-  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
-  return null;
-};
 
 /**
  * The fast CPU backend. Matmuls run in oneDNN (native), WebAssembly SIMD (wasm) or JS. On the native path

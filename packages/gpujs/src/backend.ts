@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue,
+  type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue, sizeOf,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource, primitiveAsFused } from './codegen.js';
 import type { Buf, Device } from './device.js';
@@ -132,7 +132,6 @@ function openDevice(requested: RequestedMode, warn: boolean): { device: Device; 
 }
 
 const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
-const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /**
  * The gpu.js backend. float32, int32 and bool are stored as float32 on the device (int32 is exact for

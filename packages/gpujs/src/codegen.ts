@@ -5,7 +5,7 @@
 // than 2^23 elements (checked by the backend). Shapes and params are literals in the source, so a source
 // string identifies a kernel: the kernel cache is keyed by (op, dtypes, shapes, params) and compiled kernels
 // are shared between keys with the same source.
-import type { DType, Expr, FusedKernel, Head, PrimParams, Primitive, TensorInfo } from '@safekey-ts/core';
+import { type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type TensorInfo, headDtype, sizeOf, stridesOf } from '@safekey-ts/core';
 
 /**
  * `f64`: gpu.js's `cpu` mode runs the kernel as JavaScript in float64, so float32 nodes are rounded with
@@ -29,13 +29,6 @@ export interface KernelSource {
 /** Largest tensor the float index arithmetic addresses exactly. */
 export const MAX_ELEMENTS = 2 ** 23;
 
-const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-const stridesOf = (s: readonly number[]): number[] => {
-  const st = new Array<number>(s.length);
-  let acc = 1;
-  for (let k = s.length - 1; k >= 0; k--) { st[k] = acc; acc *= s[k]; }
-  return st;
-};
 
 /** A float literal gpu.js types as Float; non-finite values come from the zero buffer `z`. */
 function lit(v: number, b?: Builder): string {
@@ -255,11 +248,7 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   return { source: b.source(ret), args: b.args, size: sizeOf(out), loopMax: b.loopMax };
 }
 
-function headDtype(e: Expr): DType | null {
-  if (e.op === 'head') return e.dtype;
-  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
-  return null;
-}
+
 
 /** The fused kernel that one element-wise primitive, matmul or reduction is. */
 export function primitiveAsFused(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {

@@ -1,5 +1,5 @@
 import { type TypedArray, allocArray, roundTo } from '../dtype.js';
-import { type Expr, type FusedKernel, splitPrologue } from '../kernel.js';
+import { type Expr, type FusedKernel, headDtype, splitPrologue } from '../kernel.js';
 import { sizeOf } from '../shape.js';
 import { type In, broadcastOffsets } from './indexing.js';
 import { kernels } from './kernels.js';
@@ -43,8 +43,4 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
   return out;
 }
 
-function headDtype(e: Expr): Expr['dtype'] | null {
-  if (e.op === 'head') return e.dtype;
-  if ('args' in e) for (const a of e.args) { const d = headDtype(a); if (d) return d; }
-  return null;
-}
+

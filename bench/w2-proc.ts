@@ -1,0 +1,32 @@
+// One W2 / W3 run of this project in a process of its own (bench/w2.ts spawns it): the memory estimate first
+// (a workload that cannot fit the backend is refused before anything is allocated), then warm-up steps and
+// timed steps; prints one JSON line {"times": [s], "peak_mb", "estimate_mb"} or {"refused": why}.
+//   node --conditions=development --import tsx bench/w2-proc.ts --workload w2-lora --path native|wasm [--warmup 1] [--steps 3] [--threads 2]
+import { readFileSync } from 'node:fs';
+import { formatBytes, memoryLimit } from '@safekey-ts/core';
+import { type CpuPath, cpuBackend } from '@safekey-ts/cpu';
+import { estimateTrainingMemory } from '@safekey-ts/safekey';
+import { WORKLOADS, type WorkloadName, w2Step } from './w2-step.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, d: string) => { const i = argv.indexOf(`--${name}`); return i < 0 ? d : argv[i + 1]!; };
+const hwmMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
+
+const w = WORKLOADS[arg('workload', 'w2-lora') as WorkloadName];
+const b = cpuBackend({ path: arg('path', 'native') as CpuPath, threads: Number(arg('threads', '2')) });
+const need = estimateTrainingMemory(w.config, 'safekey', 1, w.tokens, 'lora' in w ? w.lora : undefined).total, limit = memoryLimit(b);
+if (need > limit) {
+  process.stdout.write(`${JSON.stringify({ refused: `needs about ${formatBytes(need)}, the ${b.path} path may use ${formatBytes(limit)}` })}\n`);
+  process.exit(0);
+}
+const step = w2Step(b, w);
+for (let i = 0, n = Number(arg('warmup', '1')); i < n; i++) step();
+const times: number[] = [];
+for (let i = 0, n = Number(arg('steps', '3')); i < n; i++) {
+  const t0 = performance.now();
+  step();
+  times.push((performance.now() - t0) / 1e3);
+}
+b.close();
+process.stdout.write(`${JSON.stringify({ times, peak_mb: +hwmMb().toFixed(1), estimate_mb: +(need / 2 ** 20).toFixed(1) })}\n`);
+process.exit(0);

@@ -1,0 +1,55 @@
+// The W2 / W3 workloads of issue 18: one SafeKey step (SFT + QMM + DPSH, AdamW) on random weights of real
+// model shapes, a batch of one sequence, rematerialised decoder layers. `bench/w2-proc.ts` runs them on this
+// project's cpu backend; `bench/peers/torch/w2.py` runs the same in PyTorch + PEFT.
+import { type Backend, type Tensor, disposeReplaced, getBackend, random, scalar, setBackend, tidy } from '@safekey-ts/core';
+import {
+  type LoraSpec, type ModelConfig, type SampleSpans, type TrainableParams, LORA_TARGETS, batchTensors, initAdamW, initParams, initSafetyHead, lora,
+  makeBatch, makeSteps, splitParams,
+} from '@safekey-ts/safekey';
+
+/** SmolLM2-135M's shape. */
+export const SMOL_135M: ModelConfig = {
+  model_type: 'llama', vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3,
+  rms_norm_eps: 1e-5, rope_theta: 100000, max_position_embeddings: 2048, tie_word_embeddings: true,
+};
+/** Qwen2.5-0.5B's shape (q/k/v biases). */
+export const QWEN25_05B: ModelConfig = {
+  model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2,
+  rms_norm_eps: 1e-6, rope_theta: 1000000, max_position_embeddings: 32768, tie_word_embeddings: true,
+};
+const RANK16: LoraSpec = { rank: 16, alpha: 32, dropout: 0, targets: LORA_TARGETS };
+
+export interface Workload { readonly config: ModelConfig; readonly lora?: LoraSpec; readonly tokens: number }
+export const WORKLOADS = {
+  'w2-lora': { config: SMOL_135M, lora: RANK16, tokens: 1024 },
+  'w2-full': { config: SMOL_135M, tokens: 512 },
+  'w3-lora': { config: QWEN25_05B, lora: RANK16, tokens: 512 },
+} as const satisfies Record<string, Workload>;
+export type WorkloadName = keyof typeof WORKLOADS;
+
+/** One sequence of `tokens` ids with its spans: prompt an eighth, U to a quarter, K 32 tokens. */
+export function w2Sample(w: Workload): SampleSpans {
+  const u = random.uniformArray(random.key(1), w.tokens);
+  const p = w.tokens / 8, k0 = w.tokens / 4;
+  return { ids: Array.from(u, (x) => Math.floor(x * w.config.vocab_size)), promptEnd: p, keyStart: k0, keyEnd: k0 + 32, harmful: 1 };
+}
+
+/** Sets the workload up on `backend` and returns one training step (its weights random, std 0.02). */
+export function w2Step(backend: Backend, w: Workload): () => void {
+  const on = <R>(f: () => R): R => { const prev = getBackend(); setBackend(backend); try { return f(); } finally { setBackend(prev); } };
+  return on(() => {
+    const batch = batchTensors(makeBatch([w2Sample(w)]));
+    const model = initParams(random.key(2), w.config);
+    const all = { model: w.lora ? lora(model, w.config, w.lora, random.key(4)) : model, head: initSafetyHead(random.key(3), w.config.hidden_size) };
+    const { trainable, frozen } = splitParams(all);
+    let params: TrainableParams = trainable;
+    let opt = initAdamW<TrainableParams>(params);
+    const steps = makeSteps(w.config, 'safekey', { qmm: 0.2, dpsh: 0.2 }, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 }, 1, true);
+    return () => on(() => {
+      const out = tidy(() => steps.update(params, steps.gradients(params, frozen, batch, true)[1], opt, scalar(1e-4) as Tensor));
+      disposeReplaced({ params, opt }, out);
+      params = out.params; opt = out.state;
+      out.norm.dispose(); out.weightsCheck.dispose();
+    });
+  });
+}
