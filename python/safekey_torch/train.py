@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import resource
 import time
 
 import torch
@@ -28,6 +29,15 @@ from .recipe import PAD_MULTIPLE, extra_losses_on
 from .rng import epoch_order
 from .state import checkpoint_name, gather_model, gather_optimizer, restore_optimizer
 
+
+
+def memory_now() -> dict:
+    """As the TypeScript trainer's metrics: peak RSS (bytes), and on a GPU the allocator's live and peak bytes
+    (torch's CPU allocator keeps no such count, so on the CPU they are left out)."""
+    m = {"peakRss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    if torch.cuda.is_available():
+        m.update({"liveBytes": torch.cuda.memory_allocated(), "peakBytes": torch.cuda.max_memory_allocated()})
+    return m
 
 def _tokenizer_file(cfg, start_dir: str | None) -> str | None:
     if cfg.tokenizer is not None:
@@ -150,7 +160,7 @@ def train(config_file: str, resume: bool = False, log=lambda line: print(line, f
                 m["qmm"] = sums[2].item() / group
             if extra and inner.arm in ("safekey", "dpsh-only"):
                 m["dpsh"] = sums[3].item() / group
-            m.update({"gradNorm": float(norm), "tokens": int(sums[4]), "seconds": seconds, "extra": extra})
+            m.update({"gradNorm": float(norm), "tokens": int(sums[4]), "seconds": seconds, "extra": extra, **memory_now()})
             if acc.is_main_process:
                 with open(metrics_file, "a", encoding="utf-8") as f:
                     f.write(json.dumps(m) + "\n")

@@ -61,7 +61,8 @@ export const generateCommand = defineCommand({
     const problem = checkGenerateOptions(promptIds, opts, dimsOf(config).vocab);
     if (problem !== null) return E.left(problem);
     const longest = promptIds.length + prefix.length + f.maxNewTokens;
-    if (longest > config.max_position_embeddings)
+    // dynamic NTK scaling stretches RoPE past max_position_embeddings as the sequence grows: that is its purpose
+    if (longest > config.max_position_embeddings && config.rope_scaling?.rope_type !== 'dynamic')
       return E.left(`${longest} positions (a prompt of ${promptIds.length} tokens, a prefix of ${prefix.length}, --max-new-tokens ${f.maxNewTokens}) exceed the model's max_position_embeddings ${config.max_position_embeddings} (${f.checkpoint}/config.json)`);
     if (longest > attentionSpan(config))
       return E.left(`${longest} positions (prompt, prefix and --max-new-tokens) exceed the model's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
