@@ -1,10 +1,10 @@
 // The W2 / W3 workloads of issue 18: one SafeKey step (SFT + QMM + DPSH, AdamW) on random weights of real
 // model shapes, a batch of one sequence, rematerialised decoder layers. `bench/w2-proc.ts` runs them on this
 // project's cpu backend; `bench/peers/torch/w2.py` runs the same in PyTorch + PEFT.
-import { type Backend, type Tensor, disposeReplaced, getBackend, random, scalar, setBackend, tidy } from '@safekey-ts/core';
+import { type Backend, type Tensor, disposeReplaced, fromArray, getBackend, ones, random, scalar, setBackend, tidy } from '@safekey-ts/core';
 import {
-  type LoraSpec, type ModelConfig, type SampleSpans, type TrainableParams, LORA_TARGETS, batchTensors, initAdamW, initParams, initSafetyHead, lora,
-  makeBatch, makeSteps, splitParams,
+  type LoraSpec, type ModelConfig, type ModelParams, type SampleSpans, type TrainableParams, LORA_TARGETS, batchTensors, fromHfNames, hfLayout,
+  initAdamW, initSafetyHead, lora, makeBatch, makeSteps, splitParams,
 } from '@safekey-ts/safekey';
 
 /** SmolLM2-135M's shape. */
@@ -34,19 +34,42 @@ export function w2Sample(w: Workload): SampleSpans {
   return { ids: Array.from(u, (x) => Math.floor(x * w.config.vocab_size)), promptEnd: p, keyStart: k0, keyEnd: k0 + 32, harmful: 1 };
 }
 
+/**
+ * Random weights without the cost of Threefry over 0.5B values (minutes in JS): uniform with standard deviation
+ * 0.02 from a hash of the index (lowbias32), norms at one. What matters here is the shape, not the draw.
+ */
+function hashedParams(config: ModelConfig): ModelParams {
+  let seed = 1;
+  const half = 0.02 * Math.sqrt(3);
+  return fromHfNames(config, (name) => {
+    const shape = hfLayout(config).find((l) => l.name === name)!.shape;
+    if (shape.length === 1) return ones(shape);
+    const n = shape.reduce((a, b) => a * b, 1), a = new Float32Array(n), off = Math.imul(seed++, 0x9e3779b9);
+    for (let i = 0; i < n; i++) {
+      let h = (i + off) >>> 0;
+      h ^= h >>> 16; h = Math.imul(h, 0x7feb352d); h ^= h >>> 15; h = Math.imul(h, 0x846ca68b); h ^= h >>> 16;
+      a[i] = ((h >>> 0) / 2 ** 32 * 2 - 1) * half;
+    }
+    return fromArray(a, shape, 'float32');
+  });
+}
+
 /** Sets the workload up on `backend` and returns one training step (its weights random, std 0.02). */
 export function w2Step(backend: Backend, w: Workload): () => void {
   const on = <R>(f: () => R): R => { const prev = getBackend(); setBackend(backend); try { return f(); } finally { setBackend(prev); } };
   return on(() => {
     const batch = batchTensors(makeBatch([w2Sample(w)]));
-    const model = initParams(random.key(2), w.config);
+    const model = hashedParams(w.config);
     const all = { model: w.lora ? lora(model, w.config, w.lora, random.key(4)) : model, head: initSafetyHead(random.key(3), w.config.hidden_size) };
     const { trainable, frozen } = splitParams(all);
     let params: TrainableParams = trainable;
     let opt = initAdamW<TrainableParams>(params);
     const steps = makeSteps(w.config, 'safekey', { qmm: 0.2, dpsh: 0.2 }, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 }, 1, true);
     return () => on(() => {
-      const out = tidy(() => steps.update(params, steps.gradients(params, frozen, batch, true)[1], opt, scalar(1e-4) as Tensor));
+      // as the trainer: the gradients' own tidy frees the pass's activations before the update allocates
+      const grads = tidy(() => steps.gradients(params, frozen, batch, true)[1]);
+      const out = tidy(() => steps.update(params, grads, opt, scalar(1e-4) as Tensor));
+      disposeReplaced(grads, out);
       disposeReplaced({ params, opt }, out);
       params = out.params; opt = out.state;
       out.norm.dispose(); out.weightsCheck.dispose();
