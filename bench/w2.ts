@@ -30,8 +30,9 @@ export async function w2Bench(log: (l: string) => void, impls: readonly string[]
           ? await run(python!, ['w2.py', '--workload', workload, '--threads', '2'], peerDir)
           : await run(process.execPath, ['--conditions=development', '--import', 'tsx', proc, '--workload', workload, '--path', impl], process.cwd(),
             impl === 'wasm' ? { SAFEKEY_CPU_WASM_NO_RELAXED: '1' } : {});
-        if (typeof r.refused === 'string') { rows.push({ workload, impl, note: `refused before starting: ${r.refused}` }); continue; }
-        rows.push({ workload, impl, tokensPerS: tokens / median(r.times as number[]), peakMb: r.peak_mb as number });
+        if (typeof r.refused === 'string') rows.push({ workload, impl, note: `refused before starting: ${r.refused}` });
+        else if (typeof r.outOfMemory === 'string') rows.push({ workload, impl, peakMb: r.peak_mb as number, note: `stopped by the memory guard: ${r.outOfMemory}` });
+        else rows.push({ workload, impl, tokensPerS: tokens / median(r.times as number[]), peakMb: r.peak_mb as number });
       } catch (e) {
         rows.push({ workload, impl, note: `failed: ${(e as Error).message.split('\n')[0]}` });
       }

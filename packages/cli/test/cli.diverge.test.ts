@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cli } from './cliHarness.js';
+import { cli, reasoningSample, scratch, tinyConfigJson } from './cliHarness.js';
 
 // A diverging run (issue: a NaN loss used to end "trained 4 updates", exit 0, with an all-NaN checkpoint).
-const root = mkdtempSync(join(tmpdir(), 'safekey-diverge-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (f: string) => join(root, f);
-const sample = (q: string, harmful: 0 | 1) => ({
-  query: q, harmful,
-  response: `<think>\nThe user wants to ${q}. ${harmful ? 'Hmm, this could hurt people.' : 'This is fine.'} Done.\n</think>\n\n${harmful ? 'No.' : 'Yes.'}`,
-});
+const at = scratch('safekey-diverge-');
+const sample = reasoningSample;
 const data = [sample('bake bread', 0), sample('hurt someone', 1), sample('plant a tree', 0), sample('steal a car', 1)];
 const config = (extra: object) => JSON.stringify({
   data: { train: 'data.jsonl' }, model: { checkpoint: 'init' }, arm: 'safekey', epochs: 2, extraEpochs: 1, batchSize: 2,
@@ -21,10 +15,7 @@ const config = (extra: object) => JSON.stringify({
 
 before(async () => {
   writeFileSync(at('data.jsonl'), data.map((d) => JSON.stringify(d)).join('\n'));
-  writeFileSync(at('tiny.json'), JSON.stringify({
-    model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-    rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
-  }));
+  writeFileSync(at('tiny.json'), tinyConfigJson());
   const init = await cli('init', '--config', at('tiny.json'), '--out', at('init'));
   assert.equal(init.code, 0, init.err);
 });

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { loadCheckpoint, readSamples, sampleEncoder } from '@safekey-ts/hf';
 import { RECIPE, encodeSamples, initSafetyHead } from '@safekey-ts/safekey';
-import { cli } from './cliHarness.js';
+import { cli, reasoningSample, scratch, tinyConfigJson } from './cliHarness.js';
 
-const root = mkdtempSync(join(tmpdir(), 'safekey-export-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (f: string) => join(root, f);
-const sample = (q: string, harmful: 0 | 1) => ({
-  query: q, harmful,
-  response: `<think>\nThe user wants to ${q}. ${harmful ? 'Hmm, this could hurt people.' : 'This is fine.'} Done.\n</think>\n\n${harmful ? 'No.' : 'Yes.'}`,
-});
+const at = scratch('safekey-export-');
+const sample = reasoningSample;
 writeFileSync(at('data.jsonl'), [sample('bake bread', 0), sample('hurt someone', 1), { query: 'no key', harmful: 0, response: '<think>\nOnly one\n</think>\n\nx' }]
   .map((d) => JSON.stringify(d)).join('\n'));
-writeFileSync(at('tiny.json'), JSON.stringify({
-  model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-  rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
-}));
+writeFileSync(at('tiny.json'), tinyConfigJson());
 const bytes = (f: string) => readFileSync(f);
 const load = async (dir: string) => { const c = await loadCheckpoint(dir); if (E.isLeft(c)) throw new Error(c.left.message); return c.right; };
 

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
 import { parseSafetensors } from '@safekey-ts/hf';
-import { cli } from './cliHarness.js';
+import { cli, reasoningSample, scratch, tinyConfigJson } from './cliHarness.js';
 
 // `safekey train` with a lora section: the base stays as it was, the adapter (PEFT's files) and the heads move,
 // the optimizer holds only their moments, resume is exact, and merge gives a plain checkpoint.
-const root = mkdtempSync(join(tmpdir(), 'safekey-lora-cli-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (f: string) => join(root, f);
-const sample = (q: string, harmful: 0 | 1) => ({
-  query: q, harmful,
-  response: `<think>\nThe user wants to ${q}. ${harmful ? 'Hmm, this could hurt people.' : 'This is fine.'} Done.\n</think>\n\n${harmful ? 'No.' : 'Yes.'}`,
-});
+const at = scratch('safekey-lora-cli-');
+const sample = reasoningSample;
 const config = (extra: object) => JSON.stringify({
   data: { train: 'data.jsonl' }, model: { checkpoint: 'init' }, arm: 'safekey', epochs: 2, extraEpochs: 1, batchSize: 2,
   lr: { peak: 1e-2, warmup: 0 }, seed: 3, lora: { rank: 2, alpha: 4, targets: ['q', 'v', 'down'] }, ...extra,
@@ -28,10 +22,7 @@ const tensors = (file: string) => {
 
 before(async () => {
   writeFileSync(at('data.jsonl'), [sample('bake bread', 0), sample('hurt someone', 1), sample('plant a tree', 0), sample('steal a car', 1)].map((d) => JSON.stringify(d)).join('\n'));
-  writeFileSync(at('tiny.json'), JSON.stringify({
-    model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1,
-    rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
-  }));
+  writeFileSync(at('tiny.json'), tinyConfigJson({ num_hidden_layers: 2 }));
   assert.equal((await cli('init', '--config', at('tiny.json'), '--out', at('init'))).code, 0);
 });
 

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { cli } from './cliHarness.js';
+import { before, test } from 'node:test';
+import { cli, reasoningSample, scratch, tinyConfigJson } from './cliHarness.js';
 
 // A run owns its directory: no silent overwrite, no two runs at once, an interrupted save recovered, a resume
 // that refuses changed settings or data, and a wrapper that does not leave its child running.
-const root = mkdtempSync(join(tmpdir(), 'safekey-rundir-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (f: string) => join(root, f);
+const at = scratch('safekey-rundir-');
 const bin = fileURLToPath(new URL('../bin/safekey.mjs', import.meta.url));
-const sample = (q: string, harmful: 0 | 1) => ({
-  query: q, harmful,
-  response: `<think>\nThe user wants to ${q}. ${harmful ? 'Hmm, this could hurt people.' : 'This is fine.'} Done.\n</think>\n\n${harmful ? 'No.' : 'Yes.'}`,
-});
+const sample = reasoningSample;
 const data = [sample('bake bread', 0), sample('hurt someone', 1), sample('plant a tree', 0), sample('steal a car', 1)];
 const config = (extra: object) => JSON.stringify({
   data: { train: 'data.jsonl' }, model: { checkpoint: 'init' }, arm: 'safekey', epochs: 2, extraEpochs: 1, batchSize: 2,
@@ -31,10 +25,7 @@ const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 before(async () => {
   writeFileSync(at('data.jsonl'), data.map((d) => JSON.stringify(d)).join('\n'));
-  writeFileSync(at('tiny.json'), JSON.stringify({
-    model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-    rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
-  }));
+  writeFileSync(at('tiny.json'), tinyConfigJson());
   const init = await cli('init', '--config', at('tiny.json'), '--out', at('init'));
   assert.equal(init.code, 0, init.err);
 });

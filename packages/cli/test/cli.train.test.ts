@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { cli } from './cliHarness.js';
+import { test } from 'node:test';
+import { cli, reasoningSample, scratch, tinyConfigJson } from './cliHarness.js';
 
-const root = mkdtempSync(join(tmpdir(), 'safekey-train-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const at = (f: string) => join(root, f);
-const sample = (q: string, harmful: 0 | 1) => ({
-  query: q, harmful,
-  response: `<think>\nThe user wants to ${q}. ${harmful ? 'Hmm, this could hurt people.' : 'This is fine.'} Done.\n</think>\n\n${harmful ? 'No.' : 'Yes.'}`,
-});
+const at = scratch('safekey-train-');
+const sample = reasoningSample;
 const data = [sample('bake bread', 0), sample('hurt someone', 1), sample('plant a tree', 0), sample('steal a car', 1),
   { query: 'no key', harmful: 0, response: '<think>\nOnly one sentence\n</think>\n\nx' }];
 writeFileSync(at('data.jsonl'), data.map((d) => JSON.stringify(d)).join('\n'));
-writeFileSync(at('tiny.json'), JSON.stringify({
-  model_type: 'llama', vocab_size: 300, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-  rms_norm_eps: 1e-5, rope_theta: 10000, max_position_embeddings: 512, tie_word_embeddings: true,
-}));
+writeFileSync(at('tiny.json'), tinyConfigJson());
 const trainConfig = (extra: object = {}) => JSON.stringify({
   data: { train: 'data.jsonl' }, model: { checkpoint: 'init' }, arm: 'safekey', epochs: 2, extraEpochs: 1, batchSize: 2,
   lr: { peak: 1e-3 }, seed: 1, backend: 'reference', out: 'run', ...extra,
