@@ -1,6 +1,7 @@
 import type { DType } from './dtype.js';
 import type { PrimParams, TensorInfo } from './primitives.js';
 import type { BinaryPrim, UnaryPrim } from './reference/scalar.js';
+import { type View, contiguousView } from './ir/view.js';
 
 /**
  * One element-wise expression: the kernel description every backend compiles (gpu.js source, CPU loops,
@@ -31,15 +32,20 @@ export interface Prologue { readonly expr: Expr; readonly out: TensorInfo }
 
 /**
  * A fused kernel: `out[i] = expr(i)` over every element of `out`, where an `input` leaf reads kernel input
- * `index` broadcast (NumPy rules) to `out.shape`, and `head` reads the head's result at `i` (the head's
- * output shape is `out.shape`). Head inputs are kernel inputs too, read unbroadcast.
+ * `index` through its view (`views[index]`, or the input as stored) broadcast (NumPy rules) to `out.shape`,
+ * and `head` reads the head's result at `i` (the head's output shape is `out.shape`). Head inputs are kernel
+ * inputs too, read as stored. One stored tensor read through two views is two inputs.
  */
 export interface FusedKernel {
   readonly inputs: readonly TensorInfo[];
+  readonly views?: readonly (View | null)[];
   readonly out: TensorInfo;
   readonly expr: Expr;
   readonly head?: Head;
 }
+
+/** The view through which kernel `k` reads its input `j`. */
+export const inputView = (k: Pick<FusedKernel, 'inputs' | 'views'>, j: number): View => k.views?.[j] ?? contiguousView(k.inputs[j].shape);
 
 /**
  * A stable text key for caching compiled kernels (of a kernel, an expression or any JSON-like value). Numbers
@@ -65,7 +71,10 @@ export function splitPrologue(k: FusedKernel): { readonly prologue: FusedKernel;
   const h = k.head;
   if (!h || !('prologue' in h)) return null;
   return {
-    prologue: { inputs: k.inputs, out: h.prologue.out, expr: h.prologue.expr },
-    rest: { inputs: [...k.inputs, h.prologue.out], out: k.out, expr: k.expr, head: { prim: h.prim, inputs: [k.inputs.length], params: h.params } },
+    prologue: { inputs: k.inputs, ...(k.views ? { views: k.views } : {}), out: h.prologue.out, expr: h.prologue.expr },
+    rest: {
+      inputs: [...k.inputs, h.prologue.out], ...(k.views ? { views: [...k.views, null] } : {}),
+      out: k.out, expr: k.expr, head: { prim: h.prim, inputs: [k.inputs.length], params: h.params },
+    },
   };
 }

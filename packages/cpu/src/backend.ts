@@ -2,10 +2,10 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  dtypeOfArray, headDtype, referenceKernels, sizeOf,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, readStrides, referenceKernels, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
-import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, broadcastStrides, contiguous, runElementwise, stridedCopy } from './elementwise.js';
+import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
@@ -153,7 +153,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       exprs.set(key, expr);
     }
     const r = alloc(out.dtype, sizeOf(out.shape));
-    runElementwise(expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) },
+    runElementwise(expr, out.shape, { data: r, offset: 0, strides: stridesOf(out.shape) },
       xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) })), -1, vm());
     return r;
   };
@@ -181,36 +181,36 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
     permute: ([x], { perm }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
-      const st = contiguous(x.info.shape);
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: perm.map((p) => st[p]) }, vm());
+      const st = stridesOf(x.info.shape);
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset: 0, strides: perm.map((p) => st[p]) }, vm());
       return r;
     },
     broadcastTo: ([x], _, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, o.shape) }, vm());
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, o.shape) }, vm());
       return r;
     },
     slice: ([x], { starts }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
-      const st = contiguous(x.info.shape);
+      const st = stridesOf(x.info.shape);
       const offset = starts.reduce((s, v, d) => s + v * st[d], 0);
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: contiguous(o.shape) }, { data: x.data, offset, strides: st }, vm());
+      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset, strides: st }, vm());
       return r;
     },
     pad: ([x], { before, value }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
       r.fill(value);
-      const st = contiguous(o.shape);
+      const st = stridesOf(o.shape);
       const offset = before.reduce((s, v, d) => s + v * st[d], 0);
-      stridedCopy(o.dtype, x.info.shape, { data: r, offset, strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, vm());
+      stridedCopy(o.dtype, x.info.shape, { data: r, offset, strides: st }, { data: x.data, offset: 0, strides: stridesOf(x.info.shape) }, vm());
       return r;
     },
     concat: (xs, { axis }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
-      const st = contiguous(o.shape);
+      const st = stridesOf(o.shape);
       let base = 0;
       for (const x of xs) {
-        stridedCopy(o.dtype, x.info.shape, { data: r, offset: base * st[axis], strides: st }, { data: x.data, offset: 0, strides: contiguous(x.info.shape) }, vm());
+        stridedCopy(o.dtype, x.info.shape, { data: r, offset: base * st[axis], strides: st }, { data: x.data, offset: 0, strides: stridesOf(x.info.shape) }, vm());
         base += x.info.shape[axis];
       }
       return r;
@@ -228,6 +228,11 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const runFused = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
     const xs = ins(inputs);
     const out = kernel.out;
+    // each input as the kernel reads it over `shape`: through its view, broadcast
+    const operands = (shape: readonly number[]) => xs.map((x, j) => {
+      const v = inputView(kernel, j);
+      return { data: x.data, offset: v.offset, strides: readStrides(v, shape) };
+    });
     let head: TypedArray | null = null;
     if (kernel.head) {
       const headOutDtype = headDtype(kernel.expr) ?? out.dtype;
@@ -238,8 +243,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
       } else if ('prologue' in h) {
         const shape = h.prologue.out.shape;
-        head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape,
-          xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, shape) })), h.params.axes, headOutDtype, vm(), alloc, pool.release);
+        head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape, operands(shape), h.params.axes, headOutDtype, vm(), alloc, pool.release);
       } else {
         const x = xs[h.inputs[0]];
         head = reduce(h.prim === 'reduceSum' ? 'sum' : 'max', x.data, x.info.shape, h.params.axes, headOutDtype, vm(), alloc, pool.release);
@@ -247,9 +251,9 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       if (kernel.expr.op === 'head' && headOutDtype === out.dtype) { lastFused = 'head'; return make(head); }
     }
     const r = alloc(out.dtype, sizeOf(out.shape));
-    const operands = xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) }));
-    if (head) operands.push({ data: head, offset: 0, strides: contiguous(out.shape) });
-    lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: contiguous(out.shape) }, operands, head ? xs.length : -1, vm());
+    const reads = operands(out.shape);
+    if (head) reads.push({ data: head, offset: 0, strides: stridesOf(out.shape) });
+    lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: stridesOf(out.shape) }, reads, head ? xs.length : -1, vm());
     if (head) pool.release(head);
     return make(r);
   };

@@ -259,20 +259,6 @@ export function runElementwise(expr: Expr, shape: readonly number[], out: Operan
   return 'js';
 }
 
-/** Row-major strides of `shape`. */
-export function contiguous(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]; }
-  return st;
-}
-
-/** Strides that read an array of shape `inShape` broadcast (NumPy rules) to `outShape`. */
-export function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
-  const st = contiguous(inShape), lead = outShape.length - inShape.length;
-  return outShape.map((_, d) => (d < lead || inShape[d - lead] === 1 ? 0 : st[d - lead]));
-}
-
 /** Copies `src` read through `strides`/`offset` into `dst` (strided) over `shape`. */
 export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand, src: Operand, vm: EwiseVM | null = null): void {
   runElementwise(inputExpr[dtype], shape, dst, [src], -1, vm);

@@ -5,8 +5,7 @@
 // offset) and C is contiguous. When B is shared by every entry and A is not transposed, the batch is folded
 // into the rows of one product ([batch*m, k] x [k, n]), which is one large GEMM instead of many small ones.
 // float64 products run in plain JS with the reference's summation order.
-import { type TensorInfo, type TypedArray, allocArray } from '@safekey-ts/core';
-import { broadcastStrides } from './elementwise.js';
+import { type TensorInfo, type TypedArray, allocArray, broadcastStrides } from '@safekey-ts/core';
 import type { Alloc } from './pool.js';
 
 export interface GemmEngine {

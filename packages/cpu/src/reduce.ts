@@ -3,17 +3,17 @@
 // In the addon (native/cpu.cc, `reduce`) rows are folded side by side; elsewhere a plain reduction is the
 // element-wise fold (runElementwise's sum / max sink, in the wasm VM on the wasm path) of its input, as a
 // reduction with a prologue is.
-import { type DType, type Expr, type TypedArray, allocArray, dtypeOfArray } from '@safekey-ts/core';
-import { type EwiseVM, type Operand, collapse, contiguous, inputExpr, runElementwise } from './elementwise.js';
+import { type DType, type Expr, type TypedArray, allocArray, dtypeOfArray, stridesOf } from '@safekey-ts/core';
+import { type EwiseVM, type Operand, collapse, inputExpr, runElementwise } from './elementwise.js';
 import type { Alloc } from './pool.js';
 
 /** Reduces `x` (shape `shape`) over `axes` (sorted, non-negative) into a new array of `dtype`. */
 export function reduce(kind: 'sum' | 'max', x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType,
   vm: EwiseVM | null = null, alloc: Alloc = allocArray, release: (a: TypedArray) => void = () => undefined): TypedArray {
   if (!vm?.reduce || x.length < vm.minElements)
-    return reducePrologue(kind, inputExpr[dtypeOfArray(x)], shape, [{ data: x, offset: 0, strides: contiguous(shape) }], axes, dtype, vm, alloc, release);
+    return reducePrologue(kind, inputExpr[dtypeOfArray(x)], shape, [{ data: x, offset: 0, strides: stridesOf(shape) }], axes, dtype, vm, alloc, release);
   const { acc, accSt, outSize } = accumulators(kind, shape, axes, alloc);
-  const c = collapse(shape, [contiguous(shape), accSt]);
+  const c = collapse(shape, [stridesOf(shape), accSt]);
   vm.reduce(kind === 'max', x, Int32Array.from(c.shape), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]), acc);
   return finish(acc, dtype, outSize, alloc, release);
 }
@@ -23,7 +23,7 @@ function accumulators(kind: 'sum' | 'max', shape: readonly number[], axes: reado
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outSize = kept.reduce((p, d) => p * d, 1);
   const acc = (alloc('float64', outSize) as Float64Array).fill(kind === 'sum' ? 0 : -Infinity);
-  const keptSt = contiguous(kept);
+  const keptSt = stridesOf(kept);
   return { acc, accSt: shape.map((_, d) => (axes.includes(d) ? 0 : keptSt[d])), outSize };
 }
 

@@ -5,7 +5,10 @@
 // than 2^23 elements (checked by the backend). Shapes and params are literals in the source, so a source
 // string identifies a kernel: the kernel cache is keyed by (op, dtypes, shapes, params) and compiled kernels
 // are shared between keys with the same source.
-import { type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type TensorInfo, headDtype, sizeOf, stridesOf } from '@safekey-ts/core';
+import {
+  type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type TensorInfo, broadcastStrides, headDtype, inputView,
+  readStrides, sizeOf, stridesOf,
+} from '@safekey-ts/core';
 
 /**
  * `f64`: gpu.js's `cpu` mode runs the kernel as JavaScript in float64, so float32 nodes are rounded with
@@ -102,13 +105,6 @@ class Builder {
     const params = this.args.map((k) => (k < 0 ? 'az' : `a${k}`));
     return `function (${params.join(', ')}) {\nconst i = this.thread.x;\n${this.lines.join('\n')}\nreturn ${ret};\n}`;
   }
-}
-
-/** Strides of `inShape` read broadcast to `outShape` (0 on broadcast axes). */
-function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
-  const lead = outShape.length - inShape.length;
-  const st = stridesOf(inShape);
-  return outShape.map((d, k) => (k < lead || inShape[k - lead] === 1 && d !== 1 ? 0 : st[k - lead]));
 }
 
 // ---------- element-wise expressions ----------
@@ -228,8 +224,10 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const read = (j: number): string => {
     let v = reads.get(j);
     if (!v) {
-      const off = b.affine('i', out, broadcastStrides(k.inputs[j].shape, out));
-      v = b.let(`${b.arg(j)}[${off}]`);
+      const view = inputView(k, j);
+      const off = b.affine('i', out, readStrides(view, out));
+      // a view's offset is added in a variable of its own: gpu.js cannot type an index of two literals
+      v = b.let(`${b.arg(j)}[${view.offset === 0 ? off : b.let(`${lit(view.offset)} + ${off}`)}]`);
       reads.set(j, v);
     }
     return v;

@@ -1,4 +1,5 @@
-import type { Expr, Head } from '../kernel.js';
+import { type Expr, type Head, stableKey } from '../kernel.js';
+import { type View, broadcastView, contiguousView, isContiguousView, permuteView, reshapeView, sliceView } from '../ir/view.js';
 import { type PrimParams, type TensorInfo, primitives } from '../primitives.js';
 import { sameShape } from '../shape.js';
 import { type Program, type Ref, type Step, sameRef } from './program.js';
@@ -60,7 +61,41 @@ function kernelRoots(p: Program): { root: Int32Array; prologueOf: Int32Array } {
   return { root, prologueOf };
 }
 
-/** Fuses element-wise chains, with matmul/reduction epilogues and reduction prologues, into single kernels. */
+const MOVEMENT = new Set(['permute', 'slice', 'broadcastTo', 'reshape']);
+const stepOf = (p: Program, r: Ref): PrimStep | undefined => (r.kind === 'step' ? (p.steps[r.index] as PrimStep) : undefined);
+
+/** `v` moved by movement step `s`, or null where the result is not a view of the same storage. */
+function moved(v: View, s: PrimStep): View | null {
+  switch (s.prim) {
+    case 'permute': return permuteView(v, (s.params as PrimParams['permute']).perm);
+    case 'slice': { const q = s.params as PrimParams['slice']; return sliceView(v, q.starts, q.ends); }
+    case 'broadcastTo': return broadcastView(v, (s.params as PrimParams['broadcastTo']).shape);
+    default: return reshapeView(v, (s.params as PrimParams['reshape']).shape);
+  }
+}
+
+/**
+ * The stored value `x` reads and the view it reads it through, looking through permutes, slices,
+ * broadcasts and reshapes (a reshape only where it can be a view). `view` is null when it is read as stored.
+ */
+function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref; view: View | null } {
+  const chain: { s: PrimStep; ref: Ref }[] = [];
+  let ref = x;
+  for (let s = stepOf(p, ref); s && MOVEMENT.has(s.prim); s = stepOf(p, ref)) { chain.unshift({ s, ref }); ref = s.inputs[0]; }
+  let view = contiguousView(infoOf(ref).shape);
+  for (const c of chain) {
+    const next = moved(view, c.s);
+    if (next) view = next;
+    else { ref = c.ref; view = contiguousView(c.s.out.shape); }
+  }
+  return { ref, view: sameShape(view.shape, infoOf(ref).shape) && isContiguousView(view) ? null : view };
+}
+
+/**
+ * Fuses element-wise chains, with matmul/reduction epilogues and reduction prologues, into single kernels.
+ * A kernel reads a permute, slice, broadcast or reshape of a value through a view of its storage instead of
+ * a copy (the copy is then dropped by dead-code elimination when nothing else reads it).
+ */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
   const { root, prologueOf } = kernelRoots(p);
   const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
@@ -69,13 +104,20 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
   const mapRef = (r: Ref): Ref => (r.kind === 'step' ? newRef.get(r.index)! : r);
 
   const emitKernel = (r: number) => {
-    const refs: Ref[] = [];
-    const indexOf = (ref: Ref) => { const j = refs.findIndex((x) => sameRef(x, ref)); return j >= 0 ? j : refs.push(ref) - 1; };
+    const refs: Ref[] = [], views: (View | null)[] = [];
+    const indexOf = (ref: Ref, view: View | null = null) => {
+      const key = view && stableKey(view);
+      const j = refs.findIndex((x, k) => sameRef(x, ref) && (views[k] && stableKey(views[k])) === key);
+      if (j >= 0) return j;
+      views.push(view);
+      return refs.push(ref) - 1;
+    };
     let head: Head | undefined;
     let ops = 0;
     const leaf = (x: Ref): Expr => {
-      if (x.kind === 'const' && x.tensor.rank === 0) return { op: 'const', value: x.tensor.dataSync()[0], dtype: x.tensor.dtype };
-      return { op: 'input', index: indexOf(mapRef(x)), dtype: infoOf(x).dtype };
+      const { ref, view } = viewed(p, x, infoOf);
+      if (ref.kind === 'const' && ref.tensor.rank === 0) return { op: 'const', value: ref.tensor.dataSync()[0], dtype: ref.tensor.dtype };
+      return { op: 'input', index: indexOf(mapRef(ref), view), dtype: infoOf(x).dtype };
     };
     // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
     const node = (i: number, inside: (j: number) => boolean): Expr => {
@@ -108,8 +150,9 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
     };
     const expr = build(r);
     const s = p.steps[r];
-    if (ops === 1) out.push({ ...s, inputs: s.inputs.map(mapRef) });
-    else out.push({ kind: 'fused', kernel: { inputs: refs.map((x) => infoOfNew(x)), out: s.out, expr, ...(head ? { head } : {}) }, inputs: refs, out: s.out });
+    const viewing = views.some((v) => v !== null);
+    if (ops === 1 && !viewing) out.push({ ...s, inputs: s.inputs.map(mapRef) });
+    else out.push({ kind: 'fused', kernel: { inputs: refs.map((x) => infoOfNew(x)), ...(viewing ? { views } : {}), out: s.out, expr, ...(head ? { head } : {}) }, inputs: refs, out: s.out });
     newRef.set(r, { kind: 'step', index: out.length - 1 });
   };
   const infoOfNew = (r: Ref): TensorInfo => (r.kind === 'step' ? out[r.index].out : infoOf(r));

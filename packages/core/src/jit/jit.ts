@@ -68,7 +68,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     const template = mapTensors(result, (t) => { const r = recorder.refOf(t); outputs.push(r); traced.push(r.kind === 'const' ? freshView(t) : t); return t; });
     const infoOf = (r: Ref) => (r.kind === 'arg' ? argLeaves[r.index].info : r.kind === 'const' ? r.tensor.info : recorder.steps[r.index].out);
     const recorded = deadCodeEliminated({ steps: recorder.steps, outputs });
-    const program = opts.fuse === false ? recorded : fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r)));
+    const program = opts.fuse === false ? recorded : deadCodeEliminated(fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r))));
     last = { program, lastUse: lastUses(program), template };
     recordedOps = recorder.steps.length;
     cache.set(key, last);

@@ -1,7 +1,7 @@
 import { type TypedArray, allocArray, roundTo } from '../dtype.js';
-import { type Expr, type FusedKernel, headDtype, splitPrologue } from '../kernel.js';
+import { type Expr, type FusedKernel, headDtype, inputView, splitPrologue } from '../kernel.js';
 import { sizeOf } from '../shape.js';
-import { type In, broadcastOffsets } from './indexing.js';
+import { type In, viewOffsets } from './indexing.js';
 import { kernels } from './kernels.js';
 import { binaryFns, unaryFns } from './scalar.js';
 
@@ -19,7 +19,7 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
     const r = (v: number) => roundTo(e.dtype, v);
     switch (e.op) {
       case 'input': {
-        const data = inputs[e.index].data, off = broadcastOffsets(inputs[e.index].info.shape, k.out.shape);
+        const data = inputs[e.index].data, off = viewOffsets(inputView(k, e.index), k.out.shape);
         return (i) => data[off[i]];
       }
       case 'const': { const v = roundTo(e.dtype, e.value); return () => v; }

@@ -1,6 +1,7 @@
 import type { TypedArray } from '../dtype.js';
 import type { TensorInfo } from '../primitives.js';
-import { type Shape, sizeOf, stridesOf } from '../shape.js';
+import { type View, contiguousView, readStrides } from '../ir/view.js';
+import { type Shape, sizeOf } from '../shape.js';
 
 /** A kernel input: its values and what they are. */
 export interface In { readonly data: TypedArray; readonly info: TensorInfo }
@@ -18,18 +19,16 @@ export function forEachIndex(shape: Shape, f: (flat: number, idx: readonly numbe
   }
 }
 
-/** For each element of `out`, the flat offset of the element of `input` that broadcasts onto it. */
-export function broadcastOffsets(input: Shape, out: Shape): Int32Array {
-  const st = stridesOf(input);
-  const lead = out.length - input.length;
+/** For each element of `out`, the flat offset of the element of `view` that broadcasts onto it. */
+export function viewOffsets(view: View, out: Shape): Int32Array {
+  const st = readStrides(view, out);
   const offsets = new Int32Array(sizeOf(out));
-  forEachIndex(out, (flat, idx) => {
-    let o = 0;
-    for (let d = 0; d < input.length; d++) if (input[d] !== 1) o += idx[lead + d] * st[d];
-    offsets[flat] = o;
-  });
+  forEachIndex(out, (flat, idx) => { offsets[flat] = view.offset + offsetOf(idx, st); });
   return offsets;
 }
+
+/** For each element of `out`, the flat offset of the element of a stored `input` that broadcasts onto it. */
+export const broadcastOffsets = (input: Shape, out: Shape): Int32Array => viewOffsets(contiguousView(input), out);
 
 export const offsetOf = (idx: readonly number[], strides: readonly number[]): number =>
   idx.reduce((acc, i, d) => acc + i * strides[d], 0);

@@ -1,14 +1,17 @@
 // jit replays recorded programs through the backend's `runFused`: replays must match eager execution.
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
+import fc from 'fast-check';
 import { jit } from '../jit/jit.js';
 import { silu } from '../nn/activations.js';
 import { softmax } from '../nn/softmax.js';
 import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
+import { broadcastTo, permute, reshape, slice, transpose } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
-import { T } from './arbitraries.js';
+import type { Shape } from '../shape.js';
+import { T, f32Arb, fromValues, numel, shapeArb, valuesArb } from './arbitraries.js';
 import { assertClose } from './assert.js';
 import { type SuiteContext, check } from './context.js';
 
@@ -22,7 +25,28 @@ const programs: readonly [string, F][] = [
   ['reduction prologue over the outer axis, reading another reduction', (x, w) => sum(ew.mul(x, ew.sin(sum(w, 0))), 0)],
   ['reduction prologue and epilogue: log-sum-exp', (x) => ew.log(sum(ew.exp(ew.sub(x, 1)), -1, true))],
   ['max of a prologue, every axis', (x) => max(ew.neg(ew.abs(x)), [0, 1])],
+  // movement read through views: nothing copied
+  ['exp(permute(x)) + slice(w)', (x, w) => ew.add(ew.exp(transpose(x)), slice(w, [0, 1], [3, 3]))],
+  ['one input through two views', (x) => ew.mul(slice(x, [0, 1], [2, 3]), slice(x, [0, 0], [2, 2]))],
+  ['a reshape of a permute that is no view (read from the stored permute)', (x) => ew.add(reshape(permute(x, [1, 0]), [2, 3]), 1)],
+  ['broadcast, reshape and permute into a reduction prologue', (x, w) => sum(ew.mul(permute(reshape(x, [2, 3, 1]), [2, 0, 1]), broadcastTo(sum(w, 0), [4, 2, 3])), [0, 2])],
+  ['a broadcast scalar is a constant', (x) => ew.mul(x, broadcastTo(T(3), [2, 3]))],
 ];
+
+/** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast or reshape. */
+function movement(seed: number, x: Tensor): Tensor {
+  const s = x.shape, r = s.length, k = Math.floor(seed / 4);
+  switch (seed % 4) {
+    case 0: return r < 2 ? x : permute(x, Array.from({ length: r }, (_, d) => (d + 1 + k) % r) as never);
+    case 1: return slice(x, s.map((d, i) => (k + i) % d) as never, s as never);
+    case 2: return broadcastTo(x, [2, ...s.map((d) => (d === 1 ? 3 : d))] as never);
+    default: {
+      const n = numel(s);
+      const to: Shape = k % 3 === 0 ? [n] : k % 3 === 1 ? [...s, 1] : r >= 2 ? [s[0] * s[1], ...s.slice(2)] : [1, ...s];
+      return reshape(x, to as never);
+    }
+  }
+}
 
 export function jitSuite(c: SuiteContext): void {
   describe('jit replay (runFused)', () => {
@@ -37,6 +61,24 @@ export function jitSuite(c: SuiteContext): void {
         assertClose(Array.from(replayed.dataSync()), eager, c.tol, name);
       });
     }
+    check('movement fuses: exp(permute(x)) + slice(w) is one kernel', () => {
+      const g = jit(programs.find(([n]) => n.startsWith('exp(permute'))![1]);
+      const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
+      g(x, w); g(x, w);
+      assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
+    });
+    check('property: any chain of permutes, slices, broadcasts and reshapes read by a kernel replays as eager', () => {
+      const arb = shapeArb(1, 3).chain((shape) => fc.tuple(fc.constant(shape), valuesArb(numel(shape), f32Arb(4)),
+        fc.array(fc.nat(60), { minLength: 1, maxLength: 4 })));
+      fc.assert(fc.property(arb, ([shape, data, seeds]) => {
+        const f = (x: Tensor) => { const y = seeds.reduce((t, sd) => movement(sd, t), x); return ew.add(ew.exp(y), ew.mul(y, 0.5)); };
+        const x = fromValues(data, shape);
+        const expected = f(x);
+        const g = jit(f);
+        g(x);
+        assertClose(Array.from(g(x).dataSync()), Array.from(expected.dataSync()), c.tol, `${JSON.stringify(shape)} ${seeds}`);
+      }), { numRuns: Math.min(c.numRuns, 25) });
+    });
     check('fusion happens, so runFused is exercised', () => {
       const g = jit(programs[1][1]);
       const x = T([[1, 2]]), w = T([[1], [2]]);
