@@ -10,7 +10,7 @@ export { type AttentionLayout, attentionLayout } from './reference/attention.js'
 export { kernels as referenceKernels } from './reference/kernels.js';
 export * from './kernel.js';
 export * from './ir/view.js';
-export { unaryFns, binaryFns, type UnaryPrim, type BinaryPrim } from './reference/scalar.js';
+export { unaryFns, binaryFns, type UnaryPrim, type BinaryPrim } from './ir/ops.js';
 export { Tensor, type Nested } from './tensor.js';
 export { bind, fromData, getBackend, setBackend } from './bind.js';
 export { tidy, keep } from './scope.js';

@@ -1,6 +1,6 @@
 import type { DType } from './dtype.js';
 import type { PrimParams, TensorInfo } from './primitives.js';
-import type { BinaryPrim, UnaryPrim } from './reference/scalar.js';
+import type { BinaryPrim, UnaryPrim } from './ir/ops.js';
 import { type View, contiguousView } from './ir/view.js';
 
 /**

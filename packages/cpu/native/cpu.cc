@@ -157,8 +157,7 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
 #include <cmath>
 #include <vector>
 
-enum Op { LOAD = 1, CONST, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, RECIP, NEG, ABS, SIGN,
-  ADD, SUB, MUL, DIV, POW, MAX, MIN, EQ, NE, LT, LE, GT, GE, WHERE, CAST_BOOL, CAST_INT, IDENT };
+#include "vm_ops.h"  // enum Op, generated from src/vm-ops.ts by scripts/build.mjs
 enum Round { R_NONE = 0, R_F32, R_I32, R_BOOL };
 enum Kind { K_F32 = 0, K_F64, K_I32, K_U8 };
 
@@ -361,7 +360,7 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
         case SIN: for (int64_t i = 0; i < len; i++) r[i] = (T)std::sin((double)a[i]); break;
         case COS: for (int64_t i = 0; i < len; i++) r[i] = (T)std::cos((double)a[i]); break;
         case TANH: for (int64_t i = 0; i < len; i++) r[i] = (T)std::tanh((double)a[i]); break;
-        case RECIP: for (int64_t i = 0; i < len; i++) r[i] = (T)1 / a[i]; break;
+        case RECIPROCAL: for (int64_t i = 0; i < len; i++) r[i] = (T)1 / a[i]; break;
         case NEG: for (int64_t i = 0; i < len; i++) r[i] = -a[i]; break;
         case ABS: for (int64_t i = 0; i < len; i++) r[i] = std::fabs(a[i]); break;
         case SIGN: for (int64_t i = 0; i < len; i++) r[i] = (T)jsSign(a[i]); break;
@@ -370,8 +369,8 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
         case MUL: for (int64_t i = 0; i < len; i++) r[i] = a[i] * b[i]; break;
         case DIV: for (int64_t i = 0; i < len; i++) r[i] = a[i] / b[i]; break;
         case POW: for (int64_t i = 0; i < len; i++) r[i] = (T)jsPow(a[i], b[i]); break;
-        case MAX: for (int64_t i = 0; i < len; i++) r[i] = jsMaxT(a[i], b[i]); break;
-        case MIN: for (int64_t i = 0; i < len; i++) r[i] = jsMinT(a[i], b[i]); break;
+        case MAXIMUM: for (int64_t i = 0; i < len; i++) r[i] = jsMaxT(a[i], b[i]); break;
+        case MINIMUM: for (int64_t i = 0; i < len; i++) r[i] = jsMinT(a[i], b[i]); break;
         case EQ: for (int64_t i = 0; i < len; i++) r[i] = a[i] == b[i]; break;
         case NE: for (int64_t i = 0; i < len; i++) r[i] = a[i] != b[i]; break;
         case LT: for (int64_t i = 0; i < len; i++) r[i] = a[i] < b[i]; break;

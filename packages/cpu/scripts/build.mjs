@@ -3,6 +3,8 @@
 //   1. wasm/out/kernels.wasm and kernels-relaxed.wasm from wasm/kernels.wat.mjs, assembled with wabt (an npm package).
 //   2. native/build/Release/safekey_cpu.node, the N-API addon over oneDNN (Debian's libdnnl-dev), with node-gyp
 //      against the Node headers already on the machine (no download).
+// Both take the element-wise VM's op codes from src/vm-ops.ts (read through tsx, as the tests read the sources):
+// the wasm module as an argument of its generator, the addon as native/vm_ops.h.
 // Neither failure fails the install: it prints why, and the backend falls back (native -> wasm -> js) and
 // reports the reason in `cpuBackend().fallbackReason`.
 // Env: SAFEKEY_CPU_NO_NATIVE=1 skips the addon; SAFEKEY_CPU_NO_WASM=1 skips the wasm module.
@@ -16,7 +18,15 @@ const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (msg) => console.log(`[@safekey-ts/cpu] ${msg}`);
 const require = createRequire(join(pkg, 'package.json'));
 
-async function buildWasm() {
+/** The VM's op table from src/vm-ops.ts: { ops, header }. */
+function vmOps() {
+  const r = spawnSync(process.execPath, ['--conditions=development', '--import', pathToFileURL(require.resolve('tsx')).href, join(pkg, 'scripts', 'vm-ops.ts')],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot read the VM's op table (src/vm-ops.ts): ${tail(r.stderr, 3)}`);
+  return JSON.parse(r.stdout);
+}
+
+async function buildWasm(ops) {
   if (process.env.SAFEKEY_CPU_NO_WASM) return log('wasm: skipped (SAFEKEY_CPU_NO_WASM)');
   let wabtInit;
   try { wabtInit = require('wabt'); } catch { return log('wasm: NOT built: the wabt package is not installed (npm ci installs it)'); }
@@ -28,7 +38,7 @@ async function buildWasm() {
     // engine validates it; this Node may not (Node 20 has it behind --experimental-wasm-relaxed-simd)
     for (const relaxed of [false, true]) {
       const name = relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm', file = join(pkg, 'wasm', 'out', name);
-      const mod = wabt.parseWat(name, wat({ relaxed }), { simd: true, threads: true, bulk_memory: true, relaxed_simd: relaxed });
+      const mod = wabt.parseWat(name, wat({ relaxed, ops }), { simd: true, threads: true, bulk_memory: true, relaxed_simd: relaxed });
       const { buffer } = mod.toBinary({});
       mod.destroy();
       writeFileSync(file, buffer);
@@ -71,8 +81,9 @@ function checkLoads() {
   return { ok: true, info: r.stdout.trim() };
 }
 
-function buildNative() {
+function buildNative(opHeader) {
   if (process.env.SAFEKEY_CPU_NO_NATIVE) return log('native: skipped (SAFEKEY_CPU_NO_NATIVE); the backend will use wasm');
+  writeFileSync(join(pkg, 'native', 'vm_ops.h'), opHeader);
   const header = ['/usr/include/oneapi/dnnl/dnnl.h', '/usr/local/include/oneapi/dnnl/dnnl.h'].find(existsSync);
   if (!header) return log('native: NOT built: oneDNN headers not found (apt-get install libdnnl-dev); the backend will use wasm');
   const nd = nodeDir();
@@ -103,5 +114,9 @@ function buildNative() {
 }
 
 // never fail the install: whatever goes wrong is reported and the backend falls back
-try { await buildWasm(); } catch (e) { log(`wasm: NOT built: ${e?.message ?? e}`); }
-try { buildNative(); } catch (e) { log(`native: NOT built: ${e?.message ?? e}; the backend will use wasm`); }
+let table;
+try { table = vmOps(); } catch (e) { log(`wasm and native: NOT built: ${e?.message ?? e}; the backend will use js`); }
+if (table) {
+  try { await buildWasm(table.ops); } catch (e) { log(`wasm: NOT built: ${e?.message ?? e}`); }
+  try { buildNative(table.header); } catch (e) { log(`native: NOT built: ${e?.message ?? e}; the backend will use wasm`); }
+}

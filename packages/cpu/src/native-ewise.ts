@@ -3,13 +3,8 @@
 // [op, dst, a, b, c, round] where `round` is the node's dtype rounding (or the input / constant slot for
 // LOAD / CONST). Programs are cached by canonical expression; constants, shapes and strides are arguments.
 import { type DType, type Expr, stableKey } from '@safekey-ts/core';
+import { OP } from './vm-ops.js';
 
-/** The VM's op codes (native/cpu.cc's `Op` and wasm/ewise.wat.mjs's OPS use the same numbers). */
-export const OP: Record<string, number> = {
-  load: 1, const: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9, reciprocal: 10, neg: 11, abs: 12, sign: 13,
-  add: 14, sub: 15, mul: 16, div: 17, pow: 18, maximum: 19, minimum: 20, eq: 21, ne: 22, lt: 23, le: 24, gt: 25, ge: 26,
-  where: 27, castBool: 28, castInt: 29, ident: 30,
-};
 const ROUND: Record<DType, number> = { float64: 0, float32: 1, int32: 2, bool: 3 };
 const compares = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 

@@ -3,7 +3,7 @@
 // rest, which runElementwise then runs in its JS loops.
 import type { TypedArray } from '@safekey-ts/core';
 import type { VmKernels } from './elementwise.js';
-import { OP } from './native-ewise.js';
+import { OP } from './vm-ops.js';
 import { JOB_BYTES, type WasmRuntime, split, withAddresses } from './wasm.js';
 
 const INSN = 6;

@@ -24,11 +24,6 @@ export const ewiseScratchBytes = REGS + 4 * BLOCK * MAX_REGS;
 export const PARAMS = ['prog', 'nInsn', 'nregs', 'result', 'consts', 'rank', 'shape', 'outSt', 'nin', 'inPtr', 'inSize', 'inOff', 'inSt',
   'sink', 'outPtr', 'outSize', 'outOff'];
 /** The op codes of src/native-ewise.ts (a test checks they agree). */
-export const OPS = {
-  load: 1, const: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9, reciprocal: 10, neg: 11, abs: 12, sign: 13,
-  add: 14, sub: 15, mul: 16, div: 17, pow: 18, maximum: 19, minimum: 20, eq: 21, ne: 22, lt: 23, le: 24, gt: 25, ge: 26,
-  where: 27, castBool: 28, castInt: 29, ident: 30,
-};
 export const mathImports = ['log', 'sin', 'cos', 'tanh', 'pow'];
 
 const g = (name) => `(local.get $${name})`;
@@ -148,17 +143,16 @@ function opCode(op) {
   }
 }
 
-/** Dispatch on the op code with br_table: one block per code 0..30. */
-function dispatch() {
-  const names = Object.keys(OPS);
-  const byCode = ['(unreachable)'];
-  for (const n of names) byCode[OPS[n]] = opCode(n);
+/** Dispatch on the op code with br_table: one block per code (`ops[c - 1]` is code c; 0 is no op). */
+function dispatch(ops) {
+  const byCode = ['(unreachable)', ...ops.map(opCode)];
   let s = `(br_table ${byCode.map((_, c) => `$o${c}`).join(' ')} (local.get $op))`;
   for (let c = 0; c < byCode.length; c++) s = `(block $o${c} ${s})\n        ${byCode[c]}\n        (br $next)`;
   return `(block $next ${s})`;
 }
 
-export function ewiseWat() {
+/** The VM's text; `ops`: the instructions in op-code order (src/vm-ops.ts's VM_OPS, handed over by scripts/build.mjs). */
+export function ewiseWat(ops) {
   return `
   ${expBlock()}
   ${viaDouble('rsqrt4', (x) => `(f64x2.div ${f64x2(1)} (f64x2.sqrt ${x}))`)}
@@ -267,7 +261,7 @@ export function ewiseWat() {
         (local.set $pa (i32.load (i32.add (local.get $scr) (i32.shl (i32.load offset=8 (local.get $q)) (i32.const 2)))))
         (local.set $pb (i32.load (i32.add (local.get $scr) (i32.shl (i32.load offset=12 (local.get $q)) (i32.const 2)))))
         (local.set $pc (i32.load (i32.add (local.get $scr) (i32.shl (i32.load offset=16 (local.get $q)) (i32.const 2)))))
-        ${dispatch()}
+        ${dispatch(ops)}
         (local.set $q (i32.add (local.get $q) (i32.const 24)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br_if $insns (i32.lt_u (local.get $k) (local.get $nInsn))))

@@ -110,8 +110,11 @@ function microKernel(relaxed) {
       (br_if $ri (i32.lt_s (local.get $i) (local.get $mr)))))`;
 }
 
-/** The module's text; `relaxed`: the products' micro-kernel with relaxed-SIMD multiply-adds. */
-export function wat({ relaxed = false } = {}) {
+/**
+ * The module's text; `relaxed`: the products' micro-kernel with relaxed-SIMD multiply-adds; `ops`: the
+ * element-wise VM's instructions in op-code order (src/vm-ops.ts).
+ */
+export function wat({ relaxed = false, ops }) {
   return `(module
   (import "env" "memory" (memory 1 65536 shared))
   ${mathImports.map((f) => `(import "math" "${f}" (func $${f} (param f64) ${f === 'pow' ? '(param f64) ' : ''}(result f64)))`).join('\n  ')}
@@ -119,7 +122,7 @@ export function wat({ relaxed = false } = {}) {
   (func (export "mr") (result i32) (i32.const ${MR}))
   (func (export "ewiseScratchBytes") (result i32) (i32.const ${ewiseScratchBytes}))
   (func (export "ewiseBlock") (result i32) (i32.const ${BLOCK}))
-  ${ewiseWat()}
+  ${ewiseWat(ops)}
   ${ropeWat()}
   ${attentionWat()}
 

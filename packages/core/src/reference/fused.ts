@@ -3,7 +3,7 @@ import { type Expr, type FusedKernel, headDtype, inputView, splitPrologue } from
 import { sizeOf } from '../shape.js';
 import { type In, viewOffsets } from './indexing.js';
 import { kernels } from './kernels.js';
-import { binaryFns, unaryFns } from './scalar.js';
+import { binaryFns, unaryFns } from '../ir/ops.js';
 
 type Eval = (i: number) => number;
 

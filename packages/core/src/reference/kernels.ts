@@ -4,7 +4,7 @@ import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
 import { attentionGradReference, attentionReference } from './attention.js';
 import { type In, broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
-import { binaryFns, unaryFns } from './scalar.js';
+import { binaryFns, unaryFns } from '../ir/ops.js';
 
 type Kernel<P extends Primitive> = (inputs: readonly In[], params: PrimParams[P], out: TensorInfo) => TypedArray;
 

@@ -1,4 +1,7 @@
-/** Scalar meaning of each element-wise primitive: the definition every backend is checked against. */
+/**
+ * The element-wise ops of the kernel IR with their scalar meaning: the definition every backend is checked
+ * against (the reference backend runs these functions), and the order the cpu backend's VM numbers them in.
+ */
 export const unaryFns = {
   exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x: number) => 1 / Math.sqrt(x),
   sin: Math.sin, cos: Math.cos, tanh: Math.tanh, reciprocal: (x: number) => 1 / x,
