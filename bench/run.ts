@@ -1,5 +1,5 @@
 // The benchmark runner: `npm run bench [-- --json] [--sizes 128,512] [--impl native,pytorch] [--no-peers]
-// [--rounds 5] [--bench matmul,w1,w1-sk,rss,w2]` (default: matmul; w1 and w1-sk run the peers' training steps,
+// [--rounds 5] [--bench matmul,w1,w1-sk,rss,w2] [--load N]` (default: matmul; w1 and w1-sk run the peers' training steps,
 // minutes; rss measures this project's memory over W1 steps in fresh processes; w2 runs one SafeKey step at
 // real model sizes, W2-LoRA, W2-full and W3-LoRA, beside PyTorch + PEFT: many minutes).
 //
@@ -12,6 +12,7 @@
 // (with --json the progress and the table go to stderr).
 // To add a benchmark: a module returning a CaseSource (see cases.ts), registered in `sources` below.
 import { type BenchCase, type CaseSource, median, rate } from './cases.js';
+import { startLoad } from './load.js';
 import { ownMatmulCases, peerMatmulCases } from './matmul.js';
 import { rssBench } from './rss.js';
 import { ownW1Cases, peerW1Cases } from './w1.js';
@@ -26,6 +27,7 @@ const implFilter = opt('impl')?.split(',');
 const benches = (opt('bench') ?? 'matmul').split(',');
 const rounds = Math.max(5, Number(opt('rounds') ?? 5));
 const peers = !flag('no-peers');
+const load = Number(opt('load') ?? 0);
 const log = (msg: string) => { (json ? process.stderr : process.stdout).write(`${msg}\n`); };
 const out = (msg: string) => { (json ? process.stderr : process.stdout).write(`${msg}\n`); };
 
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
   // interleaved rounds, sizes in order, implementations side by side
   cases.sort((a, b) => (a.bench === b.bench ? Number(a.size) - Number(b.size) : a.bench < b.bench ? -1 : 1));
   const samples = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
+  if (load > 0) log(`under load: ${load} competing CPU-bound process${load > 1 ? 'es' : ''} while the rounds run`);
+  const stopLoad = startLoad(load);
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}`);
     for (const c of cases) {
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
       await sleep(c.external ? 300 : 30);
     }
   }
+  stopLoad();
   for (const s of sources) await s.close();
 
   const results = cases.map((c) => {
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
     return { c, med, value: rate(c, med), n: ts.length };
   });
   if (json) for (const { c, med, value, n } of results)
-    process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n, ...(load ? { load } : {}) })}\n`);
   table(results);
   if (benches.includes('rss')) await memory();
   if (benches.includes('w2')) await realSizes();
@@ -126,7 +131,7 @@ function table(results: { c: BenchCase; value: number }[]): void {
     const impls = [...new Set(rows.map((r) => r.c.impl))];
     const at = (impl: string, size: number | string) => rows.find((r) => r.c.impl === impl && r.c.size === size)?.value;
     const w = 12;
-    out(`\n${bench} (${unit}, median)`);
+    out(`\n${bench} (${unit}, median${load ? `, under ${load} competing CPU-bound process${load > 1 ? 'es' : ''}` : ''})`);
     out(['impl'.padEnd(14), ...sizeList.map((s) => String(s).padStart(w))].join(''));
     for (const impl of impls) out([impl.padEnd(14), ...sizeList.map((s) => { const v = at(impl, s); return (v === undefined ? '-' : v.toFixed(v < 10 ? 2 : 1)).padStart(w); })].join(''));
     if (impls.includes('pytorch')) for (const impl of impls.filter((i) => !i.startsWith('pytorch'))) {

@@ -8,6 +8,7 @@
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <cstdio>
@@ -38,7 +39,7 @@ static int g_threads = 1;
 // (measured: a C program calling dnnl_sgemm under a 10 kHz SIGPROF timer aborts with heap corruption every
 // run; with ONEDNN_MAX_CPU_ISA=AVX2, or with the signal blocked during the call, it never did). Node's
 // --cpu-prof sends such signals. So asynchronous signals are held back while a product runs (they are
-// delivered when it returns), and the OpenMP worker threads, which run nothing else, block them for good.
+// delivered when it returns), and the chunk pool's worker threads, which run nothing else, block them for good.
 static sigset_t asyncSignals() {
   sigset_t s; sigfillset(&s);
   for (int sig : { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS }) sigdelset(&s, sig);
@@ -51,7 +52,7 @@ struct SignalsHeld {
 };
 
 // ---- thread placement -----------------------------------------------------------------------------------
-// While a multi-threaded call runs, the calling (JS main) thread is pinned to the CPU it is on and the OpenMP
+// While a multi-threaded call runs, the calling (JS main) thread is pinned to the CPU it is on and the pool's
 // workers to the other allowed CPUs; afterwards the main thread gets its full CPU set back (so the process's
 // other threads and the processes it spawns are unaffected). Unpinned, Linux was seen to wake the worker on
 // the main thread's CPU and leave both there, which made 2-thread products 2-10x slower than 1-thread ones
@@ -60,7 +61,9 @@ struct SignalsHeld {
 #include <unistd.h>
 #include <vector>
 #include <algorithm>
-static std::vector<pid_t> g_workers;   // OS thread ids of OpenMP threads 1..n-1
+#include "chunk_pool.h"
+static std::vector<pid_t> g_workers;   // OS thread ids of the chunk pool's workers
+static ChunkPool g_pool;               // every parallel loop's threads (chunk_pool.h); oneDNN runs single-threaded
 static cpu_set_t g_allowed;
 static int g_ncpu = 0, g_pinnedFor = -1; // workers are pinned away from CPU g_pinnedFor
 static bool g_pinning = false;
@@ -71,13 +74,11 @@ static void recordWorkers() {
   g_workers.assign(g_threads > 1 ? g_threads - 1 : 0, 0);
   g_pinnedFor = -1;
   if (g_pinning) g_ncpu = CPU_COUNT(&g_allowed);
-  if (g_threads < 2) return;
-  #pragma omp parallel num_threads(g_threads)
-  {
-    const int t = omp_get_thread_num();
-    if (t > 0 && t - 1 < (int)g_workers.size()) g_workers[t - 1] = (pid_t)syscall(SYS_gettid);
-    if (t > 0) { const sigset_t s = asyncSignals(); pthread_sigmask(SIG_BLOCK, &s, nullptr); }
-  }
+  g_pool.start(g_threads - 1, [](int w) {
+    g_workers[w] = (pid_t)syscall(SYS_gettid);
+    const sigset_t s = asyncSignals(); pthread_sigmask(SIG_BLOCK, &s, nullptr);
+    omp_set_num_threads(1); // oneDNN runs single-threaded inside a chunk
+  });
 }
 
 struct Placement {
@@ -102,10 +103,32 @@ struct Placement {
   ~Placement() { if (active) sched_setaffinity(0, sizeof g_allowed, &g_allowed); }
 };
 
+// ---- work sharing --------------------------------------------------------------------------------------
+// A loop is cut into about 8 chunks per thread, which the chunk pool's threads and the caller claim as they
+// come free (chunk_pool.h says why not an OpenMP region). Each item is done by exactly one thread, in the same
+// order within it, so results do not change.
+template <typename F> static void forChunks(int threads, int64_t total, int64_t grain, F&& fn) {
+  const int64_t units = (total + grain - 1) / grain, chunks = std::min<int64_t>(units, (int64_t)threads * 8);
+  if (threads < 2 || chunks < 2) { fn((int64_t)0, total); return; }
+  Placement place(threads);
+  g_pool.run(chunks, [&](int64_t c) { fn(std::min(total, units * c / chunks * grain), std::min(total, units * (c + 1) / chunks * grain)); });
+}
+
+/**
+ * Runs chunk(c) for every c < chunks on the pool (inline with one thread); oneDNN runs single-threaded inside
+ * each (every thread's OpenMP count is 1), so a thread slowed by another process takes fewer chunks instead of
+ * holding up a join inside oneDNN.
+ */
+template <typename F> static void runWithSerialDnnl(int64_t chunks, F&& chunk) {
+  if (g_threads < 2 || g_pool.workers() == 0) { for (int64_t c = 0; c < chunks; c++) chunk(c); return; }
+  Placement place(g_threads);
+  g_pool.run(chunks, chunk);
+}
+
 /**
  * sgemm(transA, transB, m, n, k, A, B, C, aOffsets, bOffsets): for each t < aOffsets.length,
  * C[t*m*n ..] = op(A at aOffsets[t]) x op(B at bOffsets[t]), row-major, float32 accumulation.
- * Small products in a batch run one per thread; large ones use every thread inside oneDNN.
+ * Row blocks of the products are shared out by the chunk pool, each a single-threaded oneDNN call.
  */
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 10; napi_value argv[10];
@@ -128,20 +151,23 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   if (k == 0) { std::memset(C, 0, sizeof(float) * batch * m * n); return nullptr; }
   const int64_t lda = ta ? m : k, ldb = tb ? k : n;
   const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
-  const double flops = 2.0 * m * n * k;
-  Placement place(g_threads);
+  const double flops = 2.0 * m * n * k * batch;
   SignalsHeld held;
-  dnnl_status_t status = dnnl_success;
-  if (batch > 1 && g_threads > 1 && flops < 8e6) {
-    // one product per thread: oneDNN runs single-threaded inside a parallel region
-    #pragma omp parallel for schedule(static) num_threads(g_threads)
-    for (int64_t t = 0; t < batch; t++) {
-      dnnl_status_t s = dnnl_sgemm(cta, ctb, m, n, k, 1.0f, A + ao[t], lda, B + bo[t], ldb, 0.0f, C + t * m * n, n);
-      if (s != dnnl_success) status = s;
-    }
+  std::atomic<int> status{dnnl_success};
+  // rows [i0, i1) of product t: op(A)'s rows i0.. start at column i0 of a transposed A, at row i0 otherwise
+  auto rows = [&](int64_t t, int64_t i0, int64_t i1) {
+    const dnnl_status_t s = dnnl_sgemm(cta, ctb, i1 - i0, n, k, 1.0f, A + ao[t] + (ta ? i0 : i0 * lda), lda, B + bo[t], ldb, 0.0f, C + t * m * n + i0 * n, n);
+    if (s != dnnl_success) status = s;
+  };
+  if (flops < 1e6 || g_threads < 2) {
+    for (int64_t t = 0; t < batch; t++) rows(t, 0, m);
   } else {
-    for (int64_t t = 0; t < batch && status == dnnl_success; t++)
-      status = dnnl_sgemm(cta, ctb, m, n, k, 1.0f, A + ao[t], lda, B + bo[t], ldb, 0.0f, C + t * m * n, n);
+    // the products' row blocks (about 4 per thread, at least 32 rows each) are the chunks
+    const int64_t perProduct = std::max<int64_t>(1, std::min<int64_t>((m + 31) / 32, (4 * g_threads + batch - 1) / batch));
+    runWithSerialDnnl(batch * perProduct, [&](int64_t c) {
+      const int64_t t = c / perProduct, b = c % perProduct;
+      rows(t, m * b / perProduct, m * (b + 1) / perProduct);
+    });
   }
   if (status != dnnl_success) { napi_throw_error(env, nullptr, "sgemm: dnnl_sgemm failed"); return nullptr; }
   return nullptr;
@@ -477,61 +503,31 @@ static napi_value Ewise(napi_env env, napi_callback_info info) {
     if (threads > 1 && !ownRows && outSt[J.rank - 1] != 0 && n >= 64) {
       // the inner dim is kept: threads split its columns (in multiples of 16, so that they do not share cache
       // lines of the accumulator) and each folds every row of its own columns in order
-      Placement place(threads);
-      #pragma omp parallel num_threads(threads)
-      {
-        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-        const int64_t units = (n + 15) / 16, c0 = std::min(n, units * tid / nt * 16), c1 = std::min(n, units * (tid + 1) / nt * 16);
-        if (c1 > c0) {
-          EwJob T = J;
-          std::vector<int32_t> shapeT(shape, shape + J.rank);
-          std::vector<int32_t> offsT(J.inOffs, J.inOffs + nin);
-          shapeT[J.rank - 1] = (int32_t)(c1 - c0);
-          for (uint32_t i = 0; i < nin; i++) offsT[i] += (int32_t)(c0 * J.inSt[i * J.rank + J.rank - 1]);
-          T.shape = shapeT.data(); T.inOffs = offsT.data(); T.outOff = J.outOff + c0 * outSt[J.rank - 1];
-          const int64_t nb = (c1 - c0 + BLOCK - 1) / BLOCK;
-          run(T, 0, rows * nb, nb);
-        }
-      }
+      forChunks(threads, n, 16, [&](int64_t c0, int64_t c1) {
+        EwJob T = J;
+        std::vector<int32_t> shapeT(shape, shape + J.rank);
+        std::vector<int32_t> offsT(J.inOffs, J.inOffs + nin);
+        shapeT[J.rank - 1] = (int32_t)(c1 - c0);
+        for (uint32_t i = 0; i < nin; i++) offsT[i] += (int32_t)(c0 * J.inSt[i * J.rank + J.rank - 1]);
+        T.shape = shapeT.data(); T.inOffs = offsT.data(); T.outOff = J.outOff + c0 * outSt[J.rank - 1];
+        const int64_t nb = (c1 - c0 + BLOCK - 1) / BLOCK;
+        run(T, 0, rows * nb, nb);
+      });
       return nullptr;
     }
     if (!ownRows || rows < 2) threads = 1;
-    if (threads == 1) run(J, 0, items, nBlocks);
-    else {
-      Placement place(threads);
-      #pragma omp parallel num_threads(threads)
-      {
-        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-        run(J, rows * tid / nt * nBlocks, rows * (tid + 1) / nt * nBlocks, nBlocks);
-      }
-    }
+    forChunks(threads, rows, 1, [&](int64_t r0, int64_t r1) { run(J, r0 * nBlocks, r1 * nBlocks, nBlocks); });
     return nullptr;
   }
   if (J.nInsn == 1 && prog[0] == LOAD && J.ins[0].kind == J.out.kind) {
     // rows of a plain copy: no registers, no conversion
     const int bytes = kindBytes[J.out.kind];
     auto copy = bytes == 8 ? copyRows<uint64_t> : bytes == 4 ? copyRows<uint32_t> : copyRows<uint8_t>;
-    if (threads == 1 || rows < 2) copy(J, 0, rows);
-    else {
-      Placement place(threads);
-      #pragma omp parallel num_threads(threads)
-      {
-        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-        copy(J, rows * tid / nt, rows * (tid + 1) / nt);
-      }
-    }
+    forChunks(threads, rows, 1, [&](int64_t r0, int64_t r1) { copy(J, r0, r1); });
     return nullptr;
   }
   auto run = floatMode ? ewRows<float> : ewRows<double>;
-  if (threads == 1) run(J, 0, items, nBlocks);
-  else {
-    Placement place(threads);
-    #pragma omp parallel num_threads(threads)
-    {
-      const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      run(J, items * tid / nt, items * (tid + 1) / nt, nBlocks);
-    }
-  }
+  forChunks(threads, items, 1, [&](int64_t i0, int64_t i1) { run(J, i0, i1, nBlocks); });
   return nullptr;
 }
 
@@ -596,23 +592,11 @@ static void reduceAll(const X* x, const int32_t* shape, const int32_t* xs, const
   const int threads = (total >= (1 << 15) && g_threads > 1) ? g_threads : 1;
   if (oi == 0) {
     if (threads == 1 || !distinctRows || rows < 16) { reduceRowsInner<X, MAX>(x, aOff.data(), oOff.data(), 0, rows, n, xi, acc, distinctRows); return; }
-    Placement place(threads);
-    #pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      reduceRowsInner<X, MAX>(x, aOff.data(), oOff.data(), rows * t / nt, rows * (t + 1) / nt, n, xi, acc, true);
-    }
+    forChunks(threads, rows, 8, [&](int64_t r0, int64_t r1) { reduceRowsInner<X, MAX>(x, aOff.data(), oOff.data(), r0, r1, n, xi, acc, true); });
   } else {
     if (threads == 1 || n < 64) { reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, 0, n, xi, oi, acc); return; }
-    Placement place(threads);
-    #pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      // column ranges in multiples of 16, so threads do not write the same cache lines of acc
-      const int64_t blocks = (n + 15) / 16;
-      const int64_t j0 = std::min(n, blocks * t / nt * 16), j1 = std::min(n, blocks * (t + 1) / nt * 16);
-      reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, j0, j1, xi, oi, acc);
-    }
+    // column ranges in multiples of 16, so threads do not write the same cache lines of acc
+    forChunks(threads, n, 16, [&](int64_t j0, int64_t j1) { reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, j0, j1, xi, oi, acc); });
   }
 }
 
@@ -802,23 +786,21 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
     for (int64_t i = 0; ok && i < entries; i++) ok = groups[ngroups + 1 + i] >= 0 && groups[ngroups + 1 + i] < entries;
   }
   if (!ok) { napi_throw_range_error(env, nullptr, "attention: sizes or offsets out of range"); return nullptr; }
-  Placement place(g_threads);
   SignalsHeld held;
-  dnnl_status_t status = dnnl_success;
+  std::atomic<int> status{dnnl_success};
   const int64_t jobs = grad ? ngroups : entries;
-  const int threads = (int)std::min<int64_t>(g_threads, jobs);
-  #pragma omp parallel num_threads(threads)
-  {
-    std::vector<float> P(J.T * J.S), dP(grad ? J.T * J.S : 0);
-    #pragma omp for schedule(static)
-    for (int64_t w = 0; w < jobs; w++) {
-      dnnl_status_t s = dnnl_success;
-      if (!grad) s = attnForward(J, w, P.data());
-      else for (int64_t i = groups[w]; i < groups[w + 1] && s == dnnl_success; i++)
-        s = attnBackward(J, groups[ngroups + 1 + i], i == groups[w], P.data(), dP.data());
-      if (s != dnnl_success) status = s;
-    }
-  }
+  auto job = [&](int64_t w) {
+    thread_local std::vector<float> P, dP;
+    if ((int64_t)P.size() < J.T * J.S) P.resize(J.T * J.S);
+    if (grad && (int64_t)dP.size() < J.T * J.S) dP.resize(J.T * J.S);
+    dnnl_status_t s = dnnl_success;
+    if (!grad) s = attnForward(J, w, P.data());
+    else for (int64_t i = groups[w]; i < groups[w + 1] && s == dnnl_success; i++)
+      s = attnBackward(J, groups[ngroups + 1 + i], i == groups[w], P.data(), dP.data());
+    if (s != dnnl_success) status = s;
+  };
+  if (jobs < 2) { for (int64_t w = 0; w < jobs; w++) job(w); }
+  else runWithSerialDnnl(jobs, job);
   if (status != dnnl_success) { napi_throw_error(env, nullptr, "attention: dnnl_sgemm failed"); return nullptr; }
   return nullptr;
 }
@@ -871,16 +853,11 @@ static napi_value Rope(napi_env env, napi_callback_info info) {
   const int64_t rows = total / D;
   const int threads = total >= (1 << 17) ? g_threads : 1;
   const int lead = (int)rank - 1;
-  Placement place(threads);
-  #pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    ropeRows(x, c, s, o, shape, cst, sst, lead, D, cst[lead], sst[lead], rows * t / nt, rows * (t + 1) / nt);
-  }
+  forChunks(threads, rows, 1, [&](int64_t r0, int64_t r1) { ropeRows(x, c, s, o, shape, cst, sst, lead, D, cst[lead], sst[lead], r0, r1); });
   return nullptr;
 }
 
-/** setThreads(n): the number of OpenMP threads oneDNN and the batched loops use. Returns the previous value. */
+/** setThreads(n): the number of threads the parallel loops use (the caller and n - 1 pool workers). Returns the previous value. */
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
@@ -888,7 +865,6 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   if (n < 1) n = 1;
   napi_value prev; CHECK(napi_create_int32(env, g_threads, &prev));
   g_threads = (int)n;
-  omp_set_num_threads(g_threads);
   recordWorkers();
   return prev;
 }
@@ -901,7 +877,7 @@ static napi_value Info(napi_env env, napi_callback_info) {
   CHECK(napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &x)); CHECK(napi_set_named_property(env, o, "dnnl", x));
   CHECK(napi_create_string_utf8(env, v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other", NAPI_AUTO_LENGTH, &x));
   CHECK(napi_set_named_property(env, o, "runtime", x));
-  CHECK(napi_create_int32(env, omp_get_max_threads(), &x)); CHECK(napi_set_named_property(env, o, "maxThreads", x));
+  CHECK(napi_create_int32(env, g_threads, &x)); CHECK(napi_set_named_property(env, o, "maxThreads", x));
   CHECK(napi_create_int32(env, omp_get_num_procs(), &x)); CHECK(napi_set_named_property(env, o, "procs", x));
   return o;
 }
@@ -917,7 +893,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     { "rope", nullptr, Rope, nullptr, nullptr, nullptr, napi_default, nullptr },
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof *props, props) != napi_ok) return nullptr;
-  g_threads = omp_get_max_threads();
+  g_threads = omp_get_max_threads(); // OMP_NUM_THREADS, or the CPUs: the pool's size until setThreads
+  omp_set_num_threads(1);
   recordWorkers();
   return exports;
 }
