@@ -62,7 +62,7 @@ struct SignalsHeld {
 #include <vector>
 #include <algorithm>
 #include "chunk_pool.h"
-static std::vector<pid_t> g_workers;   // OS thread ids of the chunk pool's workers
+static std::vector<pid_t> g_workers;   // OS thread ids of the chunk pool's workers, then of OpenMP's
 static ChunkPool g_pool;               // every parallel loop's threads (chunk_pool.h); oneDNN runs single-threaded
 static cpu_set_t g_allowed;
 static int g_ncpu = 0, g_pinnedFor = -1; // workers are pinned away from CPU g_pinnedFor
@@ -79,6 +79,15 @@ static void recordWorkers() {
     const sigset_t s = asyncSignals(); pthread_sigmask(SIG_BLOCK, &s, nullptr);
     omp_set_num_threads(1); // oneDNN runs single-threaded inside a chunk
   });
+  if (g_threads < 2) return;
+  // oneDNN's own OpenMP team (large products): recorded after the pool's workers, pinned as they are
+  g_workers.resize(2 * (g_threads - 1), 0);
+  #pragma omp parallel num_threads(g_threads)
+  {
+    const int t = omp_get_thread_num();
+    if (t > 0 && t < g_threads) g_workers[g_threads - 1 + t - 1] = (pid_t)syscall(SYS_gettid);
+    if (t > 0) { const sigset_t s = asyncSignals(); pthread_sigmask(SIG_BLOCK, &s, nullptr); }
+  }
 }
 
 struct Placement {
@@ -90,9 +99,10 @@ struct Placement {
     if (cpu != g_pinnedFor) {
       int others[CPU_SETSIZE], n = 0;
       for (int c = 0; c < CPU_SETSIZE && n < g_ncpu; c++) if (CPU_ISSET(c, &g_allowed) && c != cpu) others[n++] = c;
+      const size_t team = g_threads > 1 ? g_threads - 1 : 1; // the pool's workers, then OpenMP's: the same CPUs
       for (size_t w = 0; w < g_workers.size() && n > 0; w++) {
         if (!g_workers[w]) continue;
-        cpu_set_t one; CPU_ZERO(&one); CPU_SET(others[w % n], &one);
+        cpu_set_t one; CPU_ZERO(&one); CPU_SET(others[(w % team) % n], &one);
         sched_setaffinity(g_workers[w], sizeof one, &one);
       }
       g_pinnedFor = cpu;
@@ -161,9 +171,17 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   };
   if (flops < 1e6 || g_threads < 2) {
     for (int64_t t = 0; t < batch; t++) rows(t, 0, m);
+  } else if (batch == 1 && flops >= 1e9) {
+    // one large product: oneDNN's own threads pack B once for all of them (row blocks each pack it again:
+    // N=1024 squares 12% slower that way)
+    Placement place(g_threads);
+    omp_set_num_threads(g_threads);
+    rows(0, 0, m);
+    omp_set_num_threads(1);
   } else {
-    // the products' row blocks (about 4 per thread, at least 32 rows each) are the chunks
-    const int64_t perProduct = std::max<int64_t>(1, std::min<int64_t>((m + 31) / 32, (4 * g_threads + batch - 1) / batch));
+    // the products' row blocks (about 2 per thread, at least 32 rows each) are the chunks: each block packs B
+    // again, so more blocks cost more than they balance (4 per thread: N=1024 products 12% slower)
+    const int64_t perProduct = std::max<int64_t>(1, std::min<int64_t>((m + 31) / 32, (2 * g_threads + batch - 1) / batch));
     runWithSerialDnnl(batch * perProduct, [&](int64_t c) {
       const int64_t t = c / perProduct, b = c % perProduct;
       rows(t, m * b / perProduct, m * (b + 1) / perProduct);
