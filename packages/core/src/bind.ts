@@ -6,7 +6,7 @@ import { type CompositePrimitive, type PrimParams, type Primitive, compositePrim
 import { referenceBackend } from './reference/backend.js';
 import { track } from './scope.js';
 import type { Shape } from './shape.js';
-import { Tensor, notify } from './tensor.js';
+import { Tensor, abstractTracing, notify, placeholderHandle } from './tensor.js';
 
 /** A new tensor over `handle`, owned by the innermost `tidy` (every tensor is made here). */
 export function adopt<S extends Shape, D extends DType>(shape: S, dtype: D, backend: Backend, handle: DataHandle): Tensor<S, D> {
@@ -43,8 +43,12 @@ export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], pa
     throw new TensorError({ kind: 'InvalidArgument', op: prim, message: `backend ${backend.name} has no ${prim} kernel (dotProductAttention and applyRope compose it from plain primitives there)` });
   if (!backend.dtypes.includes(out.dtype))
     throw new TensorError({ kind: 'DTypeMismatch', op: prim, message: `backend ${backend.name} does not support ${out.dtype}` });
-  if (prim !== 'reshape') checkAllocation(prim, out.shape, out.dtype, backend); // a reshape is a view
-  const handle = backend.run(prim, inputs.map((x) => ({ handle: x.handle, info: x.info })), params, out);
+  let handle: DataHandle;
+  if (abstractTracing()) handle = placeholderHandle(backend);
+  else {
+    if (prim !== 'reshape') checkAllocation(prim, out.shape, out.dtype, backend); // a reshape is a view
+    handle = backend.run(prim, inputs.map((x) => ({ handle: x.handle, info: x.info })), params, out);
+  }
   const output = adopt(out.shape, out.dtype, backend, handle);
   notify({ prim, inputs, params, output });
   return output;

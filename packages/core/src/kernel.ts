@@ -1,5 +1,5 @@
 import type { DType } from './dtype.js';
-import type { PrimParams, TensorInfo } from './primitives.js';
+import { type PrimParams, type Primitive, type TensorInfo, primitives } from './primitives.js';
 import type { BinaryPrim, UnaryPrim } from './ir/ops.js';
 import { type View, contiguousView } from './ir/view.js';
 
@@ -55,6 +55,18 @@ export const inputView = (k: Pick<FusedKernel, 'inputs' | 'views'>, j: number): 
 export const stableKey = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v));
 export const kernelKey = (k: FusedKernel): string => stableKey(k);
+
+const ELEMENTWISE_KINDS = new Set(['unary', 'binary', 'compare', 'select', 'cast']);
+
+/** True for the primitives an `Expr` node can be (element-wise arithmetic, comparisons, where, cast). */
+export const isElementwisePrim = (prim: Primitive): boolean => ELEMENTWISE_KINDS.has(primitives[prim].kind);
+
+/** Element-wise primitive `prim` over kernel inputs 0.. as a one-node expression; null for any other primitive. */
+export function primitiveExpr(prim: Primitive, inputs: readonly TensorInfo[], out: TensorInfo): Expr | null {
+  if (!isElementwisePrim(prim)) return null;
+  const args = inputs.map((info, index): Expr => ({ op: 'input', index, dtype: info.dtype }));
+  return { op: prim, args, dtype: out.dtype } as unknown as Expr;
+}
 
 /** The dtype of the value a kernel's head (matmul or reduction) hands its expression, or null without a head. */
 export function headDtype(e: Expr): Expr['dtype'] | null {

@@ -37,6 +37,8 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The values, copied to the host, row-major. */
   dataSync(): TypedArrayOf[D] {
     notifyRead(this);
+    if (isPlaceholder(this.handle))
+      throw new TensorError({ kind: 'InvalidArgument', op: 'jit', message: `tensor ${fmtShape(this.shape)} ${this.dtype} was made while jit traced a function and holds no values` });
     return this.backend.read(this.handle, this.info) as TypedArrayOf[D];
   }
   async data(): Promise<TypedArrayOf[D]> { return this.dataSync(); }
@@ -61,7 +63,7 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Frees the backend storage now; using the tensor afterwards is an error. Idempotent. */
   dispose(): void {
     if (this.#handle === null) return;
-    this.backend.free(this.#handle);
+    if (!isPlaceholder(this.#handle)) this.backend.free(this.#handle);
     this.#handle = null;
   }
 
@@ -84,6 +86,11 @@ export interface Application<P extends Primitive = Primitive> {
  */
 export interface Tracer {
   record(app: Application): void;
+  /**
+   * While an abstract tracer watches, primitive applications are recorded but not computed: their outputs hold
+   * a placeholder, no values (jit's trace, which then runs the program it recorded, freeing as it goes).
+   */
+  readonly abstract?: boolean;
   /** True for tracers that must see everything, also inside `untraced` (jit records whole programs). */
   readonly seesUntraced?: boolean;
   /** Called when a tensor's values are read back to the host while the tracer is active. */
@@ -96,6 +103,14 @@ let paused = 0;
 const watching = (t: Tracer) => paused === 0 || t.seesUntraced === true;
 
 export const activeTracers = (): readonly Tracer[] => tracers.filter(watching);
+
+/** True while an abstract tracer watches (also inside `untraced`): applications are then not computed. */
+export const abstractTracing = (): boolean => tracers.some((t) => t.abstract === true);
+
+interface Placeholder extends DataHandle { readonly placeholder: true }
+/** The storage of an application's output under an abstract tracer: nothing. */
+export const placeholderHandle = (backend: Backend): DataHandle => ({ backend: backend.name, placeholder: true }) as Placeholder;
+const isPlaceholder = (h: DataHandle): boolean => (h as Partial<Placeholder>).placeholder === true;
 
 export function notify(app: Application): void {
   for (const t of tracers) if (watching(t)) t.record(app);

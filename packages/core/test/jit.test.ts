@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   type Tensor, TensorError, abs, add, broadcastShapes, exp, fromArray, getBackend, gt, jit, matmul, maximum, mul, neg,
-  random, sin, sqrt, sub, sum, tanh, where, silu, max, cast, log,
+  random, sin, sqrt, sub, sum, tanh, where, silu, max, cast, log, zeros,
 } from '@safekey-ts/core';
 
 const f32 = (seed: number, shape: number[]) => random.normal(random.key(seed), shape);
@@ -85,6 +85,34 @@ describe('jit', () => {
     assert.equal(getBackend().memory().liveBuffers, before + 2);
     a.dispose(); b.dispose();
     assert.equal(getBackend().memory().liveBuffers, before);
+  });
+
+  test('the first call traces abstractly: it computes nothing twice and peaks as low as a replay', () => {
+    // eight chained products: eager execution holds all eight results until f returns, a replay two at a time
+    const chain = (x: Tensor, w: Tensor) => { let y = x; for (let i = 0; i < 8; i++) y = tanh(matmul(y, w)); return sum(y); };
+    const x = f32(20, [64, 64]), w = f32(21, [64, 64]);
+    const peakOf = (run: () => Tensor) => {
+      const b = getBackend(), live = b.memory().liveBytes, peak0 = b.memory().peakBytes;
+      const out = run();
+      const peak = b.memory().peakBytes;
+      out.dispose();
+      return peak > peak0 ? peak - live : 0;
+    };
+    // the peak counter only rises: measure from a state above every earlier peak, so each run can set a new one
+    const ballast = zeros([Math.ceil(getBackend().memory().peakBytes / 4) + 1]);
+    const eager = peakOf(() => chain(x, w));
+    ballast.dispose();
+    const f = jit(chain);
+    const ballast2 = zeros([Math.ceil(getBackend().memory().peakBytes / 4) + 1]);
+    const first = peakOf(() => f(x, w));
+    ballast2.dispose();
+    const ballast3 = zeros([Math.ceil(getBackend().memory().peakBytes / 4) + 1]);
+    const replay = peakOf(() => f(x, w));
+    ballast3.dispose();
+    assert.equal(first, replay);
+    assert.ok(eager >= 8 * 64 * 64 * 4, `eager peak ${eager}`);
+    assert.ok(first <= 3 * 64 * 64 * 4, `first call's peak ${first}`);
+    same(f(x, w), chain(x, w));
   });
 
   test('retraces for a new shape; non-tensor parts of the result come from the trace', () => {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, readStrides, referenceKernels, sizeOf, stridesOf,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, primitiveExpr, readStrides, referenceKernels, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
@@ -146,10 +146,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     const key = `${prim}|${out.dtype}|${xs.map((x) => x.info.dtype).join(',')}`;
     let expr = exprs.get(key);
     if (!expr) {
-      const args = xs.map((x, index): Expr => ({ op: 'input', index, dtype: x.info.dtype }));
-      expr = (prim === 'cast'
-        ? { op: 'cast', args, dtype: (params as PrimParams['cast']).dtype }
-        : { op: prim, args, dtype: out.dtype }) as unknown as Expr;
+      expr = primitiveExpr(prim, xs.map((x) => x.info), out)!;
       exprs.set(key, expr);
     }
     const r = alloc(out.dtype, sizeOf(out.shape));

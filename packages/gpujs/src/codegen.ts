@@ -7,7 +7,7 @@
 // are shared between keys with the same source.
 import {
   type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type TensorInfo, broadcastStrides, headDtype, inputView,
-  readStrides, sizeOf, stridesOf,
+  primitiveExpr, readStrides, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 
 /**
@@ -254,11 +254,8 @@ export function primitiveAsFused(prim: Primitive, inputs: readonly TensorInfo[],
     return { inputs, out, expr: { op: 'head', dtype: out.dtype }, head: { prim, inputs: [0, 1], params: params as PrimParams['matmul'] } };
   if (prim === 'reduceSum' || prim === 'reduceMax')
     return { inputs, out, expr: { op: 'head', dtype: out.dtype }, head: { prim, inputs: [0], params: params as PrimParams['reduceSum'] } };
-  const elementwise = new Set(['exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'reciprocal', 'neg', 'abs', 'sign',
-    'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'where', 'cast']);
-  if (!elementwise.has(prim)) return null;
-  const args = inputs.map((info, index): Expr => ({ op: 'input', index, dtype: info.dtype }));
-  return { inputs, out, expr: { op: prim, args, dtype: out.dtype } as unknown as Expr };
+  const expr = primitiveExpr(prim, inputs, out);
+  return expr && { inputs, out, expr };
 }
 
 // ---------- movement, indexing, creation ----------

@@ -1,5 +1,6 @@
 import type { Backend, DataHandle } from '../backend.js';
 import { adopt } from '../bind.js';
+import { checkAllocation } from '../memoryLimit.js';
 import type { Tensor } from '../tensor.js';
 import type { Program, Ref } from './program.js';
 
@@ -14,6 +15,7 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
   const infoOf = (r: Ref) => (r.kind === 'arg' ? args[r.index].info : r.kind === 'const' ? r.tensor.info : p.steps[r.index].out);
   p.steps.forEach((s, i) => {
     const inputs = s.inputs.map((r) => ({ handle: handleOf(r), info: infoOf(r) }));
+    if (s.kind === 'fused' || s.prim !== 'reshape') checkAllocation(s.kind === 'fused' ? 'jit' : s.prim, s.out.shape, s.out.dtype, backend);
     values[i] = s.kind === 'prim' ? backend.run(s.prim, inputs, s.params, s.out) : backend.runFused(s.kernel, inputs);
     for (const r of s.inputs) if (r.kind === 'step' && lastUse[r.index] === i && !isOutput.has(r.index) && values[r.index]) {
       backend.free(values[r.index]!);

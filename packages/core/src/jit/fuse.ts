@@ -1,13 +1,12 @@
-import { type Expr, type Head, stableKey } from '../kernel.js';
+import { type Expr, type Head, isElementwisePrim, stableKey } from '../kernel.js';
 import { type View, broadcastView, contiguousView, isContiguousView, permuteView, reshapeView, sliceView } from '../ir/view.js';
-import { type PrimParams, type TensorInfo, primitives } from '../primitives.js';
+import type { PrimParams, TensorInfo } from '../primitives.js';
 import { sameShape } from '../shape.js';
 import { type Program, type Ref, type Step, sameRef } from './program.js';
 
 type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
-const ELEMENTWISE = new Set(['unary', 'binary', 'compare', 'select', 'cast']);
-const isElementwise = (s: Step) => s.kind === 'prim' && ELEMENTWISE.has(primitives[s.prim].kind);
+const isElementwise = (s: Step) => s.kind === 'prim' && isElementwisePrim(s.prim);
 const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
 const isHeadable = (s: Step) => isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul');
 

@@ -2,7 +2,7 @@ import { TensorError } from '../errors.js';
 import { Tensor, activeTracers, withTracer } from '../tensor.js';
 import { getBackend } from '../bind.js';
 import { leaves } from '../pytree.js';
-import { execute, freshView } from './execute.js';
+import { execute } from './execute.js';
 import { fuse } from './fuse.js';
 import { type Program, type Ref, deadCodeEliminated, lastUses } from './program.js';
 import { Recorder } from './recorder.js';
@@ -36,8 +36,9 @@ function mapTensors(v: unknown, f: (t: Tensor) => Tensor): unknown {
 
 /**
  * Compiles `f` by tracing: the first call with a given argument signature (pytree structure, shapes,
- * dtypes, backend, which arguments are the same tensor) runs `f` eagerly and records every primitive; later calls replay the recorded program
- * (fused, dead code removed, intermediates freed as soon as they are used) without running `f` again.
+ * dtypes, backend, which arguments are the same tensor) runs `f` abstractly, recording every primitive and
+ * computing none, then runs the recorded program (fused, dead code removed, intermediates freed as soon as
+ * they are used), as every later call does without running `f` again. So the first call's memory is a replay's.
  *
  * Like JAX's `jit`: `f` must not branch on tensor values (reading them inside is an error), and numbers
  * and tensors it captures, random draws included, are fixed at trace time: pass what changes between
@@ -64,8 +65,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     const recorder = new Recorder(argLeaves);
     const result = withTracer(recorder, () => f(...args));
     const outputs: Ref[] = [];
-    const traced: Tensor[] = [];
-    const template = mapTensors(result, (t) => { const r = recorder.refOf(t); outputs.push(r); traced.push(r.kind === 'const' ? freshView(t) : t); return t; });
+    const template = mapTensors(result, (t) => { outputs.push(recorder.refOf(t)); return t; });
     const infoOf = (r: Ref) => (r.kind === 'arg' ? argLeaves[r.index].info : r.kind === 'const' ? r.tensor.info : recorder.steps[r.index].out);
     const recorded = deadCodeEliminated({ steps: recorder.steps, outputs });
     const program = opts.fuse === false ? recorded : deadCodeEliminated(fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r))));
@@ -73,8 +73,10 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     recordedOps = recorder.steps.length;
     cache.set(key, last);
     traces++;
+    // the trace computed nothing: this call's values come from running the program, as a replay's do
+    const outs = execute(program, last.lastUse, argLeaves, argLeaves[0]?.backend ?? getBackend());
     let i = 0;
-    return mapTensors(template, () => traced[i++]) as R;
+    return mapTensors(template, () => outs[i++]) as R;
   };
   return Object.assign(call, {
     stats: (): JitStats => ({

@@ -3,9 +3,13 @@ import { keep } from '../scope.js';
 import type { Application, Tensor, Tracer } from '../tensor.js';
 import type { Ref, Step } from './program.js';
 
-/** Records every primitive application (also inside `untraced`) as a program step. */
+/**
+ * Records every primitive application (also inside `untraced`) as a program step, computing none of them
+ * (abstract): the program is run afterwards, so the trace holds no intermediate values.
+ */
 export class Recorder implements Tracer {
   readonly seesUntraced = true;
+  readonly abstract = true;
   readonly steps: Step[] = [];
   readonly #refs = new Map<Tensor, Ref>();
 
