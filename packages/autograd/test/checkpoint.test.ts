@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Shape, type Tensor, add, crossEntropy, fromArray, jit, leaves, matmul, mul, random, rmsNorm, silu, sum } from '@safekey-ts/core';
+import { type Shape, type Tensor, add, crossEntropy, fromArray, getBackend, jit, leaves, matmul, mul, random, rmsNorm, silu, sum, tidy, zeros } from '@safekey-ts/core';
 import { checkpoint, grad, valueAndGrad } from '@safekey-ts/autograd';
 
 const rand = (seed: number, shape: number[]): Tensor => random.normal(random.key(seed), shape, { std: 0.5 });
@@ -57,4 +57,28 @@ test('checkpoint: outside a gradient it is the function itself', () => {
   blockRuns = 0;
   assert.deepEqual(bits(remat(params)), bits(plain(params)));
   assert.equal(blockRuns, 4);
+});
+
+test('checkpoint under jit: a rematerialised training step peaks lower than the plain one (the trace holds nothing)', () => {
+  const [B, T, D, F, L] = [4, 32, 32, 128, 6];
+  const wide = (seed: number) => ({ norm: rand(seed, [D]), gate: rand(seed + 1, [D, F]), up: rand(seed + 2, [D, F]), down: rand(seed + 3, [F, D]) });
+  const p = { layers: Array.from({ length: L }, (_, i) => wide(100 + 10 * i)), out: rand(200, [D, D]) };
+  const xs = rand(300, [B, T, D]);
+  const tg = fromArray(Int32Array.from({ length: B * T }, (_, i) => (i * 7) % D), [B, T], 'int32');
+  const loss = (wrap: (g: typeof block) => typeof block) => (q: typeof p) =>
+    crossEntropy(matmul(q.layers.reduce((h, l) => wrap(block)(h, l), xs), q.out) as Tensor<Shape, 'float32'>, tg);
+  // the backend's peak while one step runs (a ballast above every earlier peak lets each run set its own)
+  const peakOf = (f: (q: typeof p) => Tensor) => {
+    const step = jit(valueAndGrad(f));
+    const b = getBackend();
+    const ballast = zeros([Math.ceil(b.memory().peakBytes / 4) + 1]);
+    const live = b.memory().liveBytes;
+    tidy(() => { step(p); });
+    ballast.dispose();
+    return b.memory().peakBytes - live;
+  };
+  const plainPeak = peakOf(loss((g) => g)), rematPeak = peakOf(loss((g) => checkpoint(g)));
+  // plain: every layer's activations live until the backward pass; remat: one layer's, and each layer's input
+  console.log(`# peaks: plain ${plainPeak}, remat ${rematPeak}`);
+  assert.ok(rematPeak < 0.6 * plainPeak, `remat peak ${rematPeak} vs plain ${plainPeak}`);
 });
