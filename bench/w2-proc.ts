@@ -18,7 +18,7 @@ const hwmMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/sta
 const w = WORKLOADS[arg('workload', 'w2-lora') as WorkloadName];
 const b = cpuBackend({ path: arg('path', 'native') as CpuPath, threads: Number(arg('threads', '2')) });
 if (b.path === 'native') setMemoryLimit(14 * 2 ** 30);
-const need = estimateTrainingMemory(w.config, 'safekey', 1, w.tokens, 'lora' in w ? w.lora : undefined).total, limit = memoryLimit(b);
+const need = estimateTrainingMemory(w.config, 'safekey', 1, w.tokens, { ...('lora' in w ? { lora: w.lora } : {}), remat: true }).total, limit = memoryLimit(b);
 if (b.path === 'wasm' && need > limit) {
   process.stdout.write(`${JSON.stringify({ refused: `needs about ${formatBytes(need)}, the ${b.path} path may use ${formatBytes(limit)}` })}\n`);
   process.exit(0);

@@ -12,7 +12,7 @@ const configOf = (d: number, ff: number, layers: number, vocab: number): ModelCo
 });
 
 /** The cpu backend's measured peak over one epoch of two updates. */
-async function measuredPeak(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number): Promise<number> {
+async function measuredPeak(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number, remat: boolean): Promise<number> {
   const before = getBackend();
   const backend = cpuBackend();
   setBackend(backend);
@@ -24,7 +24,7 @@ async function measuredPeak(config: ModelConfig, arm: Arm, batchSize: number, se
     const params = { model: initParams(random.key(1), config), head: initSafetyHead(random.key(2), config.hidden_size) };
     await trainLoop(samples, {
       config, arm, weights: { qmm: 0.2, dpsh: 0.2 }, adam: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 }, clip: 1,
-      epochs: 1, extraEpochs: 1, batchSize, accumulation: 1, peakLr: 1e-3, warmup: 0, minRatio: 0, seed: 1,
+      epochs: 1, extraEpochs: 1, batchSize, accumulation: 1, peakLr: 1e-3, warmup: 0, minRatio: 0, seed: 1, remat,
     }, { params, opt: initAdamW(params), at: { step: 0, epoch: 0, position: 0 } });
     return backend.memory().peakBytes;
   } finally { setBackend(before); }
@@ -36,15 +36,15 @@ test('the parameter count is the number of weights the model and head hold', () 
   assert.equal(parameterCount(config), leaves(p).reduce((n, l) => n + l.tensor.size, 0));
 });
 
-test('the training memory estimate is never below the measured peak, and at most twice it (shapes it was not fitted on)', async () => {
+test('the training memory estimate is never below the measured peak, and at most twice it (shapes it was not fitted on, with and without remat)', async () => {
   const shapes = fc.sample(fc.record({
     d: fc.constantFrom(32, 48, 80, 112), ff: fc.constantFrom(64, 160, 320), layers: fc.integer({ min: 1, max: 4 }), vocab: fc.integer({ min: 200, max: 2500 }),
-    batch: fc.integer({ min: 1, max: 6 }), seq: fc.integer({ min: 24, max: 100 }), arm: fc.constantFrom<Arm>('sft', 'safekey'),
-  }), { seed: 7, numRuns: 6 });
+    batch: fc.integer({ min: 1, max: 6 }), seq: fc.integer({ min: 24, max: 100 }), arm: fc.constantFrom<Arm>('sft', 'safekey'), remat: fc.boolean(),
+  }), { seed: 7, numRuns: 8 });
   for (const s of shapes) {
     const config = configOf(s.d, s.ff, s.layers, s.vocab);
-    const peak = await measuredPeak(config, s.arm, s.batch, s.seq);
-    const est = estimateTrainingMemory(config, s.arm, s.batch, s.seq).total;
+    const peak = await measuredPeak(config, s.arm, s.batch, s.seq, s.remat);
+    const est = estimateTrainingMemory(config, s.arm, s.batch, s.seq, { remat: s.remat }).total;
     assert.ok(est >= peak && est <= 2 * peak, `${JSON.stringify(s)}: estimate ${est} vs measured peak ${peak} (${(est / peak).toFixed(2)}x)`);
   }
 });

@@ -24,7 +24,7 @@ export interface Backend {
   readonly dtypes: readonly DType[];
   /** The composite primitives this backend runs as kernels of its own (default none: the ops compose them). */
   readonly composites?: readonly CompositePrimitive[];
-  /** The most bytes this backend can hold, when it has a ceiling of its own (wasm's 4 GiB address space). */
+  /** The most bytes of live tensors this backend can hold, when it has a ceiling of its own (a wasm memory's 4 GiB address space). */
   readonly maxBytes?: number;
   /** Allocates storage for `info` and copies `data` into it. */
   upload(data: TypedArray, info: TensorInfo): DataHandle;

@@ -15,7 +15,7 @@ let explicitLimit: number | undefined;
 
 /**
  * Caps the bytes of tensors alive on a backend at once (default: half the machine's memory, or the backend's
- * own ceiling when smaller, e.g. wasm's 4 GiB). An op whose output would pass it throws a TensorError before
+ * own ceiling when smaller, e.g. the cpu backend's wasm path: 3 of a wasm memory's 4 GiB). An op whose output would pass it throws a TensorError before
  * anything is allocated, instead of the OS killing the process. `undefined` goes back to the default.
  */
 export function setMemoryLimit(bytes: number | undefined): void {

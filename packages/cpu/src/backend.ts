@@ -281,7 +281,9 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     ...(addon || kernelsOfPath.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: kernelsOfPath.path,
     ...(kernelsOfPath.reason !== undefined ? { fallbackReason: kernelsOfPath.reason } : {}),
-    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant, maxBytes: 4 * 2 ** 30 } : {}),
+    // live tensors get 3 of the wasm memory's 4 GiB: the arena's size classes round up (< 25%) and its free
+    // lists keep blocks of one size that another cannot use (W3-LoRA ran out at 4 GiB with its estimate under it)
+    ...(kernelsOfPath.wasm ? { wasmVariant: kernelsOfPath.wasm.variant, maxBytes: 3 * 2 ** 30 } : {}),
     threads,
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),

@@ -5,7 +5,7 @@
 // when a tensor is freed; an array the program drops without freeing goes back when it is garbage collected
 // (FinalizationRegistry). The memory only grows (WebAssembly memories cannot shrink); its high-water mark is
 // the peak of live arrays plus what the free lists hold.
-import type { DType, TypedArray } from '@safekey-ts/core';
+import { type DType, type TypedArray, TensorError } from '@safekey-ts/core';
 import type { Allocator } from './pool.js';
 
 export interface WasmMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
@@ -42,8 +42,11 @@ export class WasmArena implements Allocator {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch (e) {
-        throw new RangeError(`cpu backend (wasm): the wasm memory cannot grow to ${(end / 2 ** 20).toFixed(0)} MiB `
-          + `(${(have / 2 ** 20).toFixed(0)} MiB in use or free for reuse, 4096 MiB at most): ${(e as Error).message}`);
+        throw new TensorError({
+          kind: 'OutOfMemory', op: 'alloc',
+          message: `cpu backend (wasm): the wasm memory cannot grow to ${(end / 2 ** 20).toFixed(0)} MiB `
+            + `(${(have / 2 ** 20).toFixed(0)} MiB in use or free for reuse, 4096 MiB at most): ${(e as Error).message}`,
+        });
       }
     }
     this.#buffers.add(this.memory.buffer);

@@ -161,10 +161,10 @@ function keepMetricsUpTo(file: string, step: number): void {
 
 /** Why the run cannot fit the backend's memory (`estimateTrainingMemory` over its cap), or undefined. */
 function memoryProblem(config: ModelConfig, cfg: TrainConfig, batch: number, tokens: number, backend: Backend, lora?: LoraSpec): string | undefined {
-  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens, lora), limit = memoryLimit(backend);
+  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens, { ...(lora ? { lora } : {}), remat: cfg.remat === true }), limit = memoryLimit(backend);
   if (need.total <= limit) return undefined;
   const acts = batch > 0 ? `, ${formatBytes(need.activations)} for a micro-batch of ${batch} x ${tokens} tokens` : '';
-  return `the run needs about ${formatBytes(need.total)} at its peak (${formatBytes(need.state)} for ${need.parameters} parameters with gradients and AdamW state${acts}), more than the ${formatBytes(limit)} the ${backend.name} backend may use (setMemoryLimit); lower batchSize or maxLength, or train a smaller model`;
+  return `the run needs about ${formatBytes(need.total)} at its peak (${formatBytes(need.state)} for ${need.parameters} parameters with gradients and AdamW state${acts}), more than the ${formatBytes(limit)} the ${backend.name} backend may use (setMemoryLimit); lower batchSize or maxLength, set remat: true, train a lora adapter, or train a smaller model`;
 }
 
 /**

@@ -27,25 +27,32 @@ export function adapterParameterCount(config: ModelConfig, spec: LoraSpec): numb
   return dimsOf(config).layers * spec.targets.reduce((n, t) => n + spec.rank * (shapes[t][0] + shapes[t][1]), 0);
 }
 
+/** How a run trains, as far as its memory goes: LoRA (only the adapter and heads carry state), rematerialised layers. */
+export interface MemoryOptions { readonly lora?: LoraSpec; readonly remat?: boolean }
+
 /**
  * The peak memory of a training step, from the config alone: bytes per parameter (float32 weights, gradients,
  * AdamW's moments, the update's new copies and the step's temporaries) and, per token of a micro-batch
  * (`batchSize` x `seqLength`), what the forward and backward passes hold: multiples of the vocabulary (logits,
- * softmax, their gradients), of the hidden width, and per layer of the hidden and MLP widths; Query-Mask
- * Modeling's masked pass adds its own. The factors are fitted (non-negative least squares on relative error) to
- * the cpu backend's measured peaks (`memory().peakBytes`) over 60 shapes and set 10% above the one that fits the
- * highest peak: the estimate errs high, by up to 2x (the tests check both bounds on shapes it was not fitted on).
- * (Since jit's trace computes nothing, the first step peaks as every later one; the factors were 2-4x larger
- * when it ran eagerly.)
+ * softmax, their gradients), of the hidden width, and per layer of the hidden and MLP widths (with `remat`, one
+ * layer's worth and each layer's saved input instead); Query-Mask Modeling's masked pass adds its own. The
+ * factors are fitted (non-negative least squares on relative error) to the cpu backend's measured peaks
+ * (`memory().peakBytes`) over 60 shapes each, with and without `remat`, and set 10% above the one that fits the
+ * highest peak: the estimate errs high, by up to 2x (the tests check both bounds on shapes it was not fitted
+ * on). A rematerialised run's saved layer inputs (4 bytes x hidden per layer and pass) are counted as such: the
+ * fitted shapes have too few layers to show them.
  */
-export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number, lora?: LoraSpec): MemoryEstimate {
+export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number, opts: MemoryOptions = {}): MemoryEstimate {
   const m = dimsOf(config);
   const parameters = parameterCount(config);
   // with LoRA the base is held once (4 bytes a weight) and only the adapter and head carry gradients and moments
-  const trained = lora ? adapterParameterCount(config, lora) + 2 * (m.d + 1) : parameters;
+  const trained = opts.lora ? adapterParameterCount(config, opts.lora) + 2 * (m.d + 1) : parameters;
   const tokens = batchSize * seqLength;
   const masked = arm !== 'sft' && arm !== 'dpsh-only';
-  const perToken = 14 * m.vocab + 29 * m.d + m.layers * (29 * m.d + 42 * m.ff) + (masked ? 6 * m.vocab + m.layers * 6 * m.ff : 0);
-  const state = lora ? 4 * parameters + 46 * trained : 46 * parameters, activations = tokens * perToken;
+  const perToken = opts.remat
+    ? 9 * m.vocab + 35 * m.d + 20 * m.ff + m.layers * 4 * m.d * (masked ? 2 : 1) + (masked ? 4 * m.vocab + 3 * m.ff : 0)
+    : 13 * m.vocab + 30 * m.d + m.layers * (26 * m.d + 42 * m.ff) + (masked ? 5 * m.vocab + 5 * m.layers * m.ff : 0);
+  const perTrained = opts.remat ? 51 : 46;
+  const state = opts.lora ? 4 * parameters + perTrained * trained : perTrained * parameters, activations = tokens * perToken;
   return { parameters, state, activations, total: state + activations };
 }
