@@ -81,6 +81,9 @@ function checkLoads() {
   return { ok: true, info: r.stdout.trim() };
 }
 
+/** The addon's translation units (native/binding.gyp lists the same). */
+const SOURCES = ['addon.cc', 'threads.cc', 'gemm.cc', 'ewise.cc', 'reduce.cc', 'attention.cc', 'rope.cc'];
+
 function buildNative(opHeader) {
   if (process.env.SAFEKEY_CPU_NO_NATIVE) return log('native: skipped (SAFEKEY_CPU_NO_NATIVE); the backend will use wasm');
   writeFileSync(join(pkg, 'native', 'vm_ops.h'), opHeader);
@@ -101,7 +104,7 @@ function buildNative(opHeader) {
     rmSync(join(pkg, 'native', 'build'), { recursive: true, force: true });
     mkdirSync(dirname(out), { recursive: true });
     const r = spawnSync('g++', ['-O3', '-ffp-contract=off', '-std=c++17', '-shared', '-fPIC', '-fopenmp', `-I${join(nd, 'include', 'node')}`,
-      join(pkg, 'native', 'cpu.cc'), '-o', out, '-ldnnl', '-lgomp'], { encoding: 'utf8', timeout: 300_000 });
+      ...SOURCES.map((f) => join(pkg, 'native', f)), '-o', out, '-ldnnl', '-lgomp'], { encoding: 'utf8', timeout: 300_000 });
     if (r.status === 0 && existsSync(out)) how = 'g++';
     else return log(`native: NOT built (g++ ${r.error?.message ?? `exit ${r.status}`}):\n    ${tail(r.stdout + r.stderr)}\n  the backend will use wasm`);
   }

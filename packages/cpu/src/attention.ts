@@ -1,5 +1,5 @@
 // The attention primitive and its gradient on the native and wasm paths: one kernel call each (the addon's,
-// native/cpu.cc, or wasm/attention.wat.mjs), which keeps every entry's T x S weights in cache instead of
+// native/attention.cc, or wasm/attention.wat.mjs), which keeps every entry's T x S weights in cache instead of
 // storing them. The layout of the entries (a batch entry
 // and query head each) comes from the core's `attentionLayout`; for the gradient, entries are grouped by the
 // k/v rows they share, so one thread sums each group's dk and dv in entry order.

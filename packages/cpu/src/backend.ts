@@ -86,7 +86,7 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
 /**
  * The fast CPU backend. Matmuls run in oneDNN (native), WebAssembly SIMD (wasm) or JS. On the native path
  * element-wise kernels (primitives, fused kernels, copies) of at least 1024 elements without float64 and the
- * reductions run in the addon (native/cpu.cc); on the wasm path those whose nodes are all float32 or bool run
+ * reductions run in the addon (native/ewise.cc, reduce.cc); on the wasm path those whose nodes are all float32 or bool run
  * in the wasm VM (wasm-ewise.ts); everything else runs in JS loops compiled once per kernel structure. Freed
  * buffers are recycled (pool.ts; on the wasm path every array lives in the wasm memory, wasm-arena.ts).
  *

@@ -15,7 +15,7 @@ import { compileProgram } from './native-ewise.js';
 export const VM_MIN_ELEMENTS = 1024;
 
 /**
- * A VM that runs the register programs of native-ewise.ts: the addon's (native/cpu.cc) or the wasm path's
+ * A VM that runs the register programs of native-ewise.ts: the addon's (native/ewise.cc) or the wasm path's
  * (wasm-ewise.ts), which returns false for a kernel it does not take. `reduce` folds a plain reduction (the
  * addon's; without it a reduction is the VM's fold of its input).
  */

@@ -1,4 +1,4 @@
-// Compiles an element-wise `Expr` to the register program of the addon's element-wise VM (native/cpu.cc,
+// Compiles an element-wise `Expr` to the register program of the addon's element-wise VM (native/ewise.cc,
 // `ewise`): one instruction per distinct node (structurally equal subtrees share a register), each
 // [op, dst, a, b, c, round] where `round` is the node's dtype rounding (or the input / constant slot for
 // LOAD / CONST). Programs are cached by canonical expression; constants, shapes and strides are arguments.

@@ -1,4 +1,4 @@
-// Loads the N-API addon (native/cpu.cc over oneDNN) that `npm ci` builds; reports why when it cannot.
+// Loads the N-API addon (native/*.cc over oneDNN) that `npm ci` builds; reports why when it cannot.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,7 @@ export function loadNative(): { addon: NativeAddon } | { error: string } {
       // loads it, now; they are removed again afterwards so that child processes do not inherit them):
       // - GOMP_SPINCOUNT=10000: idle threads spin briefly, not libgomp's 300000 spins, which stall whole
       //   products when other processes keep the cores busy;
-      // (the addon pins its worker threads itself, see pinWorkers in native/cpu.cc)
+      // (the addon pins its worker threads itself, see Placement in native/threads.cc)
       const defaults: Record<string, string> = {};
       if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) defaults.GOMP_SPINCOUNT = '10000';
       Object.assign(process.env, defaults);

@@ -1,6 +1,6 @@
 // reduceSum / reduceMax: the input is walked once in row-major order and each element is folded into its
 // output's accumulator (a float64), which is the reference backend's order, so results are identical to it.
-// In the addon (native/cpu.cc, `reduce`) rows are folded side by side; elsewhere a plain reduction is the
+// In the addon (native/reduce.cc) rows are folded side by side; elsewhere a plain reduction is the
 // element-wise fold (runElementwise's sum / max sink, in the wasm VM on the wasm path) of its input, as a
 // reduction with a prologue is.
 import { type DType, type Expr, type TypedArray, allocArray, dtypeOfArray, stridesOf } from '@safekey-ts/core';

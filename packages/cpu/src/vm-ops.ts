@@ -1,5 +1,5 @@
 // The element-wise VM's instructions, numbered once: loads, core's element-wise ops in the order of its op table
-// (`unaryFns`, `binaryFns`), then select and the casts. native/cpu.cc and wasm/ewise.wat.mjs take these codes
+// (`unaryFns`, `binaryFns`), then select and the casts. native/ewise.cc and wasm/ewise.wat.mjs take these codes
 // from scripts/build.mjs at build time (native/vm_ops.h, the `ops` argument of the WAT generator), never by hand.
 import { binaryFns, unaryFns } from '@safekey-ts/core';
 
