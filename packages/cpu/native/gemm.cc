@@ -37,9 +37,9 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   };
   if (flops < 1e6 || g_threads < 2) {
     for (int64_t t = 0; t < batch; t++) rows(t, 0, m);
-  } else if (batch == 1 && flops >= 1e9) {
-    // one large product: oneDNN's own threads pack B once for all of them (row blocks each pack it again:
-    // N=1024 squares 12% slower that way)
+  } else if (batch == 1 && flops >= 2e8) {
+    // one large product (N=512 squares and up; W1's largest is 9e7): oneDNN's own threads pack B once for all
+    // of them (row blocks each pack it again: N=1024 squares were 12% slower that way)
     Placement place(g_threads);
     omp_set_num_threads(g_threads);
     rows(0, 0, m);

@@ -86,36 +86,9 @@ const JOB_SLOTS = 28, PER = JOB + JOB_SLOTS, SLOT = 8, SCRATCH = 4, CLAIM = 5, D
 const KERNELS = ['gemm', 'ewise', 'rope', 'attention'] as const;
 export type Kernel = (typeof KERNELS)[number];
 
-const workerSource = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctrlBuf, id, spin } = workerData;
-const ctrl = new Int32Array(ctrlBuf);
-const exports = new WebAssembly.Instance(module, { env: { memory },
-  math: { ${Object.keys(mathImports).map((f) => `${f}: Math.${f}`).join(', ')} } }).exports;
-const kernels = ${JSON.stringify(KERNELS)}.map((k) => exports[k]);
-const w = ${PER} + ${SLOT} * id;
-let seen = 0;
-for (;;) {
-  let n = 0;
-  while (Atomics.load(ctrl, ${GEN}) === seen) {
-    if (++n > spin) { Atomics.wait(ctrl, ${GEN}, seen); n = 0; }
-  }
-  const gen = Atomics.load(ctrl, ${GEN});
-  seen = gen;
-  if (Atomics.load(ctrl, ${STOP})) break;
-  const claimed = Atomics.load(ctrl, w + ${CLAIM});
-  if (claimed === gen || Atomics.compareExchange(ctrl, w + ${CLAIM}, claimed, gen) !== claimed) continue; // the main thread ran it
-  const nRange = ctrl[${NRANGE}];
-  try {
-    if (ctrl[w] < ctrl[w + 1] && (nRange < 4 || ctrl[w + 2] < ctrl[w + 3]))
-      kernels[ctrl[${KIND}]](...ctrl.subarray(${JOB}, ${JOB} + ctrl[${NJOB}]), ...ctrl.subarray(w, w + nRange), ctrl[w + ${SCRATCH}]);
-  } catch (e) {
-    Atomics.store(ctrl, ${ERR}, 1);
-  }
-  Atomics.store(ctrl, w + ${DONE}, gen);
-  Atomics.notify(ctrl, w + ${DONE});
-}
-`;
+/** The worker's module: `../src/` from the sources and from dist/ alike (it is plain JS, not compiled). */
+const WORKER = new URL('../src/wasm-worker.mjs', import.meta.url);
+const LAYOUT = { GEN, STOP, ERR, KIND, NJOB, NRANGE, JOB, PER, SLOT, SCRATCH, CLAIM, DONE };
 
 const align = (p: number) => (p + 63) & ~63;
 
@@ -179,7 +152,7 @@ export class WasmRuntime {
     // and a wake-up from Atomics.wait costs tens of microseconds (measured: W1 5% faster than with 0.1 ms)
     const spin = 200000;
     for (let id = 1; id < this.threads; id++) {
-      const w = new Worker(workerSource, { eval: true, workerData: { module: this.module, memory: this.memory, ctrlBuf: this.#ctrl.buffer, id, spin } });
+      const w = new Worker(WORKER, { workerData: { module: this.module, memory: this.memory, ctrlBuf: this.#ctrl.buffer, id, spin, layout: LAYOUT, kernelNames: KERNELS, mathNames: Object.keys(mathImports) } });
       w.unref();
       this.#workers.push(w);
     }
