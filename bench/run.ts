@@ -1,5 +1,5 @@
 // The benchmark runner: `npm run bench [-- --json] [--sizes 128,512] [--impl native,pytorch] [--no-peers]
-// [--rounds 5] [--bench matmul,w1,w1-sk,rss,w2] [--load N]` (default: matmul; w1 and w1-sk run the peers' training steps,
+// [--rounds 5] [--bench matmul,w1,w1-sk,rss,w2,w1-share] [--load N]` (default: matmul; w1 and w1-sk run the peers' training steps,
 // minutes; rss measures this project's memory over W1 steps in fresh processes; w2 runs one SafeKey step at
 // real model sizes, W2-LoRA, W2-full and W3-LoRA, beside PyTorch + PEFT: many minutes).
 //
@@ -15,6 +15,7 @@ import { type BenchCase, type CaseSource, median, rate } from './cases.js';
 import { startLoad } from './load.js';
 import { ownMatmulCases, peerMatmulCases } from './matmul.js';
 import { rssBench } from './rss.js';
+import { w1Share } from './share.js';
 import { ownW1Cases, peerW1Cases } from './w1.js';
 import { w2Bench } from './w2.js';
 
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ bench: c.bench, impl: c.impl, size: c.size, median_ms: +med.toFixed(4), [c.unit]: +value.toFixed(3), samples: n, ...(load ? { load } : {}) })}\n`);
   table(results);
   if (benches.includes('rss')) await memory();
+  if (benches.includes('w1-share')) shares();
   if (benches.includes('w2')) await realSizes();
 }
 
@@ -109,6 +111,16 @@ async function realSizes(): Promise<void> {
     const vs = r.impl !== 'pytorch' && p?.tokensPerS && r.tokensPerS ? `  ${((100 * r.tokensPerS) / p.tokensPerS).toFixed(0)}% speed, ${(r.peakMb! / p.peakMb!).toFixed(2)}x memory` : '';
     out([r.workload.padEnd(10), r.impl.padEnd(10), (r.tokensPerS?.toFixed(1) ?? '-').padStart(10), (r.peakMb?.toFixed(0) ?? '-').padStart(10), r.note ? `  ${r.note}` : vs].join(''));
   }
+}
+
+/** Where a W1 step's kernel time goes (bench/share.ts), per cpu path, after the timed benchmarks. */
+function shares(): void {
+  const rows = w1Share(log, (['native', 'wasm'] as const).filter((p) => !implFilter || implFilter.includes(p)));
+  if (json) for (const r of rows) process.stdout.write(`${JSON.stringify({ bench: 'w1-share', impl: r.path, step_ms: r.stepMs, kernel_ms: r.kernelMs, elementwise_ms: +r.elementwiseMs.toFixed(2), reduction_ms: +r.reductionMs.toFixed(2), movement_ms: +r.movementMs.toFixed(2) })}\n`);
+  out('\nW1 step on the cpu backend: ms per step in kernels by kind (profiled, so a little slower than unprofiled)');
+  out(['path'.padEnd(8), 'step'.padStart(8), 'kernels'.padStart(9), 'elementwise'.padStart(13), 'reductions'.padStart(12), 'movement'.padStart(10), '  share e+r'].join(''));
+  for (const r of rows) out([r.path.padEnd(8), r.stepMs.toFixed(1).padStart(8), r.kernelMs.toFixed(1).padStart(9), r.elementwiseMs.toFixed(1).padStart(13),
+    r.reductionMs.toFixed(1).padStart(12), r.movementMs.toFixed(1).padStart(10), `  ${((100 * (r.elementwiseMs + r.reductionMs)) / r.kernelMs).toFixed(0)}%`].join(''));
 }
 
 /** The memory benchmark, after the timed ones (it runs in fresh processes, one path at a time). */
