@@ -165,8 +165,7 @@ napi_value Attention(napi_env env, napi_callback_info info) {
       s = attnBackward(J, groups[ngroups + 1 + i], i == groups[w], P.data(), dP.data());
     if (s != dnnl_success) status = s;
   };
-  if (jobs < 2) { for (int64_t w = 0; w < jobs; w++) job(w); }
-  else runWithSerialDnnl(jobs, job);
+  runChunks(g_threads, jobs, job);
   if (status != dnnl_success) { napi_throw_error(env, nullptr, "attention: dnnl_sgemm failed"); return nullptr; }
   return nullptr;
 }

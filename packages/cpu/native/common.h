@@ -83,25 +83,22 @@ struct Placement {
 };
 
 // ---- work sharing --------------------------------------------------------------------------------------
-// A loop is cut into about 8 chunks per thread, which the chunk pool's threads and the caller claim as they
-// come free (chunk_pool.h says why not an OpenMP region). Each item is done by exactly one thread, in the same
-// order within it, so results do not change.
+// Work is cut into chunks that the chunk pool's threads and the caller claim as they come free (chunk_pool.h
+// says why not an OpenMP region). Each chunk runs on exactly one thread, so results do not change. oneDNN runs
+// single-threaded inside a chunk (every thread's OpenMP count is 1).
+
+/** Runs chunk(c) for every c < chunks, on `threads` threads (inline with one). */
+template <typename F> void runChunks(int threads, int64_t chunks, F&& chunk) {
+  if (threads < 2 || chunks < 2 || g_pool.workers() == 0) { for (int64_t c = 0; c < chunks; c++) chunk(c); return; }
+  Placement place(threads);
+  g_pool.run(chunks, chunk);
+}
+
+/** fn(begin, end) over [0, total) in about 8 chunks per thread, each a multiple of `grain` (but the last). */
 template <typename F> void forChunks(int threads, int64_t total, int64_t grain, F&& fn) {
   const int64_t units = (total + grain - 1) / grain, chunks = std::min<int64_t>(units, (int64_t)threads * 8);
   if (threads < 2 || chunks < 2) { fn((int64_t)0, total); return; }
-  Placement place(threads);
-  g_pool.run(chunks, [&](int64_t c) { fn(std::min(total, units * c / chunks * grain), std::min(total, units * (c + 1) / chunks * grain)); });
-}
-
-/**
- * Runs chunk(c) for every c < chunks on the pool (inline with one thread); oneDNN runs single-threaded inside
- * each (every thread's OpenMP count is 1), so a thread slowed by another process takes fewer chunks instead of
- * holding up a join inside oneDNN.
- */
-template <typename F> void runWithSerialDnnl(int64_t chunks, F&& chunk) {
-  if (g_threads < 2 || g_pool.workers() == 0) { for (int64_t c = 0; c < chunks; c++) chunk(c); return; }
-  Placement place(g_threads);
-  g_pool.run(chunks, chunk);
+  runChunks(threads, chunks, [&](int64_t c) { fn(std::min(total, units * c / chunks * grain), std::min(total, units * (c + 1) / chunks * grain)); });
 }
 
 // ---- the functions the module exports (addon.cc) --------------------------------------------------------

@@ -5,8 +5,6 @@
 // where V8 uses its fdlibm port, which can differ in the last bit of the double before float32 rounding.
 #include "common.h"
 
-#include <cmath>
-
 #include "vm_ops.h"  // enum Op, generated from src/vm-ops.ts by scripts/build.mjs
 enum Round { R_NONE = 0, R_F32, R_I32, R_BOOL };
 

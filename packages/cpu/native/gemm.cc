@@ -48,7 +48,7 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
     // the products' row blocks (about 2 per thread, at least 32 rows each) are the chunks: each block packs B
     // again, so more blocks cost more than they balance (4 per thread: N=1024 products 12% slower)
     const int64_t perProduct = std::max<int64_t>(1, std::min<int64_t>((m + 31) / 32, (2 * g_threads + batch - 1) / batch));
-    runWithSerialDnnl(batch * perProduct, [&](int64_t c) {
+    runChunks(g_threads, batch * perProduct, [&](int64_t c) {
       const int64_t t = c / perProduct, b = c % perProduct;
       rows(t, m * b / perProduct, m * (b + 1) / perProduct);
     });

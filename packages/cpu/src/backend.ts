@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, primitiveExpr, readStrides, referenceKernels, sizeOf, stridesOf,
+  type BinaryPrim, type UnaryPrim, type View, broadcastStrides, broadcastView, contiguousView, dtypeOfArray, headDtype, inputView,
+  isElementwisePrim, permuteView, primitiveExpr, readStrides, referenceKernels, sizeOf, sliceView, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
@@ -142,7 +143,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   /** An element-wise primitive as a one-node expression (one object per primitive and dtypes, reused). */
   const exprs = new Map<string, Expr>();
-  const elementwise = (prim: Primitive, xs: In[], params: unknown, out: TensorInfo): TypedArray => {
+  const elementwise = (prim: Primitive, xs: In[], out: TensorInfo): TypedArray => {
     const key = `${prim}|${out.dtype}|${xs.map((x) => x.info.dtype).join(',')}`;
     let expr = exprs.get(key);
     if (!expr) {
@@ -155,45 +156,23 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return r;
   };
 
+  /** `x` read through `view` (core's movement views), stored as a new contiguous array of `o`'s shape. */
+  const copyOf = (x: In, view: View, o: TensorInfo): TypedArray => {
+    const r = alloc(o.dtype, sizeOf(o.shape));
+    stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset: view.offset, strides: view.strides }, vm());
+    return r;
+  };
+
   // primitives on arrays; reshape shares storage, and the composites run in `runPrim`
-  type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad' | 'rope'>;
+  // (element-wise primitives go through `elementwise`, as one-node expressions)
+  type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad' | 'rope' | UnaryPrim | BinaryPrim | 'where' | 'cast'>;
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
-    exp: (xs, p, o) => elementwise('exp', xs, p, o), log: (xs, p, o) => elementwise('log', xs, p, o),
-    sqrt: (xs, p, o) => elementwise('sqrt', xs, p, o), rsqrt: (xs, p, o) => elementwise('rsqrt', xs, p, o),
-    sin: (xs, p, o) => elementwise('sin', xs, p, o), cos: (xs, p, o) => elementwise('cos', xs, p, o),
-    tanh: (xs, p, o) => elementwise('tanh', xs, p, o), reciprocal: (xs, p, o) => elementwise('reciprocal', xs, p, o),
-    neg: (xs, p, o) => elementwise('neg', xs, p, o), abs: (xs, p, o) => elementwise('abs', xs, p, o),
-    sign: (xs, p, o) => elementwise('sign', xs, p, o),
-    add: (xs, p, o) => elementwise('add', xs, p, o), sub: (xs, p, o) => elementwise('sub', xs, p, o),
-    mul: (xs, p, o) => elementwise('mul', xs, p, o), div: (xs, p, o) => elementwise('div', xs, p, o),
-    pow: (xs, p, o) => elementwise('pow', xs, p, o), maximum: (xs, p, o) => elementwise('maximum', xs, p, o),
-    minimum: (xs, p, o) => elementwise('minimum', xs, p, o),
-    eq: (xs, p, o) => elementwise('eq', xs, p, o), ne: (xs, p, o) => elementwise('ne', xs, p, o),
-    lt: (xs, p, o) => elementwise('lt', xs, p, o), le: (xs, p, o) => elementwise('le', xs, p, o),
-    gt: (xs, p, o) => elementwise('gt', xs, p, o), ge: (xs, p, o) => elementwise('ge', xs, p, o),
-    where: (xs, p, o) => elementwise('where', xs, p, o),
-    cast: (xs, p, o) => elementwise('cast', xs, p, o),
     reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, vm(), alloc, pool.release),
     reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, vm(), alloc, pool.release),
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
-    permute: ([x], { perm }, o) => {
-      const r = alloc(o.dtype, sizeOf(o.shape));
-      const st = stridesOf(x.info.shape);
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset: 0, strides: perm.map((p) => st[p]) }, vm());
-      return r;
-    },
-    broadcastTo: ([x], _, o) => {
-      const r = alloc(o.dtype, sizeOf(o.shape));
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, o.shape) }, vm());
-      return r;
-    },
-    slice: ([x], { starts }, o) => {
-      const r = alloc(o.dtype, sizeOf(o.shape));
-      const st = stridesOf(x.info.shape);
-      const offset = starts.reduce((s, v, d) => s + v * st[d], 0);
-      stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset, strides: st }, vm());
-      return r;
-    },
+    permute: ([x], { perm }, o) => copyOf(x, permuteView(contiguousView(x.info.shape), perm), o),
+    broadcastTo: ([x], _, o) => copyOf(x, broadcastView(contiguousView(x.info.shape), o.shape), o),
+    slice: ([x], { starts, ends }, o) => copyOf(x, sliceView(contiguousView(x.info.shape), starts, ends), o),
     pad: ([x], { before, value }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
       r.fill(value);
@@ -271,6 +250,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       return make(r);
     }
     if (compositePrimitives.has(prim)) return make((referenceKernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray)(xs, params, out));
+    if (isElementwisePrim(prim)) return make(elementwise(prim, xs, out));
     const k = kernels[prim as ArrayPrim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
     return make(k(xs, params, out));
   };

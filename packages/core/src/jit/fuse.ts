@@ -103,12 +103,13 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
   const mapRef = (r: Ref): Ref => (r.kind === 'step' ? newRef.get(r.index)! : r);
 
   const emitKernel = (r: number) => {
-    const refs: Ref[] = [], views: (View | null)[] = [];
+    const refs: Ref[] = [], views: (View | null)[] = [], viewKeys: (string | null)[] = [];
     const indexOf = (ref: Ref, view: View | null = null) => {
       const key = view && stableKey(view);
-      const j = refs.findIndex((x, k) => sameRef(x, ref) && (views[k] && stableKey(views[k])) === key);
+      const j = refs.findIndex((x, k) => sameRef(x, ref) && viewKeys[k] === key);
       if (j >= 0) return j;
       views.push(view);
+      viewKeys.push(key);
       return refs.push(ref) - 1;
     };
     let head: Head | undefined;
