@@ -1,7 +1,8 @@
 // The allowed shape of the repository, checked in CI (`npm run deps`): which package may import which, no import
 // cycles between files, and nothing outside the repository. The package graph (README, "Layout"):
-//   cli -> safekey, hf, cpu, gpujs, autograd, core;  hf -> safekey, core;  safekey -> autograd, core;
-//   autograd -> core;  cpu -> core;  gpujs -> core;  core -> nothing.
+//   cli -> inspector (its build script only), safekey, hf, cpu, gpujs, autograd, core;  inspector -> safekey, hf,
+//   gpujs, core;  hf -> safekey, core;  safekey -> autograd, core;  autograd -> core;  cpu -> core;  gpujs -> core;
+//   core -> nothing.
 // bench/, test/ and examples/ may import any package; no package imports them.
 const pkg = (name) => `^packages/${name}/`;
 const others = (...allowed) => `^packages/(?!(${allowed.join('|')})/)[^/]+/src/`;
@@ -14,7 +15,8 @@ const allowedPackages = {
   gpujs: ['core'],
   safekey: ['core', 'autograd'],
   hf: ['core', 'safekey'],
-  cli: ['core', 'autograd', 'cpu', 'gpujs', 'safekey', 'hf'],
+  cli: ['core', 'autograd', 'cpu', 'gpujs', 'safekey', 'hf', 'inspector'],
+  inspector: ['core', 'gpujs', 'safekey', 'hf'],
 };
 
 module.exports = {

@@ -4,6 +4,7 @@ import { evalCommand } from './commands/evaluate.js';
 import { experimentCommand } from './commands/experiment.js';
 import { exportCommand } from './commands/export.js';
 import { initCommand } from './commands/init.js';
+import { inspectCommand } from './commands/inspect.js';
 import { lossCommand } from './commands/loss.js';
 import { mergeCommand } from './commands/merge.js';
 import { trainCommand } from './commands/train.js';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly Command[] = [
   mergeCommand,
   evalCommand,
   experimentCommand,
+  inspectCommand,
 ];

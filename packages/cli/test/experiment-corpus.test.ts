@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
-import { locateSpans } from '@safekey-ts/safekey';
+import { judge, locateSpans } from '@safekey-ts/safekey';
 import { toPublicFormat } from '@safekey-ts/hf';
-import { HELD_OUT_FAMILIES, SEEN_FAMILIES, WRAPPER_FAMILIES, extractAnswer, generateCorpus, judge, loadTopics, defaultTopicsFile, understand, SAFETY_KEY, COMPLY_KEY, HARMLESS_KEY } from '@safekey-ts/cli';
+import { HELD_OUT_FAMILIES, SEEN_FAMILIES, WRAPPER_FAMILIES, extractAnswer, generateCorpus, loadTopics, defaultTopicsFile, understand, SAFETY_KEY, COMPLY_KEY, HARMLESS_KEY } from '@safekey-ts/cli';
 
 const topics = (() => { const t = loadTopics(defaultTopicsFile()); if (E.isLeft(t)) throw new Error(t.left); return t.right; })();
 const sizes = { stage0PerRequest: 3, arithmeticTrain: 50, arithmeticEval: 20, stage1PerRequest: 5, evalHarmfulPerFamily: 0 };

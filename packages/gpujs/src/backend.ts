@@ -1,25 +1,9 @@
-import { createRequire } from 'node:module';
 import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue, sizeOf,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource, primitiveAsFused } from './codegen.js';
-import type { Buf, Device } from './device.js';
-import { type RequestedMode, type RunMode, probeHeadlessGL } from './modes.js';
-import { webgpuDevice } from './webgpu.js';
-
-const require = createRequire(import.meta.url);
-
-export interface GpujsOptions {
-  /**
-   * `gpu`: a real GPU through headless GL (or WebGPU where GL cannot start), else an error saying why;
-   * `webgpu` / `headlessgl`: that one only; `webasm`, `cpu`: gpu.js's WebAssembly and JavaScript modes;
-   * `auto` (default): `gpu` when it can start, else `webasm`, with the reason in `fallbackReason`.
-   */
-  readonly mode?: RequestedMode;
-  /** Print a line to stderr when `auto` cannot get a GPU (default true). */
-  readonly warn?: boolean;
-}
+import type { Buf, Device, RunMode } from './device.js';
 
 export interface GpujsStats {
   readonly mode: RunMode;
@@ -51,95 +35,15 @@ export interface GpujsBackend extends Backend {
 interface Store { buf: Buf | null; readonly size: number; refs: number; host: Float32Array | null; readonly dtype: DType }
 interface Handle extends DataHandle { store: Store | null }
 
-type GpuCtor = new (settings: { mode: string }) => {
-  createKernel(src: string, settings: object): ((...args: unknown[]) => unknown) & { kernel: { constructor: { name: string }; fallbackReason?: string | null } };
-  destroy(): void;
-};
-
-const KERNEL_CLASS: Record<string, string> = { cpu: 'CPUKernel', webasm: 'WebAssemblyKernel', headlessgl: 'HeadlessGLKernel' };
-
-/** A device over gpu.js in one of its synchronous modes (cpu, webasm, headlessgl). */
-function gpujsDevice(mode: 'cpu' | 'webasm' | 'headlessgl'): Device {
-  const { GPU } = require('gpu.js') as { GPU: GpuCtor };
-  const gpu = new GPU({ mode });
-  const make = (src: KernelSource) => gpu.createKernel(src.source, {
-    output: [src.size], precision: 'single', pipeline: true, immutable: true, tactic: 'precision',
-    loopMaxIterations: src.loopMax + 1,
-  });
-  const check = (k: ReturnType<typeof make>) => {
-    const cls = k.kernel.constructor.name;
-    if (cls !== KERNEL_CLASS[mode])
-      throw new Error(`gpu.js ran a ${mode} kernel as ${cls}${k.kernel.fallbackReason ? ` (${k.kernel.fallbackReason})` : ''}; this backend does not fall back silently`);
-  };
-  const gl = mode === 'headlessgl';
-  const uploaders = new Map<number, ReturnType<typeof make>>();
-  type Tex = { toArray(): Float32Array; delete(): void };
-  return {
-    mode, dialect: mode === 'cpu' ? 'f64' : 'f32',
-    upload: (data) => {
-      if (!gl) return data.slice();
-      let k = uploaders.get(data.length);
-      if (!k) { k = make(copySource(data.length)); uploaders.set(data.length, k); }
-      return k(data);
-    },
-    read: (buf) => (gl ? (buf as Tex).toArray() : (buf as Float32Array)),
-    free: (buf) => { if (gl) (buf as Tex).delete(); },
-    compile: (src) => {
-      const k = make(src);
-      let checked = false;
-      return (args) => {
-        const r = k(...args);
-        if (!checked) { check(k); checked = true; }
-        return r;
-      };
-    },
-    destroy: () => gpu.destroy(),
-  };
-}
-
-/** Resolves a requested mode to a device, or throws saying why it cannot run here. */
-function openDevice(requested: RequestedMode, warn: boolean): { device: Device; fallbackReason: string | null } {
-  const needWasm = () => {
-    if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') throw new Error('gpujs: WebAssembly is not available in this runtime');
-  };
-  switch (requested) {
-    case 'cpu': return { device: gpujsDevice('cpu'), fallbackReason: null };
-    case 'webasm': needWasm(); return { device: gpujsDevice('webasm'), fallbackReason: null };
-    case 'headlessgl': {
-      const gl = probeHeadlessGL();
-      if (!gl.ok) throw new Error(`gpujs: headless GL cannot start: ${gl.reason}`);
-      return { device: gpujsDevice('headlessgl'), fallbackReason: null };
-    }
-    case 'webgpu': {
-      const w = webgpuDevice();
-      if (!w.ok) throw new Error(`gpujs: WebGPU cannot start: ${w.reason}`);
-      return { device: w.device, fallbackReason: null };
-    }
-    case 'gpu':
-    case 'auto': {
-      const gl = probeHeadlessGL();
-      if (gl.ok) return { device: gpujsDevice('headlessgl'), fallbackReason: null };
-      const w = webgpuDevice();
-      if (w.ok) return { device: w.device, fallbackReason: null };
-      const reason = `headless GL: ${gl.reason}; WebGPU: ${w.reason}`;
-      if (requested === 'gpu') throw new Error(`gpujs: no GPU mode can start here (${reason})`);
-      needWasm();
-      if (warn) process.stderr.write(`gpujs: no GPU, running gpu.js in webasm mode (${reason})\n`);
-      return { device: gpujsDevice('webasm'), fallbackReason: reason };
-    }
-  }
-  throw new Error(`gpujs: unknown mode ${String(requested)}`);
-}
-
 const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 /**
- * The gpu.js backend. float32, int32 and bool are stored as float32 on the device (int32 is exact for
- * |x| < 2^24 and does not wrap around on overflow); float64 is not supported. Results stay on the device
- * until `read`; `free` releases a buffer at once.
+ * The gpu.js backend on an opened device (the entry points open one: `gpujsBackend` in Node, `gpujsBrowserBackend`
+ * in a page). float32, int32 and bool are stored as float32 on the device (int32 is exact for |x| < 2^24 and does
+ * not wrap around on overflow); float64 is not supported. Results stay on the device until `read`; `free`
+ * releases a buffer at once.
  */
-export function gpujsBackend(opts: GpujsOptions = {}): GpujsBackend {
-  const { device, fallbackReason } = openDevice(opts.mode ?? 'auto', opts.warn ?? true);
+export function backendOn(device: Device, fallbackReason: string | null): GpujsBackend {
   const name = `gpujs-${device.mode}`;
   const cache = new Map<string, (args: readonly Buf[]) => Buf>();
   const bySource = new Map<string, (args: readonly Buf[]) => Buf>();

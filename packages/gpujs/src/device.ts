@@ -1,5 +1,7 @@
 import type { Dialect, KernelSource } from './codegen.js';
-import type { RunMode } from './modes.js';
+
+/** The mode kernels run in: gpu.js's GL modes (headless GL in Node, WebGL 2 or 1 in a page), WebGPU, WebAssembly or JS. */
+export type RunMode = 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu' | 'webasm' | 'cpu';
 
 /** A device buffer: a Float32Array (cpu, webasm), a GL texture, or a WebGPU buffer id. */
 export type Buf = unknown;

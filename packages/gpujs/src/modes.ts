@@ -7,8 +7,6 @@ const require = createRequire(import.meta.url);
 
 /** What a caller asks for. `gpu`: headless GL or WebGPU, or an error saying why neither. */
 export type RequestedMode = 'gpu' | 'headlessgl' | 'webgpu' | 'webasm' | 'cpu' | 'auto';
-/** What runs. */
-export type RunMode = 'headlessgl' | 'webgpu' | 'webasm' | 'cpu';
 
 export interface Probe { readonly ok: boolean; readonly reason?: string }
 

@@ -28,3 +28,5 @@ export * from './train/memory.js';
 export * from './data/sample.js';
 export * from './data/spans.js';
 export * from './train/recipe.js';
+export * from './inspect/inspectResponse.js';
+export * from './eval/judge.js';

@@ -1,6 +1,6 @@
 import { extractAnswer } from './arithmetic.js';
 import type { EvalItem } from './corpus.js';
-import { type Verdict, judge } from './judge.js';
+import { type Verdict, judge } from '@safekey-ts/safekey';
 import { HELD_OUT_FAMILIES, SEEN_FAMILIES } from './wrappers.js';
 
 /** One evaluated prompt, as written to the per-prompt JSONL. */

@@ -7,17 +7,20 @@ import { type LoraSpec, type ModelConfig, type ModelParams, type SafetyHead, dim
 import { readAdapterFiles, writeAdapterFiles } from '../adapter/adapterFiles.js';
 import { describeErrors } from '../codec/describeErrors.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
-import { type Tokenizer, type TokenizerData, tokenId, vocabSize } from '../tokenizer/tokenizer.js';
-import { saveTokenizer, TOKENIZER_FILE, loadTokenizer } from '../tokenizer/tokenizerFiles.js';
+import { type Tokenizer, type TokenizerData, vocabSize } from '../tokenizer/tokenizer.js';
+import { saveTokenizer, loadTokenizer } from '../tokenizer/tokenizerFiles.js';
+import { TOKENIZER_FILE } from '../tokenizer/tokenizerTexts.js';
 import { writeDirAtomic } from './atomicDir.js';
 import { CHECKPOINT_FILES } from './checkpointFiles.js';
-import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, idOutsideVocab, readConfigFile, readGenerationConfig } from './configFile.js';
+import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, idOutsideVocab } from './configFile.js';
+import { readConfigFile, readGenerationConfig } from './configFiles.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import { DEFAULT_WEIGHTS_FORMAT, TORCH_DTYPE, type WeightsFormat, readModelTensors, writeModelTensors } from './modelWeights.js';
 import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
 import { readSafetensorsFile, writeSafetensorsFile } from './safetensorsFiles.js';
 import type { TensorToWrite } from './tensorData.js';
 import { pathExists } from './pathExists.js';
+import { mergeTokenIds, tokenIdsOf } from './tokenIds.js';
 import { headLayout, trainableFromNames } from './trainableLayout.js';
 import { type TrainState, type TrainerState, TrainerStateCodec, optimizerFromTensors, optimizerTensors } from './trainState.js';
 import { readJsonFile } from './jsonFile.js';
@@ -53,17 +56,6 @@ const IGNORED_MODEL_TENSORS = /\.rotary_emb\.inv_freq$/;
 const SAFETENSORS_METADATA = { format: 'pt' };
 
 const fileError = (path: string) => (e: { readonly message: string }): CheckpointDirError => ({ kind: 'FileError', file: path, message: e.message });
-
-/** The token ids a tokenizer's config names (bos, eos, pad), for a checkpoint that does not say its own. */
-export function tokenIdsOf(tok: TokenizerData): ModelTokenIds {
-  const idOf = (name: string | null): number | undefined => {
-    if (name === null) return undefined;
-    const i = tok.addedTokens.find((x) => x.content === name)?.id ?? tok.model.vocab.indexOf(name);
-    return i >= 0 ? i : undefined;
-  };
-  const bos = idOf(tok.config.bosToken), eos = idOf(tok.config.eosToken), pad = idOf(tok.config.padToken);
-  return { ...(bos !== undefined ? { bos } : {}), eos: eos !== undefined ? [eos] : [], ...(pad !== undefined ? { pad } : {}) };
-}
 
 const writeJson = async (path: string, value: unknown): Promise<E.Either<CheckpointDirError, void>> => {
   const written = await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
@@ -138,18 +130,6 @@ export interface LoadOptions<S extends TrainerState> {
 async function readTensors(path: string, required: boolean) {
   if (!required && !(await pathExists(path))) return E.right(undefined);
   return readSafetensorsFile(path);
-}
-
-/** config.json's ids, then generation_config.json's (which transformers' `generate` uses first); eos from both. */
-function mergeTokenIds(config: ModelTokenIds, generation: ModelTokenIds | undefined, tok: Tokenizer): ModelTokenIds {
-  const eos = [...new Set([...(generation?.eos ?? []), ...config.eos])];
-  const fromTokenizer = tok.config.eosToken === null ? undefined : tokenId(tok, tok.config.eosToken);
-  const bos = generation?.bos ?? config.bos, pad = generation?.pad ?? config.pad;
-  return {
-    ...(bos !== undefined ? { bos } : {}),
-    eos: eos.length > 0 ? eos : fromTokenizer !== undefined ? [fromTokenizer] : [],
-    ...(pad !== undefined ? { pad } : {}),
-  };
 }
 
 /**

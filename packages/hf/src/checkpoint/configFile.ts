@@ -2,7 +2,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { type ModelConfig, type ModelFamily, type RopeScaling, MODEL_FAMILIES, dimsOf } from '@safekey-ts/safekey';
 import { describeErrors } from '../codec/describeErrors.js';
-import { readFileText } from '../files/readFileBytes.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 
 /** The token ids a checkpoint's `config.json` and `generation_config.json` name. */
@@ -161,31 +160,29 @@ export function idOutsideVocab(tokenIds: ModelTokenIds, vocab: number): string |
   return bad ? `field '${bad[0]}': ${bad[1]} is outside the vocabulary (vocab_size ${vocab})` : undefined;
 }
 
-/** Reads `path` as JSON; a Left names the file. */
-async function readJson(path: string): Promise<E.Either<CheckpointDirError, unknown>> {
-  const text = await readFileText(path);
-  if (E.isLeft(text)) return E.left({ kind: 'FileError', file: path, message: text.left.message });
-  try { return E.right(JSON.parse(text.right)); } catch (cause) {
-    return E.left(dirError('MalformedJson', path, `not valid JSON: ${(cause as Error).message}`));
+/** `text` as JSON; a Left names the file. */
+export function parseJsonText(text: string, file: string): E.Either<CheckpointDirError, unknown> {
+  try { return E.right(JSON.parse(text)); } catch (cause) {
+    return E.left(dirError('MalformedJson', file, `not valid JSON: ${(cause as Error).message}`));
   }
 }
 
-/** Reads and checks a `config.json`; a Left names the file and the key. */
-export async function readConfigFile(path: string): Promise<E.Either<CheckpointDirError, ConfigFile>> {
-  const json = await readJson(path);
+/** A `config.json`'s text, checked; a Left names the file and the key. */
+export function configFromText(text: string, file: string): E.Either<CheckpointDirError, ConfigFile> {
+  const json = parseJsonText(text, file);
   if (E.isLeft(json)) return json;
   const c = parseConfigJson(json.right);
-  return E.isLeft(c) ? E.left(dirError('InvalidConfig', path, c.left)) : c;
+  return E.isLeft(c) ? E.left(dirError('InvalidConfig', file, c.left)) : c;
 }
 
 const GenerationConfigCodec = t.partial({ bos_token_id: TokenIdCodec, eos_token_id: TokenIdsCodec, pad_token_id: TokenIdCodec }, 'generation_config.json');
 
-/** The token ids of a `generation_config.json` (other keys are ignored). */
-export async function readGenerationConfig(path: string): Promise<E.Either<CheckpointDirError, ModelTokenIds>> {
-  const json = await readJson(path);
+/** The token ids of a `generation_config.json`'s text (other keys are ignored). */
+export function generationConfigFromText(text: string, file: string): E.Either<CheckpointDirError, ModelTokenIds> {
+  const json = parseJsonText(text, file);
   if (E.isLeft(json)) return json;
   const r = GenerationConfigCodec.decode(json.right);
-  if (E.isLeft(r)) return E.left(dirError('InvalidConfig', path, describeErrors(r.left)));
+  if (E.isLeft(r)) return E.left(dirError('InvalidConfig', file, describeErrors(r.left)));
   const g = r.right;
   return E.right({
     ...(typeof g.bos_token_id === 'number' ? { bos: g.bos_token_id } : {}),

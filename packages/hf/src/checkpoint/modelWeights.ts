@@ -1,22 +1,18 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import * as t from 'io-ts';
 import { type Shape, type Tensor, fromArray } from '@safekey-ts/core';
-import { describeErrors } from '../codec/describeErrors.js';
 import { readFileText } from '../files/readFileBytes.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import type { WritableDType } from './dtypes.js';
 import { fmtDims } from './errors.js';
 import type { ExpectedTensor } from './namedTensors.js';
+import { MODEL_FILE, MODEL_INDEX_FILE, parseShardIndex, shardFiles } from './shardIndex.js';
 import { type SafetensorsReader, type TensorToStream, openSafetensors, storedBytes, writeSafetensorsStream } from './safetensorsStream.js';
 
-export const MODEL_FILE = 'model.safetensors';
-export const MODEL_INDEX_FILE = 'model.safetensors.index.json';
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
-const IndexCodec = t.intersection([t.type({ weight_map: t.record(t.string, t.string) }), t.partial({ metadata: t.UnknownRecord })], MODEL_INDEX_FILE);
 
 /** The model's safetensors files, opened: `model.safetensors`, or the shards `model.safetensors.index.json` lists. */
 async function openModelFiles(dir: string): Promise<E.Either<CheckpointDirError, { readers: SafetensorsReader[]; where: Map<string, SafetensorsReader> }>> {
@@ -25,14 +21,10 @@ async function openModelFiles(dir: string): Promise<E.Either<CheckpointDirError,
   let files: string[];
   let weightMap: Record<string, string> | undefined;
   if (E.isRight(indexText)) {
-    let json: unknown;
-    try { json = JSON.parse(indexText.right); } catch (e) { return E.left(dirError('MalformedJson', indexPath, `not valid JSON: ${(e as Error).message}`)); }
-    const index = IndexCodec.decode(json);
-    if (E.isLeft(index)) return E.left(dirError('InvalidConfig', indexPath, describeErrors(index.left)));
-    weightMap = index.right.weight_map;
-    files = [...new Set(Object.values(weightMap))].sort();
-    const bad = files.find((f) => f.includes('/') || f.includes('\\') || f === '..' || !f.endsWith('.safetensors'));
-    if (bad !== undefined) return E.left(dirError('InvalidConfig', indexPath, `weight_map names ${JSON.stringify(bad)}, not a .safetensors file in the directory`));
+    const index = parseShardIndex(indexText.right, indexPath);
+    if (E.isLeft(index)) return index;
+    weightMap = index.right;
+    files = shardFiles(weightMap);
   } else {
     if (await access(join(dir, MODEL_FILE)).then(() => false, () => true))
       return E.left(dirError('FileError', join(dir, MODEL_FILE), `missing: the checkpoint has neither ${MODEL_FILE} nor ${MODEL_INDEX_FILE}`));

@@ -30,6 +30,19 @@ const release = (s: Step) => { s.logits.dispose(); s.cache?.k.forEach((t) => t.d
  * error: a RangeError says which (`checkGenerateOptions` reports the same as a value).
  */
 export function generate(params: ModelParams, config: ModelConfig, promptIds: readonly number[], opts: GenerateOptions): Generation {
+  const steps = generateTokens(params, config, promptIds, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `generate`, one token at a time: yields each sampled token as soon as it is chosen and returns the whole
+ * generation (a streaming caller, such as a page that paints between tokens). The KV cache is released when the
+ * generator finishes or is closed (`return()`).
+ */
+export function* generateTokens(params: ModelParams, config: ModelConfig, promptIds: readonly number[], opts: GenerateOptions): Generator<number, Generation, void> {
   const vocab = dimsOf(config).vocab;
   const problem = checkGenerateOptions(promptIds, opts, vocab);
   if (problem !== null) throw new RangeError(`generate: ${problem}`);
@@ -43,24 +56,24 @@ export function generate(params: ModelParams, config: ModelConfig, promptIds: re
   const generated: number[] = [];
   if (opts.maxNewTokens === 0) return { ids: prefix, generated, finishReason: 'length' };
 
-  return noGrad(() => {
-    let step = run(params, config, sequence, undefined, useCache);
-    try {
-      for (;;) {
-        const key = rule.temperature > 0 ? random.foldIn(opts.key!, generated.length) : undefined;
-        const logits = step.logits.dataSync();
-        if (!allFinite(logits)) throw nonFiniteModelError('generate', `the logits for token ${generated.length + 1}`, params, config, sequence);
-        const token = nextToken(logits, sequence, rule, key);
-        generated.push(token);
-        sequence.push(token);
-        if (stops.has(token)) return { ids: [...prefix, ...generated], generated, finishReason: 'stop' as const };
-        if (generated.length === opts.maxNewTokens) return { ids: [...prefix, ...generated], generated, finishReason: 'length' as const };
-        const next = useCache ? run(params, config, [token], step.cache, true) : run(params, config, sequence, undefined, false);
-        release(step);
-        step = next;
-      }
-    } finally {
+  const pass = (ids: readonly number[], cache: KvCache | undefined, keep: boolean) => noGrad(() => run(params, config, ids, cache, keep));
+  let step = pass(sequence, undefined, useCache);
+  try {
+    for (;;) {
+      const key = rule.temperature > 0 ? random.foldIn(opts.key!, generated.length) : undefined;
+      const logits = step.logits.dataSync();
+      if (!allFinite(logits)) throw nonFiniteModelError('generate', `the logits for token ${generated.length + 1}`, params, config, sequence);
+      const token = nextToken(logits, sequence, rule, key);
+      generated.push(token);
+      sequence.push(token);
+      yield token;
+      if (stops.has(token)) return { ids: [...prefix, ...generated], generated, finishReason: 'stop' as const };
+      if (generated.length === opts.maxNewTokens) return { ids: [...prefix, ...generated], generated, finishReason: 'length' as const };
+      const next = useCache ? pass([token], step.cache, true) : pass(sequence, undefined, false);
       release(step);
+      step = next;
     }
-  });
+  } finally {
+    release(step);
+  }
 }
