@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { defineCommand } from '../command.js';
-import { readPromptFile } from '../experiment/promptFile.js';
+import * as t from 'io-ts';
+import { describeField, readTextFileSync } from '@safekey-ts/hf';
 import { type OfferedPrompt, serveInspector } from '../inspect/server.js';
 import { integer, optional, pathArg, repeated, withDefault } from '../flags.js';
 
@@ -11,6 +12,29 @@ const experimentPrompts = (checkpoint: string): string | undefined => {
   const file = join(checkpoint, '..', '..', '..', 'data', 'eval.jsonl');
   return existsSync(file) ? file : undefined;
 };
+
+const Offered = t.intersection([
+  t.type({ prompt: t.string, harmful: t.union([t.literal(0), t.literal(1), t.boolean]) }),
+  t.partial({ kind: t.string, family: t.string }),
+]);
+
+/** The prompts of a JSONL file (the experiment's `eval.jsonl` or a user's prompt file): any `kind`, other fields ignored. */
+function readOffered(file: string): E.Either<string, OfferedPrompt[]> {
+  const text = readTextFileSync(file);
+  if (E.isLeft(text)) return text;
+  const out: OfferedPrompt[] = [];
+  const lines = text.right.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() === '') continue;
+    let json: unknown;
+    try { json = JSON.parse(lines[i]); } catch (e) { return E.left(`${file}:${i + 1}: not JSON (${(e as Error).message})`); }
+    const r = Offered.decode(json);
+    if (E.isLeft(r)) return E.left(`${file}:${i + 1}: ${describeField(r.left)}`);
+    const { prompt, harmful, kind, family } = r.right;
+    out.push({ prompt, harmful: harmful === true || harmful === 1 ? 1 : 0, ...(kind !== undefined ? { kind } : {}), ...(family !== undefined ? { family } : {}) });
+  }
+  return E.right(out);
+}
 
 export const inspectCommand = defineCommand({
   path: ['inspect'],
@@ -35,9 +59,9 @@ export const inspectCommand = defineCommand({
     const promptFile = f.prompts ?? f.checkpoint.map(experimentPrompts).find((p) => p !== undefined);
     let prompts: OfferedPrompt[] = [];
     if (promptFile !== undefined) {
-      const read = readPromptFile(promptFile);
+      const read = readOffered(promptFile);
       if (E.isLeft(read)) return read;
-      prompts = read.right.map((p) => ({ prompt: p.prompt, harmful: p.harmful, kind: p.kind, family: p.family }));
+      prompts = read.right;
     }
     const app = await import('@safekey-ts/inspector/build');
     if (app.appIsStale()) {
