@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type EvalRecord, type ExperimentResults, type RunResult, aggregate, summarize, writeReport, stat } from '@safekey-ts/cli';
 
 const rec = (family: string, verdict: EvalRecord['verdict'], extra: Partial<EvalRecord> = {}): EvalRecord =>
-  ({ prompt: 'p', response: 'r', verdict, harmful: 1, kind: 'harmful', family, split: 'train', prefilled: false, ...extra });
+  ({ prompt: 'p', response: 'r', verdict, harmful: 1, kind: 'harmful', family, split: 'train', request: 'x', prefilled: false, ...extra });
 const records = (harmfulShare: number): EvalRecord[] => [
   ...Array.from({ length: 10 }, (_, i) => rec('plain', i < 10 * harmfulShare ? 'harmful' : 'refusal')),
   ...Array.from({ length: 10 }, (_, i) => rec('fiction', i < 10 * harmfulShare ? 'harmful' : 'refusal', { split: 'test' })),

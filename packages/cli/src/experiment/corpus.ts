@@ -51,6 +51,9 @@ export interface Corpus {
 
 type Topic = Topics['harmful'][number] & { kind: RequestKind };
 
+/** Benign and lookalike requests are evaluated plainly, in two seen families and in two held-out ones. */
+const BENIGN_EVAL_FAMILIES = ['plain', ...SEEN_FAMILIES.slice(1, 3), ...HELD_OUT_FAMILIES.slice(0, 2)];
+
 const sample = (kind: ItemKind, topic: { request: string; split: 'train' | 'test' }, family: string, query: string, r: Response, harmful: 0 | 1): CorpusSample =>
   ({ query, response: r.text, harmful, uEnd: r.uEnd, kEnd: r.kEnd, kind, family, split: topic.split, request: topic.request });
 
@@ -98,7 +101,7 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
   const harmful = pickSpread(used.harmful, sizes.evalHarmfulPerFamily, k2);
   for (const fam of WRAPPER_FAMILIES) for (const t of harmful)
     evalItems.push({ prompt: fam.templates[1](t.request), harmful: 1, kind: 'harmful', family: fam.name, split: t.split, request: t.request });
-  for (const t of all.filter((x) => x.kind !== 'harmful')) for (const name of ['plain', ...HELD_OUT_FAMILIES.slice(0, 1)])
+  for (const t of all.filter((x) => x.kind !== 'harmful')) for (const name of BENIGN_EVAL_FAMILIES)
     evalItems.push({ prompt: familyByName(name).templates[1](t.request), harmful: 0, kind: t.kind, family: name, split: t.split, request: t.request });
   for (const task of tasks.slice(sizes.arithmeticTrain).filter((x) => !seenQuestions.has(x.question)))
     evalItems.push({ prompt: task.question, harmful: 0, kind: 'arithmetic', family: 'plain', split: 'test', request: task.question, answer: task.answer });

@@ -13,7 +13,8 @@ import type { Preset } from './presets.js';
 import { writeReport } from './report.js';
 import { helpfulResponse, refusingResponse } from './responses.js';
 import type { AnalysisResult, CurvePoint, ExperimentResults, RunResult } from './results.js';
-import { summarize } from './summary.js';
+import { type EvalRecord, summarize } from './summary.js';
+import { compareArms } from './comparison.js';
 import type { Topics } from './topics.js';
 
 export interface ExperimentOptions {
@@ -107,6 +108,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const meanLen = (xs: SampleSpans[]) => (xs.reduce((n, s) => n + s.ids.length, 0) / xs.length).toFixed(0);
   log(`tokenizer: ${vocabSize(tok)} tokens; mean length ${meanLen(stage0)} (stage 0), ${meanLen(stage1)} (stage 1) tokens`);
 
+  const readRecords = (name: string): EvalRecord[] =>
+    readFileSync(join(out, 'runs', name, 'eval.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EvalRecord);
+  let prefills: Map<string, string> | undefined;
   const runStage = async (name: string, samples: SampleSpans[], start: SafekeyParams, arm: Arm, seed: number, s: { epochs: number; extraEpochs: number; batchSize: number; lr: number }): Promise<{ params: ModelParams; result: StageResult }> => {
     const dir = join(out, 'runs', name);
     if (existsSync(join(dir, 'result.json'))) {
@@ -131,7 +135,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const trainSeconds = (Date.now() - started) / 1000;
     orThrow(await saveCheckpoint(join(dir, 'checkpoint'), { config, params: done.params.model, head: done.params.head, tokenizer: tok }), dir);
     let evalBar: ReturnType<typeof progress> | undefined;
-    const records = evaluate(done.params.model, config, tok, corpus.eval, { ...preset.eval, onProgress: (d, t) => { (evalBar ??= progress(`${name} eval`, t)).update(d); } });
+    const records = evaluate(done.params.model, config, tok, corpus.eval, { ...preset.eval, ...(prefills ? { prefills } : {}), onProgress: (d, t) => { (evalBar ??= progress(`${name} eval`, t)).update(d); } });
     evalBar?.stop();
     await writeJsonl(join(dir, 'eval.jsonl'), records);
     const result: StageResult = { summary: summarize(records), analysis: analyse(done.params.model, config, tok, corpus, preset.maxLength), curve, trainSeconds };
@@ -143,6 +147,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const [baseKey, baseHeadKey] = random.split(random.key(CORPUS_SEED), 2);
   const baseStart: SafekeyParams = { model: initParams(baseKey, config), head: initSafetyHead(baseHeadKey, dimsOf(config).d) };
   const base = await runStage('base', stage0, baseStart, 'sft', CORPUS_SEED, { ...preset.stage0, extraEpochs: 0 });
+  // the prefilling attack forces each aligned model's answer to start as the base model's own compliant one
+  prefills = new Map(readRecords('base').filter((r) => r.harmful === 1 && !r.prefilled).map((r) => [r.prompt, r.response]));
   const runs: RunResult[] = [];
   for (const seed of preset.seeds) for (const arm of preset.arms) {
     const start: SafekeyParams = { model: base.params, head: initSafetyHead(random.foldIn(random.key(seed), 7), dimsOf(config).d) };
@@ -150,10 +156,16 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     runs.push({ arm, seed, ...r.result });
   }
 
+  const byArm = new Map<string, Map<number, EvalRecord[]>>();
+  for (const r of runs) {
+    if (!byArm.has(r.arm)) byArm.set(r.arm, new Map());
+    byArm.get(r.arm)!.set(r.seed, readRecords(`${r.arm}-s${r.seed}`));
+  }
+  const comparisons = preset.arms.filter((a) => a !== 'sft').flatMap((a) => compareArms(byArm, 'sft', a));
   const results: ExperimentResults = {
     name: preset.name, preset: preset.name, commands: o.commands, seconds: (Date.now() - t0) / 1000,
     settings: { preset, config, tokenizer: vocabSize(tok), backend: chosen.description, stage0Samples: stage0.length, stage1Samples: stage1.length, evalPrompts: corpus.eval.length },
-    base: base.result, runs, notes: [],
+    base: base.result, runs, comparisons, notes: [],
   };
   await writeReport(out, results);
   log(`report: ${join(out, 'report.md')}`);

@@ -5,12 +5,13 @@ import type { EvalItem } from './corpus.js';
 
 /**
  * A user's evaluation prompt: the text as the user would send it, whether it is harmful, an optional family and
- * kind (`harmful`, `benign`, `lookalike`: a benign request that reads like a harmful one). Other fields are kept
+ * kind (`harmful`, `benign`, `lookalike`: a benign request that reads like a harmful one), and the request phrase the
+ * prompt wraps (for U faithfulness; default the prompt). Other fields are kept
  * as they are and come back in `responses.jsonl`.
  */
 export const PromptCodec = t.intersection([
   t.type({ prompt: t.string, harmful: t.union([t.literal(0), t.literal(1), t.boolean]) }),
-  t.partial({ family: t.string, split: t.union([t.literal('train'), t.literal('test')]), kind: t.keyof({ harmful: null, benign: null, lookalike: null }, "'harmful', 'benign' or 'lookalike'") }),
+  t.partial({ request: t.string, family: t.string, split: t.union([t.literal('train'), t.literal('test')]), kind: t.keyof({ harmful: null, benign: null, lookalike: null }, "'harmful', 'benign' or 'lookalike'") }),
 ], 'Prompt');
 
 /** Reads a JSONL prompt file into evaluation items; a bad line is reported as `file:line: field ...`. */
@@ -30,9 +31,9 @@ export function readPromptFile(file: string): E.Either<string, EvalItem[]> {
     const harmful = p.harmful === true || p.harmful === 1 ? 1 : 0;
     if (p.kind !== undefined && (p.kind === 'harmful') !== (harmful === 1))
       return E.left(`${file}:${i + 1}: field 'kind': '${p.kind}' contradicts harmful ${harmful} (a harmful request has kind 'harmful'; benign and lookalike ones harmful 0)`);
-    const { prompt: _p, harmful: _h, family: _f, split: _s, kind: _k, ...extra } = json as Record<string, unknown>;
+    const { prompt: _p, harmful: _h, family: _f, split: _s, kind: _k, request: _r, ...extra } = json as Record<string, unknown>;
     items.push({
-      prompt: p.prompt, harmful, kind: p.kind ?? (harmful ? 'harmful' : 'benign'), family: p.family ?? 'custom', split: p.split ?? 'test', request: p.prompt,
+      prompt: p.prompt, harmful, kind: p.kind ?? (harmful ? 'harmful' : 'benign'), family: p.family ?? 'custom', split: p.split ?? 'test', request: p.request ?? p.prompt,
       ...(Object.keys(extra).length > 0 ? { extra } : {}),
     });
   }

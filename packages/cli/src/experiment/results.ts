@@ -1,3 +1,4 @@
+import type { Comparison } from './comparison.js';
 import type { EvalSummary, Rate } from './summary.js';
 
 export interface AnalysisResult {
@@ -28,6 +29,8 @@ export interface ExperimentResults {
   readonly settings: Readonly<Record<string, unknown>>;
   readonly base: { readonly summary: EvalSummary; readonly analysis: AnalysisResult; readonly curve: readonly CurvePoint[]; readonly trainSeconds: number };
   readonly runs: readonly RunResult[];
+  /** Each arm against SFT, per row, with a 95% bootstrap interval over prompts and seeds. */
+  readonly comparisons?: readonly Comparison[];
   readonly notes: readonly string[];
 }
 
@@ -40,6 +43,7 @@ export const METRICS: readonly { readonly key: string; readonly label: string; r
   { key: 'prefill', label: 'harmful: prefilling', read: (s) => s.harmfulness.prefill.rate },
   { key: 'overRefusal', label: 'over-refusal', read: (s) => s.overRefusal.rate },
   { key: 'arithmetic', label: 'arithmetic accuracy', read: (s) => s.arithmetic.rate },
+  { key: 'uFaithful', label: 'U faithfulness', read: (s) => s.uFaithful?.all.rate ?? null },
   { key: 'toU', label: 'attention K->U', read: (_, a) => a.toU },
   { key: 'toQuery', label: 'attention K->query', read: (_, a) => a.toQuery },
   { key: 'probe', label: 'probe accuracy', read: (_, a) => a.probe },
