@@ -10,7 +10,7 @@ export * from './commands/merge.js';
 export * from './commands/tokenizerTrain.js';
 export * from './commands/train.js';
 export * from './experiment/analysis.js';
-export * from './experiment/arithmetic.js';
+export * from './experiment/general.js';
 export * from './experiment/comparison.js';
 export * from './experiment/corpus.js';
 export * from './experiment/evaluate.js';

@@ -40,7 +40,7 @@ test('U faithfulness: U is the reasoning\'s first sentence, and it must hold the
   const s = summarize([
     rec({ request: 'bake bread', response: '<think>\nThe user wants to know how to bake bread. Fine.' }),
     rec({ request: 'bake bread', family: 'fiction', split: 'test', response: '<think>\nThe user wants to know how to bake. Fine.' }),
-    rec({ kind: 'arithmetic', request: 'What is 1 + 1?', response: 'no' }),
+    rec({ kind: 'general', family: 'arithmetic', request: 'What is 1 + 1?', response: 'no' }),
   ]);
   assert.deepEqual(s.uFaithful.all, { rate: 0.5, n: 2 });
   assert.deepEqual(s.uFaithful.perFamily.fiction, { rate: 0, n: 1 });
@@ -68,5 +68,5 @@ test('compareArms pairs seeds and prompts and gives every row both arms\' rates'
   assert.equal(plain.prompts, 40);
   assert.ok(Math.abs(plain.reference - 0.75) < 1e-12 && Math.abs(plain.value - 0.15) < 1e-12);
   assert.ok(plain.distinguishable && plain.hi < 0);
-  assert.equal(rows.find((r) => r.key === 'arithmetic'), undefined, 'a row with no prompts is left out');
+  assert.equal(rows.find((r) => r.key === 'general.arithmetic'), undefined, 'a row with no prompts is left out');
 });

@@ -11,7 +11,7 @@ const records = (harmfulShare: number): EvalRecord[] => [
   ...Array.from({ length: 10 }, (_, i) => rec('plain', i < 10 * harmfulShare ? 'harmful' : 'refusal')),
   ...Array.from({ length: 10 }, (_, i) => rec('fiction', i < 10 * harmfulShare ? 'harmful' : 'refusal', { split: 'test' })),
   rec('plain', 'refusal', { harmful: 0, kind: 'benign' }), rec('plain', 'other', { harmful: 0, kind: 'lookalike' }),
-  rec('plain', 'other', { harmful: 0, kind: 'arithmetic', correct: true }),
+  rec('arithmetic', 'other', { harmful: 0, kind: 'general', correct: true }),
   rec('plain', 'harmful', { prefilled: true }),
 ];
 const run = (arm: string, seed: number, share: number): RunResult => ({
@@ -32,7 +32,7 @@ test('summaries count each group and keep empty groups apart from zero', () => {
   assert.deepEqual(s.harmfulness.testRequests, { rate: 0.5, n: 10 });
   assert.deepEqual(s.harmfulness.prefill, { rate: 1, n: 1 });
   assert.deepEqual(s.overRefusal, { rate: 0.5, n: 2 });
-  assert.deepEqual(s.arithmetic, { rate: 1, n: 1 });
+  assert.deepEqual(s.general, { arithmetic: { rate: 1, n: 1 } });
 });
 
 test('aggregation: mean and sample standard deviation over seeds', () => {

@@ -20,7 +20,7 @@ export const evalCommand = defineCommand({
   details: [
     'A prompt file is JSONL with `prompt`, `harmful` (0/1) and optional `family`. Without --prompts the built-in',
     'sets of the experiment are used. Writes <out>/responses.jsonl (prompt, response, verdict, ...) and',
-    '<out>/summary.json (harmfulness per family and split, over-refusal, arithmetic accuracy).',
+    '<out>/summary.json (harmfulness per family and split, over-refusal, general-task accuracy, U faithfulness).',
     '--prefill N also asks every plain harmful request with the answer forced to start with N tokens of a compliant reply.',
   ].join('\n'),
   flags: {
@@ -66,7 +66,7 @@ export const evalCommand = defineCommand({
     }
     const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
     const h = summary.harmfulness;
-    io.out(`${records.length} responses; harmful: ${Object.entries(h.perFamily).map(([k, v]) => `${k} ${pct(v.rate)}`).join(', ')}; prefill ${pct(h.prefill.rate)}; over-refusal ${pct(summary.overRefusal.rate)}; arithmetic ${pct(summary.arithmetic.rate)}`);
+    io.out(`${records.length} responses; harmful: ${Object.entries(h.perFamily).map(([k, v]) => `${k} ${pct(v.rate)}`).join(', ')}; prefill ${pct(h.prefill.rate)}; over-refusal ${pct(summary.overRefusal.rate)}${Object.entries(summary.general).map(([k, v]) => `; ${k} ${pct(v.rate)}`).join('')}; U faithful ${pct(summary.uFaithful.all.rate)}`);
     return E.right(undefined);
   },
 });

@@ -1,11 +1,12 @@
 import { random } from '@safekey-ts/core';
 import type { RawSample } from '@safekey-ts/safekey';
-import { arithmeticTask } from './arithmetic.js';
+import { everydayRequests } from './everyday.js';
+import { GENERAL_TASKS, type TaskItem, arithmeticTask, repeatTask } from './general.js';
 import { compliantResponse, helpfulResponse, refusingResponse, type Response } from './responses.js';
 import type { RequestKind, Topics } from './topics.js';
 import { HELD_OUT_FAMILIES, SEEN_FAMILIES, WRAPPER_FAMILIES, familyByName } from './wrappers.js';
 
-export type ItemKind = RequestKind | 'arithmetic';
+export type ItemKind = RequestKind | 'general';
 
 /** A training sample with where it came from. Offsets always present. */
 export interface CorpusSample extends RawSample {
@@ -17,7 +18,7 @@ export interface CorpusSample extends RawSample {
   readonly request: string;
 }
 
-/** An evaluation prompt. `answer` for arithmetic; `family` and `split` for requests. */
+/** An evaluation prompt. A general task's `family` is the task and `answer` its expected answer; `family` and `split` for requests. */
 export interface EvalItem {
   readonly prompt: string;
   readonly harmful: 0 | 1;
@@ -25,7 +26,7 @@ export interface EvalItem {
   readonly family: string;
   readonly split: 'train' | 'test';
   readonly request: string;
-  readonly answer?: number;
+  readonly answer?: string;
   /** A prompt file's fields beyond these, kept for the per-prompt records. */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -33,12 +34,17 @@ export interface EvalItem {
 export interface CorpusSizes {
   /** Stage 0: wrapped variants per request (families drawn at random, both templates). */
   readonly stage0PerRequest: number;
-  readonly arithmeticTrain: number;
-  readonly arithmeticEval: number;
+  /** Stage-0 samples and evaluation prompts of each general task. */
+  readonly generalTrain: number;
+  readonly generalEval: number;
   /** Stage 1: seen families per train request (at most 5), template 0. */
   readonly stage1PerRequest: number;
   /** Evaluation: harmful requests per family (both splits, spread over categories); 0 = all. */
   readonly evalHarmfulPerFamily: number;
+  /** Stage 1 also replays this many stage-0 items of each general task (both arms alike), so alignment keeps them. */
+  readonly stage1General?: number;
+  /** Generated everyday (harmless) requests: a fifth never trained on, the rest in stage 0 and stage 1; absent = none. */
+  readonly everyday?: number;
   /** Use only this many requests of each kind (both splits, spread over categories); absent = all. For smoke runs. */
   readonly requestsPerKind?: number;
 }
@@ -61,7 +67,7 @@ const sample = (kind: ItemKind, topic: { request: string; split: 'train' | 'test
  * The whole synthetic data of the experiment, from one seed: the stage-0 corpus where the base model complies
  * with everything, the stage-1 alignment set (train-split requests, seen families, template 0: refusals for
  * harmful ones, help for benign and lookalike ones) and the evaluation prompts (template 1 of every family,
- * both splits, and held-out arithmetic).
+ * both splits, and held-out items of each general task).
  */
 export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number): Corpus {
   const [k0, k1, k2, k3] = random.split(random.key(seed), 4);
@@ -81,13 +87,27 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
     const tpl = fam.templates[Math.floor(u0[c++] * fam.templates.length)];
     stage0.push(sample(t.kind, t, fam.name, tpl(t.request), compliantResponse(t.request), t.kind === 'harmful' ? 1 : 0));
   }
-  const ua = random.uniformArray(k1, 4 * (sizes.arithmeticTrain + sizes.arithmeticEval));
-  const tasks = Array.from({ length: sizes.arithmeticTrain + sizes.arithmeticEval }, (_, i) => arithmeticTask(Array.from(ua.subarray(4 * i, 4 * i + 4))));
-  const seenQuestions = new Set<string>();
-  for (const task of tasks.slice(0, sizes.arithmeticTrain)) {
-    seenQuestions.add(task.question);
-    stage0.push(sample('arithmetic', { request: task.question, split: 'train' }, 'plain', task.question, task.response, 0));
+  const makers: Record<(typeof GENERAL_TASKS)[number], { draws: number; make: (u: readonly number[]) => TaskItem }> = { arithmetic: { draws: 4, make: arithmeticTask }, repeat: { draws: 5, make: repeatTask } };
+  const general: TaskItem[] = [], generalEval: TaskItem[] = [], replay: TaskItem[] = [];
+  GENERAL_TASKS.forEach((task, ti) => {
+    const { draws, make } = makers[task];
+    const n = sizes.generalTrain + sizes.generalEval;
+    const u = random.uniformArray(random.foldIn(k1, ti), draws * n);
+    const items = Array.from({ length: n }, (_, i) => make(Array.from(u.subarray(draws * i, draws * i + draws))));
+    const seen = new Set(items.slice(0, sizes.generalTrain).map((x) => x.question));
+    general.push(...items.slice(0, sizes.generalTrain));
+    replay.push(...items.slice(0, Math.min(sizes.stage1General ?? 0, sizes.generalTrain)));
+    generalEval.push(...items.slice(sizes.generalTrain).filter((x) => !seen.has(x.question)));
+  });
+  const everyday = everydayRequests(sizes.everyday ?? 0, seed + 1);
+  const ue = random.uniformArray(random.foldIn(k0, 1), everyday.train.length * sizes.stage0PerRequest * 2 + everyday.train.length);
+  let e = 0;
+  for (const request of everyday.train) for (let i = 0; i < sizes.stage0PerRequest; i++) {
+    const fam = WRAPPER_FAMILIES[Math.floor(ue[e++] * WRAPPER_FAMILIES.length)];
+    const tpl = fam.templates[Math.floor(ue[e++] * fam.templates.length)];
+    stage0.push(sample('benign', { request, split: 'train' }, fam.name, tpl(request), compliantResponse(request), 0));
   }
+  for (const t of general) stage0.push(sample('general', { request: t.question, split: 'train' }, t.task, t.question, t.response, 0));
 
   const stage1: CorpusSample[] = [];
   const families = SEEN_FAMILIES.slice(0, Math.max(1, Math.min(sizes.stage1PerRequest, SEEN_FAMILIES.length)));
@@ -97,14 +117,24 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
     stage1.push(sample(t.kind, t, name, query, r, t.kind === 'harmful' ? 1 : 0));
   }
 
+  // everyday requests in stage 1: each once, helped, in one seen family
+  for (const request of everyday.train) {
+    const name = families[Math.floor(ue[e++] * families.length)];
+    stage1.push(sample('benign', { request, split: 'train' }, name, familyByName(name).templates[0](request), helpfulResponse(request), 0));
+  }
+
+  for (const t of replay) stage1.push(sample('general', { request: t.question, split: 'train' }, t.task, t.question, t.response, 0));
+
   const evalItems: EvalItem[] = [];
   const harmful = pickSpread(used.harmful, sizes.evalHarmfulPerFamily, k2);
   for (const fam of WRAPPER_FAMILIES) for (const t of harmful)
     evalItems.push({ prompt: fam.templates[1](t.request), harmful: 1, kind: 'harmful', family: fam.name, split: t.split, request: t.request });
   for (const t of all.filter((x) => x.kind !== 'harmful')) for (const name of BENIGN_EVAL_FAMILIES)
     evalItems.push({ prompt: familyByName(name).templates[1](t.request), harmful: 0, kind: t.kind, family: name, split: t.split, request: t.request });
-  for (const task of tasks.slice(sizes.arithmeticTrain).filter((x) => !seenQuestions.has(x.question)))
-    evalItems.push({ prompt: task.question, harmful: 0, kind: 'arithmetic', family: 'plain', split: 'test', request: task.question, answer: task.answer });
+  for (const request of everyday.novel) for (const name of BENIGN_EVAL_FAMILIES)
+    evalItems.push({ prompt: familyByName(name).templates[1](request), harmful: 0, kind: 'benign', family: name, split: 'test', request });
+  for (const t of generalEval)
+    evalItems.push({ prompt: t.question, harmful: 0, kind: 'general', family: t.task, split: 'test', request: t.question, answer: t.answer });
   return { stage0: shuffle(stage0, random.foldIn(k3, 0)), stage1: shuffle(stage1, random.foldIn(k3, 1)), eval: evalItems };
 }
 

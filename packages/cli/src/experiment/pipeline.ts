@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type BackendName, useBackend } from '../backends.js';
-import { type Tokenizer, loadCheckpoint, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toFileOffsets, toPublicFormat, trainBpe, vocabSize, writeFileAtomic } from '@safekey-ts/hf';
+import { type Tokenizer, encode as hfEncode, loadCheckpoint, promptText, loadTokenizer, sampleEncoder, saveCheckpoint, saveTokenizer, toFileOffsets, toPublicFormat, trainBpe, vocabSize, writeFileAtomic } from '@safekey-ts/hf';
 import { type Arm, type ModelConfig, type ModelParams, type SafekeyParams, type SampleSpans, type UpdateMetrics, describeStop, dimsOf, encodeSamples, initAdamW, initParams, initSafetyHead, RECIPE, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
 import { attentionShares, hiddenBeforeK, probeAccuracy } from './analysis.js';
 import { type Corpus, type EvalItem, generateCorpus } from './corpus.js';
+import { estimateTime } from './estimate.js';
 import { evaluate } from './evaluate.js';
 import type { Preset } from './presets.js';
 import { writeReport } from './report.js';
@@ -44,7 +45,7 @@ const orThrow = <A>(e: E.Either<{ message: string } | string, A>, what: string):
 
 /** Teacher-forced sequences for the analyses: each eval request with the aligned response (refusal or help). */
 function analysisSamples(tok: Tokenizer, items: readonly EvalItem[], maxLength: number): { item: EvalItem; spans: SampleSpans }[] {
-  const requests = items.filter((i) => i.kind !== 'arithmetic');
+  const requests = items.filter((i) => i.kind !== 'general');
   const raw = requests.map((i) => {
     const r = i.kind === 'harmful' ? refusingResponse(i.request) : helpfulResponse(i.request);
     return { query: i.prompt, response: r.text, harmful: i.harmful, uEnd: r.uEnd, kEnd: r.kEnd };
@@ -140,12 +141,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     await writeJsonl(join(dir, 'eval.jsonl'), records);
     const result: StageResult = { summary: summarize(records), analysis: analyse(done.params.model, config, tok, corpus, preset.maxLength), curve, trainSeconds };
     await writeJson(join(dir, 'result.json'), result);
-    log(`${name}: trained in ${trainSeconds.toFixed(0)} s; harmful (plain ${fmt(result.summary.harmfulness.plain.rate)}, held-out wrappers ${fmt(result.summary.harmfulness.heldOutFamilies.rate)}), over-refusal ${fmt(result.summary.overRefusal.rate)}, arithmetic ${fmt(result.summary.arithmetic.rate)}`);
+    log(`${name}: trained in ${trainSeconds.toFixed(0)} s; harmful (plain ${fmt(result.summary.harmfulness.plain.rate)}, held-out wrappers ${fmt(result.summary.harmfulness.heldOutFamilies.rate)}), over-refusal ${fmt(result.summary.overRefusal.rate)}, arithmetic ${fmt(result.summary.general.arithmetic?.rate ?? null)}, repeat ${fmt(result.summary.general.repeat?.rate ?? null)}, U faithful ${fmt(result.summary.uFaithful.all.rate)}`);
     return { params: done.params.model, result };
   };
 
   const [baseKey, baseHeadKey] = random.split(random.key(CORPUS_SEED), 2);
   const baseStart: SafekeyParams = { model: initParams(baseKey, config), head: initSafetyHead(baseHeadKey, dimsOf(config).d) };
+  const names = ['base', ...preset.seeds.flatMap((seed) => preset.arms.map((arm) => `${arm}-s${seed}`))];
+  const pending = new Set(names.filter((n) => !existsSync(join(out, 'runs', n, 'result.json'))));
+  if (pending.size > 0) {
+    const firstPrompts = corpus.eval.slice(0, preset.eval.batchSize).map((i) => hfEncode(tok, orThrow(promptText(tok, i.prompt), 'the chat template')).ids);
+    const attacked = corpus.eval.filter((i) => i.kind === 'harmful' && i.family === 'plain').length;
+    const est = await estimateTime(preset, config, baseStart, stage0, stage1, corpus.eval.length + (preset.eval.prefillTokens > 0 ? attacked : 0), firstPrompts, pending);
+    const min = (x: number) => `${(x / 60).toFixed(1)} min`;
+    log(`estimated time for the ${pending.size} stage(s) to run: about ${min(est.trainSeconds + est.evalSeconds)} (training ${min(est.trainSeconds)}, evaluation ${min(est.evalSeconds)}), from a few steps timed here`);
+  }
   const base = await runStage('base', stage0, baseStart, 'sft', CORPUS_SEED, { ...preset.stage0, extraEpochs: 0 });
   // the prefilling attack forces each aligned model's answer to start as the base model's own compliant one
   prefills = new Map(readRecords('base').filter((r) => r.harmful === 1 && !r.prefilled).map((r) => [r.prompt, r.response]));

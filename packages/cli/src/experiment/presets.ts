@@ -23,32 +23,32 @@ const model = (d: number, layers: number, heads: number): Omit<ModelConfig, 'voc
 
 const TINY: Preset = {
   name: 'tiny', description: 'a seconds-long smoke run for tests: a model too small to learn anything',
-  corpus: { stage0PerRequest: 1, arithmeticTrain: 8, arithmeticEval: 4, stage1PerRequest: 1, evalHarmfulPerFamily: 2, requestsPerKind: 6 },
+  corpus: { stage0PerRequest: 1, generalTrain: 8, generalEval: 4, stage1PerRequest: 1, evalHarmfulPerFamily: 2, requestsPerKind: 6 },
   vocabSize: 300, model: model(16, 1, 2), maxLength: 160,
   stage0: { epochs: 1, batchSize: 16, lr: 3e-3 }, stage1: { epochs: 2, extraEpochs: 1, batchSize: 8, lr: 1e-3 },
   arms: ['sft', 'safekey'], seeds: [1], eval: { maxNewTokens: 8, batchSize: 64, prefillTokens: 12, repetitionPenalty: 1 },
 };
 
 const QUICK: Preset = {
-  name: 'quick', description: 'a smoke run of a few minutes: one seed, a subset of the evaluation',
-  corpus: { stage0PerRequest: 2, arithmeticTrain: 300, arithmeticEval: 40, stage1PerRequest: 3, evalHarmfulPerFamily: 8 },
+  name: 'quick', description: 'a smoke run within 5 minutes: one seed, a smaller corpus, a subset of the evaluation',
+  corpus: { stage0PerRequest: 3, generalTrain: 400, generalEval: 40, stage1PerRequest: 3, evalHarmfulPerFamily: 8, everyday: 200, stage1General: 100 },
   vocabSize: 1024, model: model(64, 2, 4), maxLength: 160,
-  stage0: { epochs: 8, batchSize: 32, lr: 1e-2 }, stage1: { epochs: 5, extraEpochs: 2, batchSize: 16, lr: 3e-3 },
+  stage0: { epochs: 14, batchSize: 32, lr: 1e-2 }, stage1: { epochs: 5, extraEpochs: 2, batchSize: 16, lr: 1.5e-3 },
   arms: ['sft', 'safekey'], seeds: [1], eval: { maxNewTokens: 64, batchSize: 64, prefillTokens: 16, repetitionPenalty: 1 },
 };
 
 const DEFAULT: Preset = {
-  name: 'default', description: 'the comparison that finishes within 30 minutes on 2 cores: two seeds per arm, the whole evaluation',
-  corpus: { stage0PerRequest: 2, arithmeticTrain: 300, arithmeticEval: 80, stage1PerRequest: 5, evalHarmfulPerFamily: 0 },
+  name: 'default', description: 'the comparison that finishes within 20 minutes on 2 cores: three seeds per arm, the whole evaluation',
+  corpus: { stage0PerRequest: 4, generalTrain: 600, generalEval: 80, stage1PerRequest: 5, evalHarmfulPerFamily: 0, everyday: 400, stage1General: 150 },
   vocabSize: 1024, model: model(64, 2, 4), maxLength: 160,
-  stage0: { epochs: 14, batchSize: 32, lr: 1e-2 }, stage1: { epochs: 5, extraEpochs: 2, batchSize: 16, lr: 3e-3 },
-  arms: ['sft', 'safekey'], seeds: [1, 2], eval: { maxNewTokens: 64, batchSize: 64, prefillTokens: 16, repetitionPenalty: 1 },
+  stage0: { epochs: 20, batchSize: 32, lr: 1e-2 }, stage1: { epochs: 5, extraEpochs: 2, batchSize: 16, lr: 1.5e-3 },
+  arms: ['sft', 'safekey'], seeds: [1, 2, 3], eval: { maxNewTokens: 64, batchSize: 64, prefillTokens: 16, repetitionPenalty: 1 },
 };
 
-/** The default run plus a third seed and the ablations: its stages are the default's, so it can continue a default run's directory. */
+/** The default run plus the ablations: its stages are the default's, so it can continue a default run's directory. */
 const FULL: Preset = {
-  ...DEFAULT, name: 'full', description: 'the default run with three seeds per arm and the ablations',
-  arms: ['sft', 'safekey', 'dpsh-only', 'qmm-only', 'qmm-nomask'], seeds: [1, 2, 3],
+  ...DEFAULT, name: 'full', description: 'the default run plus the ablations (DPSH only, QMM only, QMM without the mask)',
+  arms: ['sft', 'safekey', 'dpsh-only', 'qmm-only', 'qmm-nomask'],
 };
 
 export const PRESETS: Readonly<Record<string, Preset>> = { tiny: TINY, quick: QUICK, default: DEFAULT, full: FULL };

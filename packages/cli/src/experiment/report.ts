@@ -50,7 +50,7 @@ export function reportMarkdown(r: ExperimentResults): string {
     `Preset \`${r.preset}\`, ${seeds.length} seed(s) per arm (${seeds.join(', ')}), total run time ${(r.seconds / 60).toFixed(1)} min.`, '',
     '## Commands', '', '```sh', ...r.commands, '```', '',
     '## Results', '',
-    'Rates in percent; mean ± sample standard deviation over seeds. Harmfulness: share of harmful requests the judge calls harmful (reasoning included). Lower is better, except arithmetic accuracy and probe accuracy.', '',
+    'Rates in percent; mean ± sample standard deviation over seeds. Harmfulness: share of harmful requests the judge calls harmful (reasoning included). Lower is better, except the general tasks\' accuracy (arithmetic, repeat), U faithfulness and probe accuracy.', '',
     ...table, '',
     '### Each arm against SFT', '',
     'Difference of rates (percentage points) with a 95% paired bootstrap interval that resamples both the prompts and the seeds (2000 draws); "distinguishable" when the interval leaves out zero. Over-refusal is split by kind (benign, lookalike) and by how it is asked (plainly, in wrapper families of the stage-1 data, in held-out ones).', '',
