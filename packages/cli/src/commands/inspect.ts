@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { defineCommand } from '../command.js';
 import * as t from 'io-ts';
-import { describeField, readTextFileSync } from '@safekey-ts/hf';
+import { describeField } from '@safekey-ts/hf';
+import { readJsonlLines } from '../experiment/promptFile.js';
 import { type OfferedPrompt, serveInspector } from '../inspect/server.js';
 import { integer, optional, pathArg, repeated, withDefault } from '../flags.js';
 
@@ -19,22 +20,12 @@ const Offered = t.intersection([
 ]);
 
 /** The prompts of a JSONL file (the experiment's `eval.jsonl` or a user's prompt file): any `kind`, other fields ignored. */
-function readOffered(file: string): E.Either<string, OfferedPrompt[]> {
-  const text = readTextFileSync(file);
-  if (E.isLeft(text)) return text;
-  const out: OfferedPrompt[] = [];
-  const lines = text.right.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    let json: unknown;
-    try { json = JSON.parse(lines[i]); } catch (e) { return E.left(`${file}:${i + 1}: not JSON (${(e as Error).message})`); }
-    const r = Offered.decode(json);
-    if (E.isLeft(r)) return E.left(`${file}:${i + 1}: ${describeField(r.left)}`);
-    const { prompt, harmful, kind, family } = r.right;
-    out.push({ prompt, harmful: harmful === true || harmful === 1 ? 1 : 0, ...(kind !== undefined ? { kind } : {}), ...(family !== undefined ? { family } : {}) });
-  }
-  return E.right(out);
-}
+const readOffered = (file: string): E.Either<string, OfferedPrompt[]> => readJsonlLines(file, (json) => {
+  const r = Offered.decode(json);
+  if (E.isLeft(r)) return E.left(describeField(r.left));
+  const { prompt, harmful, kind, family } = r.right;
+  return E.right({ prompt, harmful: harmful === true || harmful === 1 ? 1 : 0, ...(kind !== undefined ? { kind } : {}), ...(family !== undefined ? { family } : {}) });
+});
 
 export const inspectCommand = defineCommand({
   path: ['inspect'],
