@@ -103,6 +103,17 @@ describe('the inspector in Chromium', { skip }, () => {
     }
   });
 
+  test('asked for gpu.js\'s JavaScript mode (the fallback), the page runs there, says so, and generates the same ids', async () => {
+    const other = await browser.newPage();
+    await other.goto(`${server.url}?backend=cpu&prompt=${encodeURIComponent(PROMPT)}&max=${MAX_NEW}&run=1`);
+    await other.waitForFunction(() => ((globalThis as unknown as { inspector?: PageState }).inspector?.runs ?? 0) >= 1, null, { timeout: 240_000, polling: 250 });
+    const s = await other.evaluate(() => (globalThis as unknown as { inspector: PageState }).inspector);
+    assert.ok('mode' in s.backend && s.backend.mode === 'cpu', JSON.stringify(s.backend));
+    assert.match(await other.textContent('#backend') ?? '', /gpu\.js cpu/);
+    s.panes.forEach((p, i) => assert.deepEqual(p.answer?.ids, state.panes[i].answer?.ids, `${p.name}: ${p.status} ${p.error ?? ''}`));
+    await other.close();
+  });
+
   test('writes a screenshot of the two checkpoints side by side', async () => {
     mkdirSync(join('reports', 'inspector'), { recursive: true });
     const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -1,13 +1,17 @@
-// The page's entry: gpu.js's browser build on WebGL 2, WebGL 1, or its WebAssembly mode, each chosen with a reason
+// The page's entry: gpu.js's browser build on WebGL 2, WebGL 1, or its JavaScript mode, each chosen with a reason
 // when it cannot start. No Node module is imported here (the Node modes stay behind './node.js').
-import { GPU } from 'gpu.js';
+import * as gpujs from 'gpu.js';
 import { type GpujsBackend, backendOn } from './backend.js';
-import { type GpuClass, type SyncMode, gpujsDevice } from './gpujsDevice.js';
+import { type GpuLib, type SyncMode, gpujsDevice } from './gpujsDevice.js';
 
 export type { GpujsBackend, GpujsStats } from './backend.js';
 export type { RunMode } from './device.js';
 
-export type BrowserMode = 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'auto';
+/**
+ * gpu.js's WebAssembly mode is left out in a page: each of its kernels reserves its own WebAssembly memory, and
+ * Chromium refuses new ones after a few dozen kernels ("WebAssembly.Memory(): could not allocate memory").
+ */
+export type BrowserMode = 'webgl2' | 'webgl' | 'cpu' | 'auto';
 
 // The little of the DOM this file touches (the package compiles without the DOM library).
 interface GL { getExtension(name: string): unknown; getParameter(p: number): unknown; readonly RENDERER: number }
@@ -42,12 +46,14 @@ export function glRenderer(): string | null {
 const WEBGPU_NOTE = 'WebGPU is not used in a page: it reads back only asynchronously, and the synchronous Backend interface would have to block the main thread, which a page cannot';
 
 /**
- * The gpu.js backend in a page. `auto` takes WebGL 2, else WebGL 1, else WebAssembly, and says in
+ * The gpu.js backend in a page. `auto` takes WebGL 2, else WebGL 1, else gpu.js's JavaScript mode, and says in
  * `fallbackReason` why each faster mode could not start.
  */
 export function gpujsBrowserBackend(opts: { readonly mode?: BrowserMode } = {}): GpujsBackend {
   const requested = opts.mode ?? 'auto';
-  const open = (mode: SyncMode) => gpujsDevice(GPU as unknown as GpuClass, mode);
+  // the browser build is CommonJS (UMD): a bundler gives its exports as named ones or under `default`
+  const lib = ('GPU' in gpujs ? gpujs : (gpujs as { default: unknown }).default) as GpuLib;
+  const open = (mode: SyncMode) => gpujsDevice(lib, mode);
   if (requested !== 'auto') {
     const problem = requested === 'webgl2' || requested === 'webgl' ? glProblem(requested) : null;
     if (problem) throw new Error(`gpujs: ${requested} cannot start: ${problem}`);
@@ -60,5 +66,5 @@ export function gpujsBrowserBackend(opts: { readonly mode?: BrowserMode } = {}):
     reasons.push(`${mode}: ${problem}`);
   }
   reasons.push(WEBGPU_NOTE);
-  return backendOn(open('webasm'), reasons.join('; '));
+  return backendOn(open('cpu'), reasons.join('; '));
 }

@@ -3,12 +3,12 @@
 import { createRequire } from 'node:module';
 import { type GpujsBackend, backendOn } from './backend.js';
 import type { Device } from './device.js';
-import { type GpuClass, gpujsDevice } from './gpujsDevice.js';
+import { type GpuLib, gpujsDevice } from './gpujsDevice.js';
 import { type RequestedMode, probeHeadlessGL } from './modes.js';
 import { webgpuDevice } from './webgpu.js';
 
 const require = createRequire(import.meta.url);
-const GPU = () => (require('gpu.js') as { GPU: GpuClass }).GPU;
+const gpuLib = () => require('gpu.js') as GpuLib;
 
 export interface GpujsOptions {
   /**
@@ -27,12 +27,12 @@ function openDevice(requested: RequestedMode, warn: boolean): { device: Device; 
     if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') throw new Error('gpujs: WebAssembly is not available in this runtime');
   };
   switch (requested) {
-    case 'cpu': return { device: gpujsDevice(GPU(), 'cpu'), fallbackReason: null };
-    case 'webasm': needWasm(); return { device: gpujsDevice(GPU(), 'webasm'), fallbackReason: null };
+    case 'cpu': return { device: gpujsDevice(gpuLib(), 'cpu'), fallbackReason: null };
+    case 'webasm': needWasm(); return { device: gpujsDevice(gpuLib(), 'webasm'), fallbackReason: null };
     case 'headlessgl': {
       const gl = probeHeadlessGL();
       if (!gl.ok) throw new Error(`gpujs: headless GL cannot start: ${gl.reason}`);
-      return { device: gpujsDevice(GPU(), 'headlessgl'), fallbackReason: null };
+      return { device: gpujsDevice(gpuLib(), 'headlessgl'), fallbackReason: null };
     }
     case 'webgpu': {
       const w = webgpuDevice();
@@ -42,14 +42,14 @@ function openDevice(requested: RequestedMode, warn: boolean): { device: Device; 
     case 'gpu':
     case 'auto': {
       const gl = probeHeadlessGL();
-      if (gl.ok) return { device: gpujsDevice(GPU(), 'headlessgl'), fallbackReason: null };
+      if (gl.ok) return { device: gpujsDevice(gpuLib(), 'headlessgl'), fallbackReason: null };
       const w = webgpuDevice();
       if (w.ok) return { device: w.device, fallbackReason: null };
       const reason = `headless GL: ${gl.reason}; WebGPU: ${w.reason}`;
       if (requested === 'gpu') throw new Error(`gpujs: no GPU mode can start here (${reason})`);
       needWasm();
       if (warn) process.stderr.write(`gpujs: no GPU, running gpu.js in webasm mode (${reason})\n`);
-      return { device: gpujsDevice(GPU(), 'webasm'), fallbackReason: reason };
+      return { device: gpujsDevice(gpuLib(), 'webasm'), fallbackReason: reason };
     }
   }
   throw new Error(`gpujs: unknown mode ${String(requested)}`);

@@ -11,7 +11,7 @@ export interface BackendInUse {
   readonly compileMs: () => number;
 }
 
-const MODES: readonly BrowserMode[] = ['auto', 'webgl2', 'webgl', 'webasm', 'cpu'];
+const MODES: readonly BrowserMode[] = ['auto', 'webgl2', 'webgl', 'cpu'];
 
 /** Starts the gpu.js backend the page asks for (`?backend=`, default auto) and makes it the default backend. */
 export function startBackend(requested: string | null): BackendInUse {

@@ -32,7 +32,7 @@ export const inspectCommand = defineCommand({
   summary: 'Open the inspector page: one or two checkpoints in the browser, on gpu.js WebGL.',
   details: [
     'Serves the inspector (packages/inspector, built with Vite on first use) and the given checkpoint folders on',
-    '127.0.0.1, and prints the URL. The page runs the model itself (gpu.js WebGL, else WebAssembly, and says which),',
+    '127.0.0.1, and prints the URL. The page runs the model itself (gpu.js WebGL, else gpu.js\'s JavaScript mode, and says which),',
     'generates greedily, marks U and K as the trainer finds them, plots the safety heads\' probabilities and K\'s',
     'attention per layer and head, and gives the judge\'s verdict. Two checkpoints open side by side. The prompts',
     'offered are --prompts, else the experiment\'s evaluation prompts when the checkpoint is a run of a report.',
