@@ -57,6 +57,20 @@ export interface Corpus {
 
 type Topic = Topics['harmful'][number] & { kind: RequestKind };
 
+/**
+ * Stage 0 draws wrapper families with these weights (others 1): the families whose form hides the request (its
+ * words spelled out, among other questions, inside a story) need more examples before U restates it.
+ */
+const STAGE0_WEIGHTS: Readonly<Record<string, number>> = { spelled: 3, multi: 2, fiction: 2 };
+const weights = WRAPPER_FAMILIES.map((f) => STAGE0_WEIGHTS[f.name] ?? 1);
+const totalWeight = weights.reduce((a, b) => a + b, 0);
+/** The stage-0 family for a uniform draw `u` in [0, 1). */
+function stage0Family(u: number): (typeof WRAPPER_FAMILIES)[number] {
+  let x = u * totalWeight;
+  for (let i = 0; i < weights.length; i++) { if (x < weights[i]) return WRAPPER_FAMILIES[i]; x -= weights[i]; }
+  return WRAPPER_FAMILIES[WRAPPER_FAMILIES.length - 1];
+}
+
 /** Benign and lookalike requests are evaluated plainly, in two seen families and in two held-out ones. */
 const BENIGN_EVAL_FAMILIES = ['plain', ...SEEN_FAMILIES.slice(1, 3), ...HELD_OUT_FAMILIES.slice(0, 2)];
 
@@ -83,7 +97,7 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
   let c = 0;
   const stage0: CorpusSample[] = [];
   for (const t of all) for (let i = 0; i < sizes.stage0PerRequest; i++) {
-    const fam = WRAPPER_FAMILIES[Math.floor(u0[c++] * WRAPPER_FAMILIES.length)];
+    const fam = stage0Family(u0[c++]);
     const tpl = fam.templates[Math.floor(u0[c++] * fam.templates.length)];
     stage0.push(sample(t.kind, t, fam.name, tpl(t.request), compliantResponse(t.request), t.kind === 'harmful' ? 1 : 0));
   }
@@ -103,7 +117,7 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
   const ue = random.uniformArray(random.foldIn(k0, 1), everyday.train.length * sizes.stage0PerRequest * 2 + everyday.train.length);
   let e = 0;
   for (const request of everyday.train) for (let i = 0; i < sizes.stage0PerRequest; i++) {
-    const fam = WRAPPER_FAMILIES[Math.floor(ue[e++] * WRAPPER_FAMILIES.length)];
+    const fam = stage0Family(ue[e++]);
     const tpl = fam.templates[Math.floor(ue[e++] * fam.templates.length)];
     stage0.push(sample('benign', { request, split: 'train' }, fam.name, tpl(request), compliantResponse(request), 0));
   }
