@@ -90,7 +90,7 @@ describe('a Mistral sliding window shorter than the sequence (not implemented) i
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...json(join(dir, 'config.json')), sliding_window: 20 }));
     const r = await cli('generate', '--checkpoint', dir, '--prompt', 'How do I bake bread at home?', '--max-new-tokens', '12', '--backend', 'reference');
     assert.equal(r.code, 1);
-    assert.equal(r.err, 'safekey generate: 27 positions (prompt, prefix and --max-new-tokens) exceed the model\'s sliding_window 20 (sliding-window attention is not supported)');
+    assert.equal(r.err, `safekey generate: 27 positions (a prompt of 15 tokens, a prefix of 0, --max-new-tokens 12) exceed the model's sliding_window 20 (sliding-window attention is not supported) (${dir}/config.json)`);
     const loss = await cli('loss', '--checkpoint', dir, '--data', join(hfDir, 'data.jsonl'), '--backend', 'reference');
     assert.equal(loss.code, 0, loss.err);
     assert.equal(loss.out, '');

@@ -2,7 +2,7 @@
 // response through the method (U, K, the safety heads, K's attention) and the experiment's judge.
 import * as E from 'fp-ts/lib/Either.js';
 import { type LoadedCheckpoint, type Tokenizer, checkpointFromFiles, decode, encode, promptText, sampleEncoder } from '@safekey-ts/hf/browser';
-import { type ResponseInspection, type SampleEncoder, type Verdict, generateTokens, inspectResponse, judge } from '@safekey-ts/safekey';
+import { type ResponseInspection, type SampleEncoder, type Verdict, generateTokens, inspectResponse, judge, sequenceProblem } from '@safekey-ts/safekey';
 import type { NamedFiles } from './checkpointFiles.js';
 
 export interface OpenModel { readonly name: string; readonly checkpoint: LoadedCheckpoint; readonly encoder: SampleEncoder }
@@ -42,8 +42,8 @@ export async function ask(m: OpenModel, prompt: string, harmful: boolean, maxNew
   if (E.isLeft(rendered)) return E.left(`${m.name}: ${rendered.left}`);
   const promptIds = encode(tok, rendered.right).ids;
   const longest = promptIds.length + maxNewTokens;
-  if (longest > config.max_position_embeddings && config.rope_scaling?.rope_type !== 'dynamic')
-    return E.left(`${m.name}: ${longest} positions (a prompt of ${promptIds.length} tokens and ${maxNewTokens} new ones) exceed the model's max_position_embeddings ${config.max_position_embeddings}`);
+  const tooLong = sequenceProblem(config, longest);
+  if (tooLong !== null) return E.left(`${m.name}: ${longest} positions (a prompt of ${promptIds.length} tokens and ${maxNewTokens} new ones) ${tooLong}`);
   const stops = new Set(tokenIds.eos);
   const steps = generateTokens(params, config, promptIds, { maxNewTokens, stopTokens: [...stops] });
   const ids: number[] = [];

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { random } from '@safekey-ts/core';
 import { type Tokenizer, decode, encode, loadCheckpoint, promptText } from '@safekey-ts/hf';
-import { attentionSpan, checkGenerateOptions, dimsOf, generate } from '@safekey-ts/safekey';
+import { checkGenerateOptions, dimsOf, generate, sequenceProblem } from '@safekey-ts/safekey';
 import { backendFlag, useBackend } from '../backends.js';
 import { namingCheckpoint } from '../files/modelErrors.js';
 import { defineCommand } from '../command.js';
@@ -61,11 +61,9 @@ export const generateCommand = defineCommand({
     const problem = checkGenerateOptions(promptIds, opts, dimsOf(config).vocab);
     if (problem !== null) return E.left(problem);
     const longest = promptIds.length + prefix.length + f.maxNewTokens;
-    // dynamic NTK scaling stretches RoPE past max_position_embeddings as the sequence grows: that is its purpose
-    if (longest > config.max_position_embeddings && config.rope_scaling?.rope_type !== 'dynamic')
-      return E.left(`${longest} positions (a prompt of ${promptIds.length} tokens, a prefix of ${prefix.length}, --max-new-tokens ${f.maxNewTokens}) exceed the model's max_position_embeddings ${config.max_position_embeddings} (${f.checkpoint}/config.json)`);
-    if (longest > attentionSpan(config))
-      return E.left(`${longest} positions (prompt, prefix and --max-new-tokens) exceed the model's sliding_window ${config.sliding_window} (sliding-window attention is not supported)`);
+    const tooLong = sequenceProblem(config, longest);
+    if (tooLong !== null)
+      return E.left(`${longest} positions (a prompt of ${promptIds.length} tokens, a prefix of ${prefix.length}, --max-new-tokens ${f.maxNewTokens}) ${tooLong} (${f.checkpoint}/config.json)`);
     const generated = namingCheckpoint(f.checkpoint, () => generate(params, config, promptIds, opts));
     if (E.isLeft(generated)) return generated;
     const r = generated.right;

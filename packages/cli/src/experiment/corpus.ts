@@ -96,11 +96,13 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
   const u0 = random.uniformArray(k0, all.length * sizes.stage0PerRequest * 2);
   let c = 0;
   const stage0: CorpusSample[] = [];
-  for (const t of all) for (let i = 0; i < sizes.stage0PerRequest; i++) {
-    const fam = stage0Family(u0[c++]);
-    const tpl = fam.templates[Math.floor(u0[c++] * fam.templates.length)];
-    stage0.push(sample(t.kind, t, fam.name, tpl(t.request), compliantResponse(t.request), t.kind === 'harmful' ? 1 : 0));
-  }
+  /** A stage-0 sample: the request in a family and template drawn from two uniforms, answered compliantly. */
+  const wrappedCompliant = (kind: RequestKind, topic: { request: string; split: 'train' | 'test' }, uFamily: number, uTemplate: number) => {
+    const fam = stage0Family(uFamily);
+    const tpl = fam.templates[Math.floor(uTemplate * fam.templates.length)];
+    return sample(kind, topic, fam.name, tpl(topic.request), compliantResponse(topic.request), kind === 'harmful' ? 1 : 0);
+  };
+  for (const t of all) for (let i = 0; i < sizes.stage0PerRequest; i++, c += 2) stage0.push(wrappedCompliant(t.kind, t, u0[c], u0[c + 1]));
   const makers: Record<(typeof GENERAL_TASKS)[number], { draws: number; make: (u: readonly number[]) => TaskItem }> = { arithmetic: { draws: 4, make: arithmeticTask }, repeat: { draws: 5, make: repeatTask } };
   const general: TaskItem[] = [], generalEval: TaskItem[] = [], replay: TaskItem[] = [];
   GENERAL_TASKS.forEach((task, ti) => {
@@ -116,11 +118,7 @@ export function generateCorpus(topics: Topics, sizes: CorpusSizes, seed: number)
   const everyday = everydayRequests(sizes.everyday ?? 0, seed + 1);
   const ue = random.uniformArray(random.foldIn(k0, 1), everyday.train.length * sizes.stage0PerRequest * 2 + everyday.train.length);
   let e = 0;
-  for (const request of everyday.train) for (let i = 0; i < sizes.stage0PerRequest; i++) {
-    const fam = stage0Family(ue[e++]);
-    const tpl = fam.templates[Math.floor(ue[e++] * fam.templates.length)];
-    stage0.push(sample('benign', { request, split: 'train' }, fam.name, tpl(request), compliantResponse(request), 0));
-  }
+  for (const request of everyday.train) for (let i = 0; i < sizes.stage0PerRequest; i++, e += 2) stage0.push(wrappedCompliant('benign', { request, split: 'train' }, ue[e], ue[e + 1]));
   for (const t of general) stage0.push(sample('general', { request: t.question, split: 'train' }, t.task, t.question, t.response, 0));
 
   const stage1: CorpusSample[] = [];

@@ -64,3 +64,15 @@ export function dimsOf(c: ModelConfig): Dims {
 
 /** The longest sequence the model attends over in full (the sliding window, when the config has one). */
 export const attentionSpan = (c: ModelConfig): number => c.sliding_window ?? Number.POSITIVE_INFINITY;
+
+/**
+ * Why a sequence of `positions` tokens does not fit the model, or null: past `max_position_embeddings` (except
+ * with dynamic NTK scaling, which stretches RoPE as the sequence grows: that is its purpose), or past the sliding
+ * window (sliding-window attention is not supported).
+ */
+export function sequenceProblem(c: ModelConfig, positions: number): string | null {
+  if (positions > c.max_position_embeddings && c.rope_scaling?.rope_type !== 'dynamic')
+    return `exceed the model's max_position_embeddings ${c.max_position_embeddings}`;
+  if (positions > attentionSpan(c)) return `exceed the model's sliding_window ${c.sliding_window} (sliding-window attention is not supported)`;
+  return null;
+}
