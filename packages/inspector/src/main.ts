@@ -21,39 +21,39 @@ const state: InspectorState = { backend: null, panes: [], busy: false, runs: 0 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const models: OpenModel[] = [];
-const paneEls: HTMLElement[] = [];
+/** One opened checkpoint: its element, its model (null when it failed to open) and its shown state. */
+interface Pane { readonly el: HTMLElement; readonly model: OpenModel | null; readonly state: PaneState }
+const panes: Pane[] = [];
+const opened = () => panes.filter((p): p is Pane & { model: OpenModel } => p.model !== null);
 const MAX_PANES = 2;
 
 function status(text: string) { $('status').textContent = text; }
 
 function addModel(named: NamedFiles) {
-  const opened = openModel(named);
+  const model = openModel(named);
   const pane = el('article', { class: 'pane', 'data-name': named.name });
   pane.append(el('h2', {}, named.name));
-  if (E.isLeft(opened)) {
-    pane.append(el('p', { class: 'error' }, opened.left));
-    state.panes.push({ name: named.name, status: 'error', error: opened.left });
-  } else {
-    const { config, head, lora } = opened.right.checkpoint;
+  const ps: PaneState = E.isLeft(model) ? { name: named.name, status: 'error', error: model.left } : { name: named.name, status: 'open' };
+  if (E.isLeft(model)) pane.append(el('p', { class: 'error' }, model.left));
+  else {
+    const { config, head, lora } = model.right.checkpoint;
     pane.append(el('p', { class: 'meta' }, `${config.model_type}, ${config.num_hidden_layers} layers, ${config.num_attention_heads} heads, hidden ${config.hidden_size}${lora ? `, LoRA r=${lora.rank}` : ''}${head ? ', safety head' : ', no safety head'}`));
-    models.push(opened.right);
-    state.panes.push({ name: named.name, status: 'open' });
   }
-  paneEls.push(pane);
+  panes.push({ el: pane, model: E.isLeft(model) ? null : model.right, state: ps });
+  state.panes.push(ps);
   $('panes').append(pane);
-  ($('generate') as HTMLButtonElement).disabled = models.length === 0;
+  ($('generate') as HTMLButtonElement).disabled = opened().length === 0;
 }
 
 async function addAll(list: readonly NamedFiles[]) {
   for (const n of list) {
-    if (models.length >= MAX_PANES) { status(`at most ${MAX_PANES} checkpoints side by side: ${n.name} was not opened`); break; }
+    if (opened().length >= MAX_PANES) { status(`at most ${MAX_PANES} checkpoints side by side: ${n.name} was not opened`); break; }
     addModel(n);
   }
 }
 
 function clearAll() {
-  models.length = 0; paneEls.length = 0; state.panes.length = 0;
+  panes.length = 0; state.panes.length = 0;
   $('panes').replaceChildren();
   ($('generate') as HTMLButtonElement).disabled = true;
 }
@@ -81,22 +81,20 @@ async function generateAll() {
   state.busy = true;
   ($('generate') as HTMLButtonElement).disabled = true;
   try {
-    for (let i = 0; i < models.length; i++) {
-      const pane = paneEls.find((p) => p.dataset.name === models[i].name)!;
-      const ps = state.panes.find((p) => p.name === models[i].name)!;
+    for (const { el: pane, model, state: ps } of opened()) {
       pane.querySelectorAll('.response, .verdict, .tokens, figure, .error').forEach((e) => e.remove());
       const live = el('pre', { class: 'response' });
       pane.append(live);
       ps.status = 'generating';
-      status(`${models[i].name}: generating...`);
+      status(`${model.name}: generating...`);
       const compiled0 = backendCompileMs();
       try {
-        const r = await ask(models[i], prompt, harmful, maxNew, (text, n) => { live.textContent = text; status(`${models[i].name}: ${n} tokens`); });
+        const r = await ask(model, prompt, harmful, maxNew, (text, n) => { live.textContent = text; status(`${model.name}: ${n} tokens`); });
         if (E.isLeft(r)) { ps.status = 'error'; ps.error = r.left; pane.append(el('p', { class: 'error' }, r.left)); continue; }
         ps.answer = r.right;
         ps.compileSeconds = (backendCompileMs() - compiled0) / 1000;
         ps.status = 'done';
-        showAnswer(pane, models[i], r.right, ps.compileSeconds);
+        showAnswer(pane, model, r.right, ps.compileSeconds);
       } catch (e) {
         ps.status = 'error'; ps.error = String(e instanceof Error ? e.message : e);
         pane.append(el('p', { class: 'error' }, ps.error));
@@ -105,7 +103,7 @@ async function generateAll() {
     status('');
   } finally {
     state.busy = false; state.runs++;
-    ($('generate') as HTMLButtonElement).disabled = models.length === 0;
+    ($('generate') as HTMLButtonElement).disabled = opened().length === 0;
   }
 }
 
@@ -147,7 +145,7 @@ async function start() {
     ($('prompt') as HTMLTextAreaElement).value = asked;
     ($('harmful') as HTMLInputElement).checked = params.get('harmful') === '1';
     if (params.has('max')) ($('max-tokens') as HTMLInputElement).value = params.get('max')!;
-    if (params.get('run') === '1' && models.length > 0) await generateAll();
+    if (params.get('run') === '1' && opened().length > 0) await generateAll();
   }
 }
 
