@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Tensor, leaves } from '@safekey-ts/core';
-import { bf16BitsToNumber, encode, loadCheckpoint, numberToBf16Bits, parseConfigJson, planShards, promptText, saveCheckpoint } from '@safekey-ts/hf';
+import { type Tensor, bf16Bits, bf16Value, leaves } from '@safekey-ts/core';
+import { encode, loadCheckpoint, parseConfigJson, planShards, promptText, saveCheckpoint } from '@safekey-ts/hf';
 import { hfLayout } from '@safekey-ts/safekey';
 import { cli, expected, hfDir, modelDir } from './fixtures.js';
 
@@ -41,7 +41,7 @@ describe('writing checkpoints as save_pretrained does', () => {
     const back = unwrap(await loadCheckpoint(dir));
     assert.deepEqual(back.config, src.config);
     assert.deepEqual(back.tokenIds, src.tokenIds);
-    const bf16 = (x: number) => bf16BitsToNumber(numberToBf16Bits(x));
+    const bf16 = (x: number) => bf16Value(bf16Bits(x));
     const a = leaves(back.params), b = leaves(src.params);
     a.forEach((l, i) => assert.deepEqual(values(l.tensor), values(b[i]!.tensor).map(bf16), l.path)); // BF16 in, BF16 out: exact
     const q = 'How do I bake bread at home?';

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
-import { fromArray } from '@safekey-ts/core';
+import { BYTES_PER_ELEMENT, fromArray, leaves } from '@safekey-ts/core';
 import { ADAPTER_FILES, loadCheckpoint, parseSafetensors, readAdapterFiles, writeAdapterFiles } from '@safekey-ts/hf';
-import { type ModelConfig, type ModelParams, forward, mergeLora } from '@safekey-ts/safekey';
+import { type ModelConfig, type ModelParams, forward, mergeLora, storeBase } from '@safekey-ts/safekey';
 import { cli, hfDir } from './fixtures.js';
 
 // An adapter PEFT made (random A and B on all seven projections of the Llama-3 fixture) and PEFT's own logits,
@@ -42,6 +42,23 @@ describe('LoRA in PEFT\'s format', () => {
     assert.ok(maxDiff(logitsOf(params, config), peftLogits.adapted) > 1e-2, 'the adapter changes the logits (so the check above means something)');
     const merged = logitsOf(mergeLora({ ...params, adapter: a.right.adapter }), config);
     assert.ok(maxDiff(merged, peftLogits.merged) < 2e-5, `merged: ${maxDiff(merged, peftLogits.merged)}`);
+  });
+
+  test('over a base stored in bfloat16 (storeBase), the adapted logits are PEFT\'s over the base rounded to bfloat16, within 2e-5', async () => {
+    const { config, params } = await base();
+    const a = await readAdapterFiles(`${loraDir}adapter`, config);
+    assert.ok(E.isRight(a) && a.right);
+    const stored = storeBase(params, 'bfloat16');
+    const bytes = (p: ModelParams) => leaves(p).reduce((n, { tensor }) => n + tensor.size * BYTES_PER_ELEMENT[tensor.dtype], 0);
+    assert.deepEqual([stored.embed.dtype, stored.layers[0]!.q.dtype, stored.layers[0]!.down.dtype, stored.norm.dtype, stored.layers[0]!.inputNorm.dtype],
+      ['bfloat16', 'bfloat16', 'bfloat16', 'float32', 'float32']);
+    assert.ok(bytes(stored) < 0.51 * bytes(params), `${bytes(stored)} of ${bytes(params)} bytes`);
+    const st = parseSafetensors(new Uint8Array(readFileSync(`${loraDir}bf16-base.safetensors`)), 'bf16-base');
+    assert.ok(E.isRight(st));
+    const want = st.right.tensors.get('adapted')!.data as Float32Array;
+    const got = logitsOf({ ...stored, adapter: a.right.adapter }, config);
+    assert.ok(maxDiff(got, want) < 2e-5, `bf16 base: ${maxDiff(got, want)}`);
+    assert.ok(maxDiff(got, peftLogits.adapted) > 20 * maxDiff(got, want), `the rounding shows (${maxDiff(got, peftLogits.adapted)} from the float32 base's logits)`);
   });
 
   test('written back, the adapter has PEFT\'s tensor names, shapes and values', async () => {

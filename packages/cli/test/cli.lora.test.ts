@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
+import { bf16Bits, bf16Value } from '@safekey-ts/core';
 import { parseSafetensors } from '@safekey-ts/hf';
 import { cli, reasoningSample, scratch, tinyConfigJson } from './cliHarness.js';
 
@@ -60,12 +61,36 @@ test('merge folds the trained adapter in: a plain checkpoint whose losses equal 
   });
 });
 
+test('a bfloat16 base (lora.baseDtype) trains what a float32 base holding the bfloat16-rounded values trains, bit for bit', async () => {
+  writeFileSync(at('bf16.json'), config({ out: 'bf16', lora: { rank: 2, alpha: 4, targets: ['q', 'v', 'down'], baseDtype: 'bfloat16' } }));
+  const r = await cli('train', '--config', at('bf16.json'));
+  assert.equal(r.code, 0, r.err);
+  // the checkpoint keeps the base it trained on: the matrices' values rounded to bfloat16, the norms as they were
+  const init = tensors(at('init/model.safetensors')), saved = tensors(at('bf16/checkpoint/model.safetensors'));
+  let rounded = 0;
+  for (const [name, t] of init) {
+    const want = t.shape.length === 2 ? Array.from(t.data, (v) => bf16Value(bf16Bits(v))) : Array.from(t.data);
+    assert.deepEqual(Array.from(saved.get(name)!.data), want, name);
+    if (want.some((v, i) => v !== t.data[i])) rounded++;
+  }
+  assert.ok(rounded >= 10, `${rounded} tensors changed by the rounding`);
+  // the same run from a float32 checkpoint holding those values
+  cpSync(at('init'), at('init-rounded'), { recursive: true });
+  cpSync(at('bf16/checkpoint/model.safetensors'), at('init-rounded/model.safetensors'));
+  writeFileSync(at('f32r.json'), config({ out: 'f32r', model: { checkpoint: 'init-rounded' } }));
+  assert.equal((await cli('train', '--config', at('f32r.json'))).code, 0);
+  for (const f of ['adapter_model.safetensors', 'safety_head.safetensors', 'optimizer.safetensors'])
+    assert.deepEqual(readFileSync(at(`bf16/checkpoint/${f}`)), readFileSync(at(`f32r/checkpoint/${f}`)), f);
+});
+
 test('lora settings that cannot work are refused by field', async () => {
   for (const [extra, message] of [
     [{ model: { config: 'tiny.json' }, tokenizer: 'init/tokenizer.json' }, /field 'lora': LoRA adapts a trained model: give model.checkpoint/],
     [{ lora: { rank: 2, alpha: 4, targets: ['q', 'qq'] } }, /field 'lora.targets\[1\]'/],
     [{ lora: { rank: 2, alpha: 4, targets: ['q'], dropout: 0.1 } }, /field 'lora.dropout': expected 0 \(LoRA dropout is not implemented by this trainer\)/],
     [{ lora: { rank: 2, alpha: 4, targets: ['q', 'q'] } }, /field 'lora.targets': name each projection once/],
+    [{ lora: { rank: 2, alpha: 4, targets: ['q'], baseDtype: 'float16' } }, /field 'lora.baseDtype': expected float32 or bfloat16/],
+    [{ lora: { rank: 2, alpha: 4, targets: ['q'], baseDtype: 'bfloat16' }, backend: 'gpujs' }, /field 'lora.baseDtype': the gpujs-\w+ backend does not store bfloat16; use float32 there/],
   ] as const) {
     writeFileSync(at('bad.json'), config({ out: 'bad', ...extra }));
     const r = await cli('train', '--config', at('bad.json'));

@@ -2,7 +2,7 @@ import { type Backend, type DataHandle, hasKernel } from './backend.js';
 import type { DType, TypedArrayOf } from './dtype.js';
 import { TensorError } from './errors.js';
 import { checkAllocation } from './memoryLimit.js';
-import { type CompositePrimitive, type PrimParams, type Primitive, compositePrimitives, primitives } from './primitives.js';
+import { BF16_PRIMS, type CompositePrimitive, type PrimParams, type Primitive, compositePrimitives, primitives } from './primitives.js';
 import { referenceBackend } from './reference/backend.js';
 import { track } from './scope.js';
 import type { Shape } from './shape.js';
@@ -24,6 +24,8 @@ export function setBackend(b: Backend): void { defaultBackend = b; }
 /** Creates a tensor from host data on `backend` (the default one unless given). */
 export function fromData<S extends Shape, D extends DType>(data: TypedArrayOf[D], shape: S, dtype: D, backend = defaultBackend): Tensor<S, D> {
   checkAllocation('fromData', shape, dtype, backend);
+  if (!backend.dtypes.includes(dtype))
+    throw new TensorError({ kind: 'DTypeMismatch', op: 'fromData', message: `backend ${backend.name} does not store ${dtype} (it stores ${backend.dtypes.join(', ')})` });
   return adopt(shape, dtype, backend, backend.upload(data, { shape, dtype }));
 }
 
@@ -38,6 +40,8 @@ export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], pa
   const backend = inputs.length > 0 ? inputs[0].backend : defaultBackend;
   for (const x of inputs) if (x.backend !== backend)
     throw new TensorError({ kind: 'BackendMismatch', op: prim, message: `inputs live on different backends (${backend.name} and ${x.backend.name})` });
+  if (!BF16_PRIMS.has(prim) && inputs.some((x) => x.dtype === 'bfloat16'))
+    throw new TensorError({ kind: 'DTypeMismatch', op: prim, message: `takes no bfloat16 tensor (bfloat16 only stores weights: cast it to float32, or use it in ${[...BF16_PRIMS].join(', ')})` });
   const out = spec.infer(inputs.map((x) => x.info), params);
   if (compositePrimitives.has(prim) && !hasKernel(backend, prim as CompositePrimitive))
     throw new TensorError({ kind: 'InvalidArgument', op: prim, message: `backend ${backend.name} has no ${prim} kernel (dotProductAttention and applyRope compose it from plain primitives there)` });

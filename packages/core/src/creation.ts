@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { FlatTensorCodec, NestedArray, decodeWith, firstMessage, nestedPath } from './codec.js';
-import { DTYPES, type DType, type TypedArrayOf, allocArray } from './dtype.js';
+import { DTYPES, type DType, type TypedArrayOf, allocArray, bf16Bits } from './dtype.js';
 import { TensorError } from './errors.js';
 import { type Norm, type Shape, checkDims, sameShape, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -35,7 +35,7 @@ function toTyped<D extends DType>(op: string, values: ArrayLike<number | boolean
       return E.left(new TensorError({ kind: 'InvalidArgument', op, message: `value ${v} at flat index ${i} is not a bool (0, 1, true or false)` }));
     if (finite && !Number.isFinite(v))
       return E.left(new TensorError({ kind: 'NonFinite', op, message: `value ${v} at flat index ${i} is not finite` }));
-    out[i] = v;
+    out[i] = dtype === 'bfloat16' ? bf16Bits(v) : v;
   }
   return E.right(out);
 }
@@ -100,7 +100,7 @@ export function full<const S extends Shape, D extends DType = 'float32'>(shape: 
   const d = dtype ?? ('float32' as D);
   checkDType('full', d);
   checkAllocation('full', shape, d, getBackend());
-  return fromData(allocArray(d, sizeOf(shape)).fill(value) as TypedArrayOf[D], shape, d) as Tensor<Norm<S>, D>;
+  return fromData(allocArray(d, sizeOf(shape)).fill(d === 'bfloat16' ? bf16Bits(value) : value) as TypedArrayOf[D], shape, d) as Tensor<Norm<S>, D>;
 }
 export const zeros = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<Norm<S>, NoInfer<D>> => full(shape, 0, dtype);
 export const ones = <const S extends Shape, D extends DType = 'float32'>(shape: S, dtype?: D): Tensor<Norm<S>, NoInfer<D>> => full(shape, 1, dtype);

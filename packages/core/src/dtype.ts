@@ -1,4 +1,8 @@
-export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+/**
+ * `bfloat16` is a storage dtype (weights kept in 16 bits): its tensors hold the bits in a Uint16Array, and only
+ * `cast`, `matmul` (with a float32 operand, computed in float32), `gather` and `reshape` take them (`BF16_PRIMS`).
+ */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool' | 'bfloat16';
 export type FloatDType = 'float32' | 'float64';
 
 export interface TypedArrayOf {
@@ -6,10 +10,11 @@ export interface TypedArrayOf {
   float64: Float64Array;
   int32: Int32Array;
   bool: Uint8Array;
+  bfloat16: Uint16Array;
 }
 export type TypedArray = TypedArrayOf[DType];
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool', 'bfloat16'];
 
 export function allocArray<D extends DType>(dtype: D, size: number): TypedArrayOf[D] {
   switch (dtype) {
@@ -17,19 +22,20 @@ export function allocArray<D extends DType>(dtype: D, size: number): TypedArrayO
     case 'float64': return new Float64Array(size) as TypedArrayOf[D];
     case 'int32': return new Int32Array(size) as TypedArrayOf[D];
     case 'bool': return new Uint8Array(size) as TypedArrayOf[D];
+    case 'bfloat16': return new Uint16Array(size) as TypedArrayOf[D];
   }
   throw new Error(`unknown dtype ${String(dtype)}`);
 }
 
-/** The dtype a typed array stores (a Uint8Array stores bool). */
+/** The dtype a typed array stores (a Uint8Array stores bool, a Uint16Array bfloat16 bits). */
 export const dtypeOfArray = (a: TypedArray): DType =>
-  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
+  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : a instanceof Uint16Array ? 'bfloat16' : 'bool';
 
 export const isFloat = (d: DType): d is FloatDType => d === 'float32' || d === 'float64';
 
-const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+const rank: Record<DType, number> = { bool: 0, int32: 1, bfloat16: 2, float32: 3, float64: 4 };
 
-/** Result dtype of mixing two dtypes (bool < int32 < float32 < float64), as NumPy without value-based casts. */
+/** Result dtype of mixing two dtypes (bool < int32 < bfloat16 < float32 < float64), as NumPy without value-based casts. */
 export const promote = (a: DType, b: DType): DType => (rank[a] >= rank[b] ? a : b);
 
 /** Rounds a JS number to what the dtype stores, as a typed array would. */
@@ -39,7 +45,47 @@ export function roundTo(dtype: DType, v: number): number {
     case 'float64': return v;
     case 'int32': return v | 0;
     case 'bool': return v ? 1 : 0;
+    case 'bfloat16': return bf16Value(bf16Bits(v));
   }
+}
+
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+
+/** The bfloat16 bits of `v` (rounded to float32, then to the nearest bfloat16, ties to even; NaN stays NaN). */
+export function bf16Bits(v: number): number {
+  f32[0] = v;
+  const b = u32[0];
+  if ((b & 0x7fffffff) > 0x7f800000) return ((b >>> 16) | 0x40) & 0xffff; // quiet NaN, sign kept
+  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** The value of bfloat16 bits. */
+export function bf16Value(bits: number): number {
+  u32[0] = bits << 16;
+  return f32[0];
+}
+
+/** `dst[i] = bfloat16 bits of src[i]`. */
+export function toBfloat16(src: ArrayLike<number>, dst: Uint16Array): Uint16Array {
+  if (!(src instanceof Float32Array)) {
+    for (let i = 0; i < dst.length; i++) dst[i] = bf16Bits(src[i]);
+    return dst;
+  }
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length); // bf16Bits on the float32's own bits
+  for (let i = 0; i < dst.length; i++) {
+    const b = bits[i];
+    dst[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return dst;
+}
+
+/** `dst[i] = value of the bfloat16 bits src[i]` (exact in float32 and float64). */
+export function fromBfloat16<A extends Float32Array | Float64Array | Int32Array | Uint8Array>(src: Uint16Array, dst: A): A {
+  if (dst instanceof Float32Array) {
+    const bits = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
+    for (let i = 0; i < bits.length; i++) bits[i] = src[i] << 16;
+  } else for (let i = 0; i < dst.length; i++) dst[i] = bf16Value(src[i]);
+  return dst;
 }
 
 // ---------- type level ----------
@@ -57,6 +103,7 @@ export interface DTypeMismatch<Op extends string, Got, Want extends string> {
 export type FloatCheck<Op extends string, D extends DType> = {
   float32: unknown; float64: unknown;
   int32: DTypeMismatch<Op, 'int32', 'float32 | float64'>; bool: DTypeMismatch<Op, 'bool', 'float32 | float64'>;
+  bfloat16: DTypeMismatch<Op, 'bfloat16', 'float32 | float64 (cast it first)'>;
 }[D];
 type IsFractional<N> = number extends N ? false : `${N & number}` extends `${string}.${string}` | `${string}e-${string}` ? true : false;
 /**
@@ -64,7 +111,7 @@ type IsFractional<N> = number extends N ? false : `${N & number}` extends `${str
  * (at run time too, for numbers the compiler cannot see).
  */
 export type NumberCheck<Op extends string, D extends DType, N> = {
-  float32: unknown; float64: unknown; bool: unknown;
+  float32: unknown; float64: unknown; bool: unknown; bfloat16: unknown;
   int32: IsFractional<N> extends true ? DTypeMismatch<Op, 'int32', 'a float tensor next to a fractional number'> : unknown;
 }[D];
 /** `unknown` when DB is D or either is not known (`DType`), a DTypeMismatch for two different known dtypes. */

@@ -3,7 +3,7 @@ import { type DType } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
 import { type Shape, sizeOf } from './shape.js';
 
-export const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+export const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1, bfloat16: 2 };
 
 /**
  * The share of the machine's memory one process's tensors may take by default: the rest is the OS, other

@@ -114,6 +114,18 @@ const reduce = <P extends 'reduceSum' | 'reduceMax'>(op: P): PrimSpec<P> => ({
   },
 });
 
+/** A product's dtype: its operands', or float32 where one is bfloat16 (a stored weight) and the other float32 or bfloat16. */
+function matmulDtype(a: TensorInfo, b: TensorInfo): DType {
+  if (a.dtype === 'bfloat16' || b.dtype === 'bfloat16') {
+    const other = a.dtype === 'bfloat16' ? b.dtype : a.dtype;
+    if (other !== 'float32' && other !== 'bfloat16') throw dtypeError('matmul', `a bfloat16 operand needs a float32 or bfloat16 one, got ${a.dtype} and ${b.dtype}`);
+    return 'float32';
+  }
+  sameDtype('matmul', a, b);
+  if (!isFloat(a.dtype)) throw dtypeError('matmul', `needs float tensors, got ${a.dtype}`);
+  return a.dtype;
+}
+
 /** Broadcasts several shapes; a failure names the op's argument shapes (`report`), not intermediate ones. */
 function broadcastOrReport(op: string, what: string, shapes: readonly Shape[], report: readonly Shape[] = shapes): number[] {
   let out: number[] = [];
@@ -172,14 +184,13 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
   matmul: {
     kind: 'matmul', arity: 2,
     infer: ([a, b], { transA, transB }) => {
-      sameDtype('matmul', a, b);
-      if (!isFloat(a.dtype)) throw dtypeError('matmul', `needs float tensors, got ${a.dtype}`);
+      const dtype = matmulDtype(a, b);
       if (a.shape.length < 2 || b.shape.length < 2) throw shapeError('matmul', 'both operands need rank >= 2', a.shape, b.shape);
       const [m, k] = transA ? [a.shape.at(-1)!, a.shape.at(-2)!] : [a.shape.at(-2)!, a.shape.at(-1)!];
       const [k2, n] = transB ? [b.shape.at(-1)!, b.shape.at(-2)!] : [b.shape.at(-2)!, b.shape.at(-1)!];
       if (k !== k2) throw shapeError('matmul', `contracted dims differ (${k} vs ${k2})`, a.shape, b.shape);
       const batch = broadcastOrReport('matmul', 'batch dims', [a.shape.slice(0, -2), b.shape.slice(0, -2)], [a.shape, b.shape]);
-      return { shape: [...batch, m, n], dtype: a.dtype };
+      return { shape: [...batch, m, n], dtype };
     },
   },
   reshape: {
@@ -265,7 +276,7 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
     kind: 'create', arity: 0,
     infer: (_, { n, dtype }) => {
       if (!Number.isInteger(n) || n < 0) throw argError('iota', `length must be a non-negative integer, got ${n}`);
-      if (dtype === 'bool') throw dtypeError('iota', 'cannot make a bool range');
+      if (dtype === 'bool' || dtype === 'bfloat16') throw dtypeError('iota', `cannot make a ${dtype} range`);
       return { shape: [n], dtype };
     },
   },
@@ -292,6 +303,9 @@ export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
     },
   },
 };
+
+/** The primitives that take bfloat16 tensors (a storage dtype: every other op needs a cast to float32 first). */
+export const BF16_PRIMS: ReadonlySet<Primitive> = new Set<Primitive>(['cast', 'matmul', 'gather', 'reshape']);
 
 export const primitiveNames = Object.keys(primitives) as Primitive[];
 

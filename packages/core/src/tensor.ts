@@ -1,5 +1,5 @@
 import type { Backend, DataHandle } from './backend.js';
-import { type DType, type TypedArray, type TypedArrayOf } from './dtype.js';
+import { type DType, type TypedArray, type TypedArrayOf, bf16Value } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
 import type { PrimParams, Primitive, TensorInfo } from './primitives.js';
 import { type Shape, sizeOf } from './shape.js';
@@ -43,9 +43,9 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   }
   async data(): Promise<TypedArrayOf[D]> { return this.dataSync(); }
 
-  /** The values as nested arrays (a rank-0 tensor gives a number). */
+  /** The values as nested arrays (a rank-0 tensor gives a number; bfloat16 bits are read as their values). */
   toArray(): Nested {
-    const flat = Array.from(this.dataSync() as TypedArray);
+    const flat = this.values();
     const build = (dim: number, offset: number): Nested => {
       if (dim === this.shape.length) return flat[offset];
       const inner = sizeOf(this.shape.slice(dim + 1));
@@ -57,7 +57,13 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The single value of a tensor with one element. */
   item(): number {
     if (this.size !== 1) throw new TensorError({ kind: 'ShapeMismatch', op: 'item', message: 'needs a tensor with exactly one element', shapes: [this.shape] });
-    return this.dataSync()[0];
+    return this.values()[0];
+  }
+
+  /** The values as numbers, in row-major order (`dataSync` gives a bfloat16 tensor's bits). */
+  private values(): number[] {
+    const data = this.dataSync() as TypedArray;
+    return this.dtype === 'bfloat16' ? Array.from(data, bf16Value) : Array.from(data);
   }
 
   /** Frees the backend storage now; using the tensor afterwards is an error. Idempotent. */

@@ -49,5 +49,5 @@ test('property: below the cap a tensor is made, above it refused, the boundary e
 test('an unknown dtype from untyped code is a TensorError naming the op', () => {
   const e = refused(() => zeros([2], 'float128' as 'float32'));
   assert.equal(e.kind, 'DTypeMismatch');
-  assert.equal(e.message, "full: unknown dtype 'float128' (one of float32, float64, int32, bool)");
+  assert.equal(e.message, "full: unknown dtype 'float128' (one of float32, float64, int32, bool, bfloat16)");
 });

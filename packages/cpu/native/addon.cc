@@ -20,6 +20,7 @@ static napi_value Info(napi_env env, napi_callback_info) {
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr },
+    { "sgemmBf16B", nullptr, SgemmBf16B, nullptr, nullptr, nullptr, napi_default, nullptr },
     { "setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr },
     { "info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr },
     { "ewise", nullptr, Ewise, nullptr, nullptr, nullptr, napi_default, nullptr },

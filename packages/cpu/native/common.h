@@ -103,6 +103,7 @@ template <typename F> void forChunks(int threads, int64_t total, int64_t grain, 
 
 // ---- the functions the module exports (addon.cc) --------------------------------------------------------
 napi_value Sgemm(napi_env env, napi_callback_info info);
+napi_value SgemmBf16B(napi_env env, napi_callback_info info);
 napi_value Ewise(napi_env env, napi_callback_info info);
 napi_value Reduce(napi_env env, napi_callback_info info);
 napi_value Attention(napi_env env, napi_callback_info info);

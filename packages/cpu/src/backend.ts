@@ -6,6 +6,7 @@ import {
   isElementwisePrim, permuteView, primitiveExpr, readStrides, referenceKernels, sizeOf, sliceView, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
+import { castBf16 } from './bfloat16.js';
 import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
@@ -250,6 +251,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       return make(r);
     }
     if (compositePrimitives.has(prim)) return make((referenceKernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray)(xs, params, out));
+    if (prim === 'cast' && (xs[0].info.dtype === 'bfloat16' || out.dtype === 'bfloat16')) return make(castBf16(xs[0], out, alloc));
     if (isElementwisePrim(prim)) return make(elementwise(prim, xs, out));
     const k = kernels[prim as ArrayPrim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
     return make(k(xs, params, out));
@@ -257,7 +259,8 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   const backend: CpuBackend = {
     name: 'cpu',
-    dtypes: DTYPES,
+    // bfloat16 (stored weights) where its arrays are JS's; the wasm path's arena keeps float32 weights
+    dtypes: kernelsOfPath.wasm ? DTYPES.filter((d) => d !== 'bfloat16') : DTYPES,
     ...(addon || kernelsOfPath.wasm ? { composites: ['attention', 'attentionGrad', 'rope'] as const } : {}),
     path: kernelsOfPath.path,
     ...(kernelsOfPath.reason !== undefined ? { fallbackReason: kernelsOfPath.reason } : {}),

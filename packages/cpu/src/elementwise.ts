@@ -51,6 +51,7 @@ const round = (dtype: DType, x: string): string => {
     case 'float64': return x;
     case 'int32': return `((${x}) | 0)`;
     case 'bool': return `((${x}) ? 1 : 0)`;
+    case 'bfloat16': throw new Error('cpu: a kernel node of dtype bfloat16 (bfloat16 only stores weights; jit keeps it out of kernels)');
   }
 };
 
@@ -268,4 +269,5 @@ export function stridedCopy(dtype: DType, shape: readonly number[], dst: Operand
 export const inputExpr: Record<DType, Expr> = {
   float32: { op: 'input', index: 0, dtype: 'float32' }, float64: { op: 'input', index: 0, dtype: 'float64' },
   int32: { op: 'input', index: 0, dtype: 'int32' }, bool: { op: 'input', index: 0, dtype: 'bool' },
+  bfloat16: { op: 'input', index: 0, dtype: 'bfloat16' },
 };

@@ -6,12 +6,18 @@
 // into the rows of one product ([batch*m, k] x [k, n]), which is one large GEMM instead of many small ones.
 // float64 products run in plain JS with the reference's summation order.
 import { type TensorInfo, type TypedArray, allocArray, broadcastStrides } from '@safekey-ts/core';
+import { asFloat32 } from './bfloat16.js';
 import type { Alloc } from './pool.js';
 
 export interface GemmEngine {
   readonly name: string;
   /** C[t] = op(A @ offA[t]) x op(B @ offB[t]) for every t, float32, row-major. m, n, k > 0. */
   sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, offA: Int32Array, offB: Int32Array): void;
+  /**
+   * C = A x op(B) for one product with B stored as bfloat16 bits, computed in float32 (B's values widened a
+   * block of columns at a time, so a weight is never held in float32 whole). Engines without it widen B whole.
+   */
+  sgemmBf16B?(tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Uint16Array, C: Float32Array): void;
 }
 
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
@@ -43,6 +49,14 @@ export function matmul(engine: GemmEngine, a: TypedArray, aInfo: TensorInfo, b: 
   const C = alloc(out.dtype, batch * m * n, k === 0) as Float32Array | Float64Array;
   if (C.length === 0 || k === 0) return C;
   const aBatch = sa.slice(0, -2), bBatch = sb.slice(0, -2);
+  if (a instanceof Uint16Array || b instanceof Uint16Array) {
+    // a bfloat16 operand (a stored weight): the engine widens B by blocks where it can, else it is widened whole
+    if (engine.sgemmBf16B && a instanceof Float32Array && b instanceof Uint16Array && !transA && prod(bBatch) === 1) {
+      engine.sgemmBf16B(transB, batch * m, n, k, a, b, C as Float32Array);
+      return C;
+    }
+    a = asFloat32(a); b = asFloat32(b);
+  }
   if (!transA && prod(bBatch) === 1 && prod(aBatch) === batch && batch > 1) {
     // fold the batch into A's rows
     const zero = new Int32Array(1);

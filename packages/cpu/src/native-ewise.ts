@@ -5,7 +5,8 @@
 import { type DType, type Expr, stableKey } from '@safekey-ts/core';
 import { OP } from './vm-ops.js';
 
-const ROUND: Record<DType, number> = { float64: 0, float32: 1, int32: 2, bool: 3 };
+// bfloat16 never reaches a kernel (jit keeps it out; -1 is no code the VM knows)
+const ROUND: Record<DType, number> = { float64: 0, float32: 1, int32: 2, bool: 3, bfloat16: -1 };
 const compares = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export interface Program {

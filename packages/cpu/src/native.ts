@@ -7,6 +7,7 @@ import type { GemmEngine } from './matmul.js';
 
 export interface NativeAddon {
   sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, offA: Int32Array, offB: Int32Array): void;
+  sgemmBf16B(tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Uint16Array, C: Float32Array): void;
   setThreads(n: number): number;
   info(): { dnnl: string; runtime: string; maxThreads: number; procs: number };
   ewise(prog: Int32Array, consts: Float64Array, nregs: number, result: number, shape: Int32Array, out: TypedArray,
@@ -43,7 +44,7 @@ export function loadNative(): { addon: NativeAddon } | { error: string } {
       let raw: NativeAddon;
       try { raw = createRequire(import.meta.url)(addonPath) as NativeAddon; } finally { for (const k of Object.keys(defaults)) delete process.env[k]; }
       // a plain object over the addon's (read-only) functions, so tests can wrap them
-      loaded = { addon: { sgemm: raw.sgemm, setThreads: raw.setThreads, info: raw.info, ewise: raw.ewise, reduce: raw.reduce, attention: raw.attention, rope: raw.rope } };
+      loaded = { addon: { sgemm: raw.sgemm, sgemmBf16B: raw.sgemmBf16B, setThreads: raw.setThreads, info: raw.info, ewise: raw.ewise, reduce: raw.reduce, attention: raw.attention, rope: raw.rope } };
     } catch (e) {
       loaded = { error: `native addon failed to load: ${(e as Error).message.split('\n')[0]}` };
     }
@@ -65,6 +66,10 @@ export function nativeEngine(addon: NativeAddon, threads: number): GemmEngine {
     sgemm(ta, tb, m, n, k, A, B, C, offA, offB) {
       useThreads(addon, threads);
       addon.sgemm(ta, tb, m, n, k, A, B, C, offA, offB);
+    },
+    sgemmBf16B(tb, m, n, k, A, B, C) {
+      useThreads(addon, threads);
+      addon.sgemmBf16B(tb, m, n, k, A, B, C);
     },
   };
 }

@@ -10,8 +10,8 @@ import type { Allocator } from './pool.js';
 
 export interface WasmMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
-const CTOR = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1, bfloat16: 2 };
+const CTOR = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, bfloat16: Uint16Array };
 const PAGE = 65536;
 /** Bytes kept readable past the last block: the VM's vector loads may read up to 12 bytes past an array. */
 const GUARD = 64;

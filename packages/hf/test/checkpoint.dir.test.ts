@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Tensor, leaves, mapLeaves, random, scalar } from '@safekey-ts/core';
+import { type Tensor, bf16Bits, bf16Value, leaves, mapLeaves, random, scalar } from '@safekey-ts/core';
 import { type ModelConfig, type SafetyHead, adamwUpdate, hfLayout, initAdamW, initParams, initSafetyHead, safetyHeadNames } from '@safekey-ts/safekey';
-import { type Checkpoint, type CheckpointDirError, type LoadedCheckpoint, type TensorToWrite, type Tokenizer, DEFAULT_CHAT_TEMPLATE, chatTemplateOf, f16BitsToNumber, loadCheckpoint, numberToBf16Bits, numberToF16Bits, parseSafetensors, promptText, saveCheckpoint, serializeSafetensors, trainBpe, headLayout, bf16BitsToNumber } from '@safekey-ts/hf';
+import { type Checkpoint, type CheckpointDirError, type LoadedCheckpoint, type TensorToWrite, type Tokenizer, DEFAULT_CHAT_TEMPLATE, chatTemplateOf, f16BitsToNumber, loadCheckpoint, numberToF16Bits, parseSafetensors, promptText, saveCheckpoint, serializeSafetensors, trainBpe, headLayout } from '@safekey-ts/hf';
 import { chatCorpus } from './fixtures/corpus.js';
 
 const root = mkdtempSync(join(tmpdir(), 'safekey-ckpt-'));
@@ -238,7 +238,7 @@ describe('checkpoint directory: other tools\' files', () => {
 
   test('F16 model and BF16 head weights load as the float32 values they encode', async () => {
     const f16 = (x: number) => f16BitsToNumber(numberToF16Bits(x));
-    const bf16 = (x: number) => bf16BitsToNumber(numberToBf16Bits(x));
+    const bf16 = (x: number) => bf16Value(bf16Bits(x));
     const dir = fresh();
     unwrap(await saveCheckpoint(dir, { config, params: model, tokenizer, head }));
     const recode = (file: string, dtype: 'F16' | 'BF16') => {

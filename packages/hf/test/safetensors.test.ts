@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
-import { expectTensor, f16BitsToNumber, numberToBf16Bits, numberToF16Bits, parseSafetensors, readSafetensorsFile, serializeSafetensors, writeFileAtomic, writeSafetensorsFile, type CheckpointError, type Safetensors } from '@safekey-ts/hf';
+import { bf16Bits } from '@safekey-ts/core';
+import { expectTensor, f16BitsToNumber, numberToF16Bits, parseSafetensors, readSafetensorsFile, serializeSafetensors, writeFileAtomic, writeSafetensorsFile, type CheckpointError, type Safetensors } from '@safekey-ts/hf';
 
 const unwrap = <A>(r: E.Either<{ message: string }, A>): A => {
   if (E.isLeft(r)) throw new Error(r.left.message);
@@ -79,8 +80,8 @@ describe('safetensors round trip', () => {
       if (!Number.isNaN(x)) assert.equal(numberToF16Bits(x), bits, `0x${bits.toString(16)}`);
     }
     assert.ok(Number.isNaN(f16BitsToNumber(numberToF16Bits(NaN))));
-    assert.equal(numberToBf16Bits(1 + 2 ** -8), 0x3f80); // a tie rounds to even
-    assert.equal(numberToBf16Bits(1 + 3 * 2 ** -8), 0x3f82);
+    assert.equal(bf16Bits(1 + 2 ** -8), 0x3f80); // a tie rounds to even
+    assert.equal(bf16Bits(1 + 3 * 2 ** -8), 0x3f82);
   });
 
   test('writeSafetensorsFile / readSafetensorsFile via an atomic write', async () => {

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { random } from '@safekey-ts/core';
+import { disposeReplaced, getBackend, random } from '@safekey-ts/core';
 import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, readTextFileSync, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
-import { type LoopSettings, type LoraSpec, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, lora, RECIPE } from '@safekey-ts/safekey';
+import { type LoopSettings, type LoraSpec, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, lora, RECIPE, storeBase } from '@safekey-ts/safekey';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProblem } from './trainConfig.js';
 
 /** A decoded run config and a resolver of the paths in it (relative to the config file). */
@@ -74,9 +74,28 @@ export async function startingPoint({ cfg, at }: RunConfig, configFile: string):
     if (params.model.adapter) return E.left(`${configFile}: field 'lora': the checkpoint already has an adapter; merge it first (safekey merge) or resume that run`);
     const spec: LoraSpec = { rank: cfg.lora.rank, alpha: cfg.lora.alpha, dropout: 0, targets: cfg.lora.targets };
     params = { ...params, model: lora(params.model, config, spec, random.foldIn(random.key(cfg.seed), 2)) };
+    const stored = withStoredBase(params, cfg, configFile);
+    if (E.isLeft(stored)) return stored;
+    params = stored.right;
     return E.right({ config, tokenizer, params, lora: spec, ...(tokenIds ? { tokenIds } : {}) });
   }
   return E.right({ config, tokenizer, params, ...(kept ? { lora: kept } : {}), ...(tokenIds ? { tokenIds } : {}) });
+}
+
+/**
+ * The parameters with the frozen base stored as the config's `lora.baseDtype` says (the float32 copies freed), for
+ * a new run and for a resumed one (whose checkpoint holds the base's values in float32: storing them again in
+ * bfloat16 gives the same bits).
+ */
+export function withStoredBase(params: SafekeyParams, cfg: TrainConfig, configFile: string): E.Either<string, SafekeyParams> {
+  const dtype = cfg.lora?.baseDtype ?? 'float32';
+  if (dtype === 'float32') return E.right(params);
+  const backend = getBackend();
+  if (!backend.dtypes.includes(dtype))
+    return E.left(`${configFile}: field 'lora.baseDtype': the ${backend.name} backend${'path' in backend ? ` (${String(backend.path)} path)` : ''} does not store ${dtype}; use float32 there`);
+  const model = storeBase(params.model, dtype);
+  disposeReplaced(params.model, model);
+  return E.right({ ...params, model });
 }
 
 /** The loop's settings: the config's values, the recipe where it says nothing. */

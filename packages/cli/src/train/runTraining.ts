@@ -6,7 +6,7 @@ import { type BackendName, useBackend } from '../backends.js';
 import { type ModelTokenIds, type Tokenizer, type WeightsFormat, checkVocabFits, loadCheckpoint, parseSize, readConfigFile, sampleEncoder, saveCheckpoint, vocabSize } from '@safekey-ts/hf';
 import { type AdamWState, type LoopState, type ModelConfig, type RawSample, type TrainableParams, type UpdateMetrics, type LoraSpec, describeStop, encodeSamples, estimateTrainingMemory, initAdamW, parameterCount, splitParams, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
-import { type RunConfig, dataFilesOf, encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint } from './runSetup.js';
+import { type RunConfig, dataFilesOf, encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint, withStoredBase } from './runSetup.js';
 import { type RunDir, claimRunDir } from './runDir.js';
 import { fingerprintChange, runFingerprint } from './fingerprint.js';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig } from './trainConfig.js';
@@ -80,8 +80,10 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
     if (changed && !opts.ignoreChanges) return E.left(`cannot resume: ${changed} of ${configFile} changed since ${ckptDir} was saved; an exact resume needs the same ones (--ignore-changes continues anyway)`);
     if (changed) log(`resuming although ${changed} changed (--ignore-changes)`);
     config = ck.right.config; tok = ck.right.tokenizer; tokenIds = ck.right.tokenIds; loraSpec = ck.right.lora;
+    const params = withStoredBase({ model: ck.right.params, head: ck.right.head }, cfg, configFile);
+    if (E.isLeft(params)) return params;
     state = {
-      params: { model: ck.right.params, head: ck.right.head }, opt: train.optimizer as AdamWState<TrainableParams>,
+      params: params.right, opt: train.optimizer as AdamWState<TrainableParams>,
       at: { step: train.trainer.step, epoch: train.trainer.epoch, position: train.trainer.position },
     };
   } else {
@@ -161,7 +163,7 @@ function keepMetricsUpTo(file: string, step: number): void {
 
 /** Why the run cannot fit the backend's memory (`estimateTrainingMemory` over its cap), or undefined. */
 function memoryProblem(config: ModelConfig, cfg: TrainConfig, batch: number, tokens: number, backend: Backend, lora?: LoraSpec): string | undefined {
-  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens, { ...(lora ? { lora } : {}), remat: cfg.remat === true }), limit = memoryLimit(backend);
+  const need = estimateTrainingMemory(config, cfg.arm, batch, tokens, { ...(lora ? { lora } : {}), ...(cfg.lora?.baseDtype ? { baseDtype: cfg.lora.baseDtype } : {}), remat: cfg.remat === true }), limit = memoryLimit(backend);
   if (need.total <= limit) return undefined;
   const acts = batch > 0 ? `, ${formatBytes(need.activations)} for a micro-batch of ${batch} x ${tokens} tokens` : '';
   return `the run needs about ${formatBytes(need.total)} at its peak (${formatBytes(need.state)} for ${need.parameters} parameters with gradients and AdamW state${acts}), more than the ${formatBytes(limit)} the ${backend.name} backend may use (setMemoryLimit); lower batchSize or maxLength, set remat: true, train a lora adapter, or train a smaller model`;

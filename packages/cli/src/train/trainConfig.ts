@@ -18,7 +18,11 @@ const LoraTargetCodec = t.keyof(Object.fromEntries(LORA_TARGETS.map((x) => [x, n
 const NoDropout = t.refinement(t.number, (n) => n === 0, '0 (LoRA dropout is not implemented by this trainer)');
 const LoraSection = t.intersection([
   t.type({ rank: t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer'), alpha: t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'positive number'), targets: t.array(LoraTargetCodec) }),
-  t.partial({ dropout: NoDropout }),
+  t.partial({
+    dropout: NoDropout,
+    /** How the frozen base's matrices are stored: float32 (default) or bfloat16 (half the memory; products in float32). */
+    baseDtype: t.keyof({ float32: null, bfloat16: null }, 'float32 or bfloat16'),
+  }),
 ], 'lora');
 const ShardSize = t.union([t.refinement(t.number, (n) => Number.isFinite(n) && n > 0, 'a positive number of bytes'), t.string], 'a size ("5GB", "500MB" or bytes)');
 

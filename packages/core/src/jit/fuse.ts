@@ -6,9 +6,18 @@ import { type Program, type Ref, type Step, sameRef } from './program.js';
 
 type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
-const isElementwise = (s: Step) => s.kind === 'prim' && isElementwisePrim(s.prim);
 const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
-const isHeadable = (s: Step) => isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul');
+
+/**
+ * What kernels a program's steps can join. A step that reads or makes bfloat16 (a stored weight: its casts,
+ * products, gathers) runs as its own primitive, since kernels compute in the dtypes they read.
+ */
+function fusionKinds(p: Program, infoOf: (r: Ref) => TensorInfo) {
+  const bf16 = (s: Step) => s.out.dtype === 'bfloat16' || s.inputs.some((r) => infoOf(r).dtype === 'bfloat16');
+  const isElementwise = (s: Step) => s.kind === 'prim' && isElementwisePrim(s.prim) && !bf16(s);
+  const isHeadable = (s: Step) => (isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul')) && !bf16(s);
+  return { isElementwise, isHeadable };
+}
 
 /**
  * For each step, the step whose kernel computes it, and for the nodes of a reduction's prologue that
@@ -18,7 +27,7 @@ const isHeadable = (s: Step) => isReduction(s) || (s.kind === 'prim' && s.prim =
  * other nodes of its prologue) is computed inside the reduction, as its prologue, and never stored. A kernel
  * holds at most one head, of the kernel's own output shape (a head cannot be broadcast).
  */
-function kernelRoots(p: Program): { root: Int32Array; prologueOf: Int32Array } {
+function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeof fusionKinds>): { root: Int32Array; prologueOf: Int32Array } {
   const n = p.steps.length;
   const readers: number[][] = Array.from({ length: n }, () => []);
   p.steps.forEach((s, i) => s.inputs.forEach((r) => { if (r.kind === 'step') readers[r.index].push(i); }));
@@ -96,7 +105,8 @@ function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref;
  * a copy (the copy is then dropped by dead-code elimination when nothing else reads it).
  */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
-  const { root, prologueOf } = kernelRoots(p);
+  const kinds = fusionKinds(p, infoOf), { isElementwise, isHeadable } = kinds;
+  const { root, prologueOf } = kernelRoots(p, kinds);
   const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
   const out: Step[] = [];
   const newRef = new Map<number, Ref>();

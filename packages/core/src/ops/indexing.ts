@@ -22,8 +22,11 @@ export function scatterAdd<D extends DType>(updates: Tensor<Shape, D>, indices: 
   return bind('scatterAdd', [updates, indices], { axis, batchDims, size }) as Tensor<Shape, D>;
 }
 
-/** Rows of `table` for each id: `[V, D]` table, ids of any shape -> `[...ids.shape, D]`. */
-export const embedding = <D extends DType>(table: Tensor<Shape, D>, ids: Tensor<Shape, 'int32'>): Tensor<Shape, D> => gather(table, ids, 0);
+/** Rows of `table` for each id: `[V, D]` table, ids of any shape -> `[...ids.shape, D]` (a bfloat16 table gives float32 rows). */
+export function embedding<D extends DType>(table: Tensor<Shape, D>, ids: Tensor<Shape, 'int32'>): Tensor<Shape, [D] extends ['bfloat16'] ? 'float32' : D> {
+  const rows = gather(table, ids, 0);
+  return (rows.dtype === 'bfloat16' ? cast(rows, 'float32') : rows) as Tensor<Shape, [D] extends ['bfloat16'] ? 'float32' : D>;
+}
 
 /**
  * One entry per row along `axis`: `indices` has x's shape without `axis`; picks `x[..., indices[...], ...]`.

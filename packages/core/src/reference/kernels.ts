@@ -1,10 +1,14 @@
-import { type DType, type TypedArray, allocArray } from '../dtype.js';
+import { type DType, type TypedArray, allocArray, fromBfloat16, toBfloat16 } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
 import { attentionGradReference, attentionReference } from './attention.js';
 import { type In, broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
 import { binaryFns, unaryFns } from '../ir/ops.js';
+
+/** A bfloat16 input as its float32 values (other inputs as they are). */
+const valuesOf = (x: In): In =>
+  (x.info.dtype === 'bfloat16' ? { data: fromBfloat16(x.data as Uint16Array, new Float32Array(x.data.length)), info: { ...x.info, dtype: 'float32' } } : x);
 
 type Kernel<P extends Primitive> = (inputs: readonly In[], params: PrimParams[P], out: TensorInfo) => TypedArray;
 
@@ -72,7 +76,9 @@ export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
     for (let i = 0; i < r.length; i++) r[i] = c.data[oc[i]] ? a.data[oa[i]] : b.data[ob[i]];
     return r;
   },
-  cast: ([x], _, out) => {
+  cast: ([x0], _, out) => {
+    const x = valuesOf(x0);
+    if (out.dtype === 'bfloat16') return toBfloat16(x.data, new Uint16Array(x.data.length));
     const r = allocArray(out.dtype, x.data.length);
     const toInt = out.dtype === 'int32' && x.info.dtype !== 'int32';
     for (let i = 0; i < r.length; i++) r[i] = out.dtype === 'bool' ? +(x.data[i] !== 0) : toInt ? Math.trunc(x.data[i]) : x.data[i];
@@ -80,7 +86,8 @@ export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
   },
   reduceSum: reduce(0, (a, v) => a + v),
   reduceMax: reduce(-Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a)),
-  matmul: ([a, b], { transA, transB }, out) => {
+  matmul: ([a0, b0_], { transA, transB }, out) => {
+    const a = valuesOf(a0), b = valuesOf(b0_);
     const r = allocArray(out.dtype, sizeOf(out.shape));
     const sa = a.info.shape, sb = b.info.shape;
     const m = out.shape.at(-2)!, n = out.shape.at(-1)!, k = transA ? sa.at(-2)! : sa.at(-1)!;

@@ -16,7 +16,7 @@ import { type ModelTokenIds, checkVocabFits, configJson, generationConfigJson, i
 import { readConfigFile, readGenerationConfig } from './configFiles.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
 import { DEFAULT_WEIGHTS_FORMAT, TORCH_DTYPE, type WeightsFormat, readModelTensors, writeModelTensors } from './modelWeights.js';
-import { fromF32Tensors, toF32Tensors } from './namedTensors.js';
+import { checkTensors, fromF32Tensors, toF32Tensors } from './namedTensors.js';
 import { readSafetensorsFile, writeSafetensorsFile } from './safetensorsFiles.js';
 import type { TensorToWrite } from './tensorData.js';
 import { pathExists } from './pathExists.js';
@@ -69,7 +69,8 @@ async function writeFiles(dir: string, c: Checkpoint, opts: SaveOptions): Result
   if (E.isLeft(fits)) return fits;
   const format: WeightsFormat = { ...DEFAULT_WEIGHTS_FORMAT, ...opts.weights };
   const layout = hfLayout(c.config).map((l) => ({ ...l, tensor: l.get(c.params) }));
-  const checked = toF32Tensors(layout, at(CHECKPOINT_FILES.model)); // shapes and dtypes, before anything is written
+  // shapes and dtypes, before anything is written (a base stored in bfloat16 is written as `format` says)
+  const checked = checkTensors(layout, at(CHECKPOINT_FILES.model), ['float32', 'float64', 'bfloat16']);
   if (E.isLeft(checked)) return checked;
   const model = await writeModelTensors(dir, layout, format);
   if (E.isLeft(model)) return model;

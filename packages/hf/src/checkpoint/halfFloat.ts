@@ -1,4 +1,4 @@
-/** Exact conversions between IEEE half precision (F16), bfloat16 (BF16) and float32. */
+/** Exact conversions between IEEE half precision (F16) and float32 (bfloat16's are core's: `bf16Bits`, `bf16Value`). */
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -22,12 +22,6 @@ export const f16Table32 = (): Float32Array => {
   }
   return f16Table;
 };
-
-/** The float32 value of a BF16 bit pattern: BF16 is the top half of a float32, so this is exact. */
-export function bf16BitsToNumber(bits: number): number {
-  u32[0] = (bits & 0xffff) << 16;
-  return f32[0]!;
-}
 
 /** The F16 bit pattern nearest to `x` (round to nearest, ties to even; overflow to infinity; NaN stays NaN). */
 export function numberToF16Bits(x: number): number {
@@ -53,13 +47,4 @@ export function numberToF16Bits(x: number): number {
   const rest = mant & 0x1fff;
   if (rest > 0x1000 || (rest === 0x1000 && (out & 1))) out++; // may carry into the exponent, up to infinity
   return sign | out;
-}
-
-/** The BF16 bit pattern nearest to `x` (round to nearest, ties to even; NaN stays a quiet NaN). */
-export function numberToBf16Bits(x: number): number {
-  f32[0] = x;
-  const b = u32[0]!;
-  if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) return ((b >>> 16) | 0x40) & 0xffff;
-  const rounded = b + 0x7fff + ((b >>> 16) & 1);
-  return (rounded >>> 16) & 0xffff;
 }

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Shape, type Tensor, fromArray } from '@safekey-ts/core';
+import { type Shape, type Tensor, fromArray, fromBfloat16 } from '@safekey-ts/core';
 import { readFileText } from '../files/readFileBytes.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
@@ -130,7 +130,8 @@ const shardName = (i: number, n: number) => `model-${String(i + 1).padStart(5, '
  */
 export async function writeModelTensors(dir: string, tensors: readonly { readonly name: string; readonly tensor: Tensor }[], format: WeightsFormat): Promise<E.Either<CheckpointDirError, void>> {
   const streams: TensorToStream[] = tensors.map(({ name, tensor }) => ({
-    name, dtype: format.dtype, shape: tensor.shape, values: () => tensor.dataSync() as Float32Array,
+    name, dtype: format.dtype, shape: tensor.shape,
+    values: () => (tensor.dtype === 'bfloat16' ? fromBfloat16(tensor.dataSync() as Uint16Array, new Float32Array(tensor.size)) : tensor.dataSync() as Float32Array),
   }));
   const shards = planShards(streams, format.maxShardBytes);
   const metadata = { format: 'pt' };

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { type Shape, type Tensor, fromArray } from '@safekey-ts/core';
+import { type DType, type Shape, type Tensor, fromArray } from '@safekey-ts/core';
 import { fmtDims } from './errors.js';
 import type { LoadedTensor, TensorToWrite } from './tensorData.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
@@ -9,20 +9,28 @@ export interface ExpectedTensor { readonly name: string; readonly shape: readonl
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
+type Entries = readonly (ExpectedTensor & { readonly tensor: Tensor })[];
+
 /**
- * Tensors to write as F32, by name. A tensor whose shape differs from the expected one is a Left naming `file`
- * and the tensor (a parameter tree that does not fit its config).
+ * A tensor whose shape differs from the expected one (a parameter tree that does not fit its config), or whose
+ * dtype is not one of `dtypes`, as a Left naming `file` and the tensor; nothing is read.
  */
-export function toF32Tensors(entries: readonly (ExpectedTensor & { readonly tensor: Tensor })[], file: string): E.Either<CheckpointDirError, Record<string, TensorToWrite>> {
-  const out: Record<string, TensorToWrite> = {};
+export function checkTensors(entries: Entries, file: string, dtypes: readonly DType[] = ['float32', 'float64']): E.Either<CheckpointDirError, void> {
   for (const { name, shape, tensor } of entries) {
     if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i]))
       return E.left(dirError('ShapeMismatch', file, `shape ${fmtDims(tensor.shape)}, expected ${fmtDims(shape)}`, name));
-    if (tensor.dtype !== 'float32' && tensor.dtype !== 'float64')
-      return E.left(dirError('UnsupportedDType', file, `dtype ${tensor.dtype}, expected a float tensor`, name));
-    out[name] = { dtype: 'F32', shape: [...shape], data: tensor.dataSync() as Float32Array | Float64Array };
+    if (!dtypes.includes(tensor.dtype))
+      return E.left(dirError('UnsupportedDType', file, `dtype ${tensor.dtype}, expected ${dtypes.join(' or ')}`, name));
   }
-  return E.right(out);
+  return E.right(undefined);
+}
+
+/** Tensors to write as F32, by name, after `checkTensors`. */
+export function toF32Tensors(entries: Entries, file: string): E.Either<CheckpointDirError, Record<string, TensorToWrite>> {
+  const checked = checkTensors(entries, file);
+  if (E.isLeft(checked)) return checked;
+  return E.right(Object.fromEntries(entries.map(({ name, shape, tensor }) =>
+    [name, { dtype: 'F32', shape: [...shape], data: tensor.dataSync() as Float32Array | Float64Array }])));
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { DTYPE_SIZE, isKnownDType, isReadableDType, type ReadableDType, type WritableDType } from './dtypes.js';
 import { checkpointError, fmtDims, type CheckpointError } from './errors.js';
-import { bf16BitsToNumber, f16Table32, numberToBf16Bits, numberToF16Bits } from './halfFloat.js';
+import { bf16Bits, bf16Value, toBfloat16 } from '@safekey-ts/core';
+import { f16Table32, numberToF16Bits } from './halfFloat.js';
 import { decodeHeader, type HeaderEntry } from './safetensorsHeader.js';
 import { shapeSize, type LoadedTensor, type TensorToWrite } from './tensorData.js';
 
@@ -54,7 +55,7 @@ export function convert(dtype: ReadableDType, bytes: Uint8Array, count: number):
     }
     case 'BF16': {
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = bf16BitsToNumber(view.getUint16(2 * i, true));
+      for (let i = 0; i < count; i++) out[i] = bf16Value(view.getUint16(2 * i, true));
       return out;
     }
     case 'I64': {
@@ -176,12 +177,7 @@ export function encodeValues(name: string, t: TensorToWrite): Uint8Array {
   const out = new Uint8Array(n * size);
   if (LITTLE_ENDIAN && (t.dtype === 'F32' || t.dtype === 'BF16') && t.data instanceof Float32Array) {
     if (t.dtype === 'F32') { out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, 4 * n)); return out; }
-    const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, n), dst = new Uint16Array(out.buffer);
-    for (let i = 0; i < n; i++) {
-      const b = bits[i]!;
-      // round to nearest even; a NaN stays a quiet NaN (as numberToBf16Bits)
-      dst[i] = (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 ? ((b >>> 16) | 0x40) : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
-    }
+    toBfloat16(t.data, new Uint16Array(out.buffer));
     return out;
   }
   const view = new DataView(out.buffer);
@@ -194,7 +190,7 @@ export function encodeValues(name: string, t: TensorToWrite): Uint8Array {
     F64: (v, i) => view.setFloat64(8 * i, v, true),
     F32: (v, i) => view.setFloat32(4 * i, v, true),
     F16: (v, i) => view.setUint16(2 * i, numberToF16Bits(v), true),
-    BF16: (v, i) => view.setUint16(2 * i, numberToBf16Bits(v), true),
+    BF16: (v, i) => view.setUint16(2 * i, bf16Bits(v), true),
     I32: (v, i) => view.setInt32(4 * i, intCheck(v, i, -2147483648, 2147483647), true),
     I64: (v, i) => view.setBigInt64(8 * i, BigInt(intCheck(v, i, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)), true),
   };

@@ -1,4 +1,4 @@
-import { type Tensor, add, matmul, mul, random, scalar, zeros } from '@safekey-ts/core';
+import { type Tensor, add, cast, matmul, mul, random, scalar, zeros } from '@safekey-ts/core';
 import { type ModelConfig, dimsOf } from './config.js';
 import type { LayerParams, ModelParams } from './params.js';
 import { LORA_TARGETS, type LoraLayer, type LoraPair, type LoraSpec, type LoraTarget } from './loraAdapter.js';
@@ -50,6 +50,23 @@ export function adaptedLinear(x: Tensor, w: Tensor, bias: Tensor | undefined, pa
   return add(base, mul(matmul(matmul(x, pair.a, { transB: true }), pair.b, { transB: true }), scale!));
 }
 
+/** Which dtype the frozen base's matrices are stored in: float32, or bfloat16 (half the memory, products still in float32). */
+export type BaseDtype = 'float32' | 'bfloat16';
+
+/**
+ * The base's matrices (embedding, output head, the seven projections of each block) stored in `dtype`; norms,
+ * biases and the adapter stay float32. For a frozen base under an adapter: bfloat16 halves the memory they take,
+ * and every product with them still multiplies and sums in float32 (the weights' values rounded to bfloat16).
+ * Storing bfloat16 needs a backend that holds it (`backend.dtypes`; the cpu backend's native and js paths).
+ */
+export function storeBase(params: ModelParams, dtype: BaseDtype): ModelParams {
+  const to = (w: Tensor) => cast(w, dtype);
+  const layers = params.layers.map((l) => ({
+    ...l, q: to(l.q), k: to(l.k), v: to(l.v), o: to(l.o), gate: to(l.gate), up: to(l.up), down: to(l.down),
+  }));
+  return { ...params, embed: to(params.embed), ...(params.lmHead ? { lmHead: to(params.lmHead) } : {}), layers };
+}
+
 /** The plain model with each adapter folded into its weight: `W + scale * B A` (what `merge_and_unload` does). */
 export function mergeLora(params: ModelParams): ModelParams {
   const { adapter, ...base } = params;
@@ -59,7 +76,7 @@ export function mergeLora(params: ModelParams): ModelParams {
     const merged: Partial<Record<LoraTarget, Tensor>> = {};
     for (const t of LORA_TARGETS) {
       const p = pairs[t];
-      if (p) merged[t] = add(l[t], mul(matmul(p.b, p.a), adapter.scale));
+      if (p) merged[t] = add(cast(l[t], 'float32'), mul(matmul(p.b, p.a), adapter.scale));
     }
     return { ...l, ...merged } as LayerParams;
   });

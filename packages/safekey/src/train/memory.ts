@@ -1,7 +1,7 @@
 import { type ModelConfig, dimsOf } from '../model/config.js';
 import type { Arm } from '../losses/objective.js';
 import type { LoraSpec } from '../model/loraAdapter.js';
-import { projectionShapes } from '../model/lora.js';
+import { type BaseDtype, projectionShapes } from '../model/lora.js';
 
 /** What a training step holds at its peak, in bytes, by part. */
 export interface MemoryEstimate {
@@ -27,8 +27,11 @@ export function adapterParameterCount(config: ModelConfig, spec: LoraSpec): numb
   return dimsOf(config).layers * spec.targets.reduce((n, t) => n + spec.rank * (shapes[t][0] + shapes[t][1]), 0);
 }
 
-/** How a run trains, as far as its memory goes: LoRA (only the adapter and heads carry state), rematerialised layers. */
-export interface MemoryOptions { readonly lora?: LoraSpec; readonly remat?: boolean }
+/**
+ * How a run trains, as far as its memory goes: LoRA (only the adapter and heads carry state) with its base stored
+ * in float32 (default) or bfloat16, rematerialised layers.
+ */
+export interface MemoryOptions { readonly lora?: LoraSpec; readonly baseDtype?: BaseDtype; readonly remat?: boolean }
 
 /**
  * The peak memory of a training step, from the config alone: bytes per parameter (float32 weights, gradients,
@@ -45,7 +48,7 @@ export interface MemoryOptions { readonly lora?: LoraSpec; readonly remat?: bool
 export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize: number, seqLength: number, opts: MemoryOptions = {}): MemoryEstimate {
   const m = dimsOf(config);
   const parameters = parameterCount(config);
-  // with LoRA the base is held once (4 bytes a weight) and only the adapter and head carry gradients and moments
+  // with LoRA the base is held once (4 bytes a weight, 2 in bfloat16) and only the adapter and head carry gradients and moments
   const trained = opts.lora ? adapterParameterCount(config, opts.lora) + 2 * (m.d + 1) : parameters;
   const tokens = batchSize * seqLength;
   const masked = arm !== 'sft' && arm !== 'dpsh-only';
@@ -53,6 +56,7 @@ export function estimateTrainingMemory(config: ModelConfig, arm: Arm, batchSize:
     ? 9 * m.vocab + 35 * m.d + 20 * m.ff + m.layers * 4 * m.d * (masked ? 2 : 1) + (masked ? 4 * m.vocab + 3 * m.ff : 0)
     : 13 * m.vocab + 30 * m.d + m.layers * (26 * m.d + 42 * m.ff) + (masked ? 5 * m.vocab + 5 * m.layers * m.ff : 0);
   const perTrained = opts.remat ? 51 : 46;
-  const state = opts.lora ? 4 * parameters + perTrained * trained : perTrained * parameters, activations = tokens * perToken;
+  const baseBytes = opts.baseDtype === 'bfloat16' ? 2 : 4;
+  const state = opts.lora ? baseBytes * parameters + perTrained * trained : perTrained * parameters, activations = tokens * perToken;
   return { parameters, state, activations, total: state + activations };
 }
