@@ -1,5 +1,5 @@
 import {
-  type DType, type Primitive, type Shape, type Tensor,
+  type Primitive, type Shape, type Tensor,
   add, bind, broadcastTo, cast, concat, cos, div, eq, gt, isFloat, log, mul, narrow, neg, pad, reshape, rotateHalf,
   scatterAdd, gather, sign, sin, slice, split, sum, where,
 } from '@safekey-ts/core';
@@ -12,11 +12,6 @@ type Indices = Tensor<Shape, 'int32'>;
 
 const unaryRule = <P extends Primitive>(d: (x: Tensor, out: Tensor) => Tensor): VjpRule<P> =>
   (g, { inputs: [x], output }) => [mul(g, d(x, output))];
-
-/** Float dtypes a gradient flows through (bfloat16 stores weights: its cotangents are rounded to it). */
-const differentiable = (d: DType): boolean => isFloat(d) || d === 'bfloat16';
-/** A float32 cotangent of a bfloat16 input, rounded to bfloat16 (others as they are). */
-const like = (g: Tensor, x: Tensor): Tensor => (x.dtype === 'bfloat16' ? cast(g, 'bfloat16') : g);
 
 const none = <P extends Primitive>(): VjpRule<P> => (_g, { inputs }) => inputs.map(() => null);
 
@@ -58,7 +53,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
     const cond = c as Tensor<Shape, 'bool'>;
     return [null, unbroadcast(where(cond, g, 0), a.shape), unbroadcast(where(cond, 0, g), b.shape)];
   },
-  cast: (g, { inputs: [x] }) => [differentiable(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null],
+  cast: (g, { inputs: [x] }) => [isFloat(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null],
   reduceSum: (g, { inputs: [x], params: { axes } }) => [broadcastTo(reshape(g, keptShape(x, axes)), x.shape)],
   reduceMax: (g, { inputs: [x], output, params: { axes } }) => {
     const kept = keptShape(x, axes);
@@ -74,10 +69,10 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
       // instead of a product per batch entry and a sum over the batch
       const rows = a.shape.slice(0, -1).reduce((p, d) => p * d, 1);
       const a2 = reshape(a, [rows, a.shape[a.rank - 1]]), g2 = reshape(g, [rows, g.shape[g.rank - 1]]);
-      return [like(unbroadcast(da, a.shape), a), like(transB ? mm(g2, a2, true, false) : mm(a2, g2, true, false), b)];
+      return [unbroadcast(da, a.shape), transB ? mm(g2, a2, true, false) : mm(a2, g2, true, false)];
     }
     const db = transB ? mm(g, a, true, transA) : mm(a, g, !transA, false);
-    return [like(unbroadcast(da, a.shape), a), like(unbroadcast(db, b.shape), b)];
+    return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
   },
   reshape: (g, { inputs: [x] }) => [reshape(g, x.shape)],
   permute: (g, { params: { perm } }) => {
@@ -90,8 +85,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
     [pad(g, x.shape.map((d, i) => [starts[i], d - ends[i]] as const))],
   pad: (g, { inputs: [x], params: { before } }) => [slice(g, before, before.map((b, i) => b + x.shape[i]))],
   concat: (g, { inputs, params: { axis } }) => split(g, inputs.map((x) => x.shape[axis]), axis),
-  gather: (g, { inputs: [x, idx], params: { axis, batchDims } }) =>
-    [like(scatterAdd(g.dtype === 'bfloat16' ? cast(g, 'float32') : g, idx as Indices, x.shape[axis], axis, batchDims), x), null],
+  gather: (g, { inputs: [x, idx], params: { axis, batchDims } }) => [scatterAdd(g, idx as Indices, x.shape[axis], axis, batchDims), null],
   scatterAdd: (g, { inputs: [, idx], params: { axis, batchDims } }) => [gather(g, idx as Indices, axis, batchDims), null],
   iota: () => [],
   attention: attentionRule,

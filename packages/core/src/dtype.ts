@@ -1,6 +1,7 @@
 /**
- * `bfloat16` is a storage dtype (weights kept in 16 bits): its tensors hold the bits in a Uint16Array, and only
- * `cast`, `matmul` (with a float32 operand, computed in float32), `gather` and `reshape` take them (`BF16_PRIMS`).
+ * `bfloat16` is a storage dtype (frozen weights kept in 16 bits): its tensors hold the bits in a Uint16Array
+ * (`dataSync`; `toArray` and `item` give values), only `cast`, `matmul` (with a float32 operand, computed in
+ * float32), `gather` and `reshape` take them (`BF16_PRIMS`), and autograd treats them as constants, as int32.
  */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool' | 'bfloat16';
 export type FloatDType = 'float32' | 'float64';

@@ -50,13 +50,7 @@ export function storeAs(dtype: DType, v: number): number {
     case 'float64': return v;
     case 'int32': return v | 0;
     case 'bool': return v ? 1 : 0;
-    case 'bfloat16': { // round the float32 to 8 significant bits, ties to even, by scaling: no bit tricks
-      const f = Math.fround(v);
-      if (!Number.isFinite(f) || f === 0) return f;
-      const e = Math.max(Math.floor(Math.log2(Math.abs(f))), -126), step = 2 ** (e - 7);
-      const q = f / step, r = Math.round(q);
-      return (Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : r) * step;
-    }
+    case 'bfloat16': throw new Error('storeAs: a bfloat16 tensor reads back as bits: compare its cast to float32');
   }
 }
 
