@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeReplaced, getBackend, random } from '@safekey-ts/core';
+import { getBackend, random } from '@safekey-ts/core';
 import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, readTextFileSync, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
 import { type LoopSettings, type LoraSpec, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, lora, RECIPE, storeBase } from '@safekey-ts/safekey';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProblem } from './trainConfig.js';
@@ -93,9 +93,7 @@ export function withStoredBase(params: SafekeyParams, cfg: TrainConfig, configFi
   const backend = getBackend();
   if (!backend.dtypes.includes(dtype))
     return E.left(`${configFile}: field 'lora.baseDtype': the ${backend.name} backend${'path' in backend ? ` (${String(backend.path)} path)` : ''} does not store ${dtype}; use float32 there`);
-  const model = storeBase(params.model, dtype);
-  disposeReplaced(params.model, model);
-  return E.right({ ...params, model });
+  return E.right({ ...params, model: storeBase(params.model, dtype, { release: true }) });
 }
 
 /** The loop's settings: the config's values, the recipe where it says nothing. */
