@@ -101,15 +101,15 @@ async function main(): Promise<void> {
 
 /** W2-LoRA, W2-full, W3-LoRA (bench/w2.ts): fresh processes, one at a time, after the interleaved benchmarks. */
 async function realSizes(): Promise<void> {
-  const impls = ['native', 'wasm', 'pytorch'].filter((i) => !implFilter || implFilter.includes(i));
+  const impls = ['native', 'native-bf16', 'wasm', 'pytorch'].filter((i) => !implFilter || implFilter.includes(i));
   const rows = await w2Bench(log, impls);
   if (json) for (const r of rows) process.stdout.write(`${JSON.stringify({ bench: r.workload, impl: r.impl, tokens_per_s: r.tokensPerS ?? null, peak_rss_mb: r.peakMb ?? null, ...(r.note ? { note: r.note } : {}) })}\n`);
   out('\nSafeKey step at real sizes (tokens/s, peak RSS MiB; one sequence, rematerialised layers, 2 threads)');
-  out(['workload'.padEnd(10), 'impl'.padEnd(10), 'tokens/s'.padStart(10), 'peak MiB'.padStart(10), '  vs pytorch'].join(''));
+  out(['workload'.padEnd(10), 'impl'.padEnd(12), 'tokens/s'.padStart(10), 'peak MiB'.padStart(10), '  vs pytorch'].join(''));
   for (const r of rows) {
     const p = rows.find((x) => x.workload === r.workload && x.impl === 'pytorch');
     const vs = r.impl !== 'pytorch' && p?.tokensPerS && r.tokensPerS ? `  ${((100 * r.tokensPerS) / p.tokensPerS).toFixed(0)}% speed, ${(r.peakMb! / p.peakMb!).toFixed(2)}x memory` : '';
-    out([r.workload.padEnd(10), r.impl.padEnd(10), (r.tokensPerS?.toFixed(1) ?? '-').padStart(10), (r.peakMb?.toFixed(0) ?? '-').padStart(10), r.note ? `  ${r.note}` : vs].join(''));
+    out([r.workload.padEnd(10), r.impl.padEnd(12), (r.tokensPerS?.toFixed(1) ?? '-').padStart(10), (r.peakMb?.toFixed(0) ?? '-').padStart(10), r.note ? `  ${r.note}` : vs].join(''));
   }
 }
 

@@ -1,9 +1,9 @@
 // The W2 / W3 workloads of issue 18: one SafeKey step (SFT + QMM + DPSH, AdamW) on random weights of real
 // model shapes, a batch of one sequence, rematerialised decoder layers. `bench/w2-proc.ts` runs them on this
 // project's cpu backend; `bench/peers/torch/w2.py` runs the same in PyTorch + PEFT.
-import { type Backend, type Tensor, disposeReplaced, fromArray, getBackend, ones, random, scalar, setBackend, tidy } from '@safekey-ts/core';
+import { type Backend, type Tensor, bf16Bits, disposeReplaced, fromArray, getBackend, ones, random, scalar, setBackend, tidy } from '@safekey-ts/core';
 import {
-  type LoraSpec, type ModelConfig, type ModelParams, type SampleSpans, type TrainableParams, LORA_TARGETS, batchTensors, fromHfNames, hfLayout,
+  type BaseDtype, type LoraSpec, type ModelConfig, type ModelParams, type SampleSpans, type TrainableParams, LORA_TARGETS, batchTensors, fromHfNames, hfLayout,
   initAdamW, initSafetyHead, lora, makeBatch, makeSteps, splitParams,
 } from '@safekey-ts/safekey';
 
@@ -36,30 +36,33 @@ export function w2Sample(w: Workload): SampleSpans {
 
 /**
  * Random weights without the cost of Threefry over 0.5B values (minutes in JS): uniform with standard deviation
- * 0.02 from a hash of the index (lowbias32), norms at one. What matters here is the shape, not the draw.
+ * 0.02 from a hash of the index (lowbias32), norms at one. What matters here is the shape, not the draw. With a
+ * bfloat16 base the matrices are made in bfloat16 (as a loader reading a BF16 checkpoint does: no float32 copy).
  */
-function hashedParams(config: ModelConfig): ModelParams {
+function hashedParams(config: ModelConfig, baseDtype: BaseDtype): ModelParams {
   let seed = 1;
   const half = 0.02 * Math.sqrt(3);
   return fromHfNames(config, (name) => {
     const shape = hfLayout(config).find((l) => l.name === name)!.shape;
     if (shape.length === 1) return ones(shape);
-    const n = shape.reduce((a, b) => a * b, 1), a = new Float32Array(n), off = Math.imul(seed++, 0x9e3779b9);
+    const n = shape.reduce((a, b) => a * b, 1), bf16 = baseDtype === 'bfloat16', off = Math.imul(seed++, 0x9e3779b9);
+    const a = bf16 ? new Uint16Array(n) : new Float32Array(n);
     for (let i = 0; i < n; i++) {
       let h = (i + off) >>> 0;
       h ^= h >>> 16; h = Math.imul(h, 0x7feb352d); h ^= h >>> 15; h = Math.imul(h, 0x846ca68b); h ^= h >>> 16;
-      a[i] = ((h >>> 0) / 2 ** 32 * 2 - 1) * half;
+      const v = ((h >>> 0) / 2 ** 32 * 2 - 1) * half;
+      a[i] = bf16 ? bf16Bits(v) : v;
     }
-    return fromArray(a, shape, 'float32');
+    return bf16 ? fromArray(a as Uint16Array, shape, 'bfloat16') : fromArray(a as Float32Array, shape, 'float32');
   });
 }
 
-/** Sets the workload up on `backend` and returns one training step (its weights random, std 0.02). */
-export function w2Step(backend: Backend, w: Workload): () => void {
+/** Sets the workload up on `backend` and returns one training step (its weights random, std 0.02; a LoRA base in `baseDtype`). */
+export function w2Step(backend: Backend, w: Workload, baseDtype: BaseDtype = 'float32'): () => void {
   const on = <R>(f: () => R): R => { const prev = getBackend(); setBackend(backend); try { return f(); } finally { setBackend(prev); } };
   return on(() => {
     const batch = batchTensors(makeBatch([w2Sample(w)]));
-    const model = hashedParams(w.config);
+    const model = hashedParams(w.config, w.lora ? baseDtype : 'float32');
     const all = { model: w.lora ? lora(model, w.config, w.lora, random.key(4)) : model, head: initSafetyHead(random.key(3), w.config.hidden_size) };
     const { trainable, frozen } = splitParams(all);
     let params: TrainableParams = trainable;

@@ -1,6 +1,7 @@
 // W2-LoRA, W2-full and W3-LoRA (bench/w2-step.ts; issue 18): tokens/s and peak RSS of one SafeKey step on this
-// project's native and wasm paths and in PyTorch + PEFT (bench/peers/torch/w2.py, the companion package's
-// environment), each run in a fresh process, one after another (warm-up 1 step, 3 timed). Opt-in: `--bench w2`
+// project's native and wasm paths (and `native-bf16`: the native path with the LoRA base stored in bfloat16) and in
+// PyTorch + PEFT (bench/peers/torch/w2.py, the companion package's environment), each run in a fresh process, one
+// after another (warm-up 1 step, 3 timed). Opt-in: `--bench w2`
 // (minutes: a 0.5B-parameter model on 2 cores). A workload the memory estimate says cannot fit a path is
 // reported as refused, before anything is allocated.
 import { spawnSync } from 'node:child_process';
@@ -24,11 +25,13 @@ export async function w2Bench(log: (l: string) => void, impls: readonly string[]
     const tokens = WORKLOADS[workload].tokens;
     for (const impl of impls) {
       if (impl === 'pytorch' && !python) continue;
+      if (impl === 'native-bf16' && !('lora' in WORKLOADS[workload])) continue; // a full fine-tune trains its base
       log(`w2: ${workload} on ${impl} ...`);
       try {
         const r = impl === 'pytorch'
           ? await run(python!, ['w2.py', '--workload', workload, '--threads', '2'], peerDir)
-          : await run(process.execPath, ['--conditions=development', '--import', 'tsx', proc, '--workload', workload, '--path', impl], process.cwd(),
+          : await run(process.execPath, ['--conditions=development', '--import', 'tsx', proc, '--workload', workload,
+            ...(impl === 'native-bf16' ? ['--path', 'native', '--base', 'bfloat16'] : ['--path', impl])], process.cwd(),
             impl === 'wasm' ? { SAFEKEY_CPU_WASM_NO_RELAXED: '1' } : {});
         if (typeof r.refused === 'string') rows.push({ workload, impl, note: `refused before starting: ${r.refused}` });
         else if (typeof r.outOfMemory === 'string') rows.push({ workload, impl, peakMb: r.peak_mb as number, note: `stopped by the memory guard: ${r.outOfMemory}` });

@@ -16,6 +16,8 @@ if (!base || !data || !prompts || !out) { console.error('usage: lora-safekey.ts 
 function fail(message: string): never { console.error(message); process.exit(1); }
 
 // 1. the run: SafeKey's objective, LoRA rank 8 on every projection of the decoder, the safety heads in full
+// (add `baseDtype: 'bfloat16'` to the lora section to keep the frozen base in half the memory on the cpu
+// backend's native path)
 mkdirSync(out, { recursive: true });
 const configFile = join(out, 'run.json');
 writeFileSync(configFile, JSON.stringify({
