@@ -2,7 +2,7 @@
 // fresh process per path): element-wise kernels (fused or single), reductions (with or without a prologue),
 // movement copies, and the rest (products, attention, rope, gather). Issue 16 tracks the first two.
 import { spawnSync } from 'node:child_process';
-import { type Primitive, isElementwisePrim, primitives } from '@safekey-ts/core';
+import { type Primitive, primitives } from '@safekey-ts/core';
 
 export interface ShareRow {
   readonly path: string;
@@ -15,14 +15,13 @@ export interface ShareRow {
 
 const isPrim = (name: string): name is Primitive => name in primitives;
 
-/** The kind of one profile key (`fused (vm, float32)`, `fused+reduceSum (...)`, `mul`, `matmul [..]x[..]`). */
+/** The kind of one profile key (`fused (vm, float32)`, `fused+reduceSum (...)`, `copy (...)`, `fused+matmul (...)`, `concat`). */
 function kindOf(key: string): 'elementwise' | 'reduction' | 'movement' | 'other' {
-  if (/^fused\+reduce/.test(key) || /^reduce(Sum|Max)\b/.test(key)) return 'reduction';
+  if (/^fused\+reduce/.test(key)) return 'reduction';
   if (/^fused \(/.test(key)) return 'elementwise';
+  if (/^copy \(/.test(key)) return 'movement';
   const name = key.split(' ')[0];
-  if (!isPrim(name)) return 'other';
-  if (isElementwisePrim(name)) return 'elementwise';
-  return primitives[name].kind === 'movement' ? 'movement' : 'other';
+  return isPrim(name) && primitives[name].kind === 'movement' ? 'movement' : 'other';
 }
 
 export function w1Share(log: (m: string) => void, paths: readonly string[]): ShareRow[] {

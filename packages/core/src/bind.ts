@@ -1,4 +1,4 @@
-import { type Backend, type DataHandle, hasKernel } from './backend.js';
+import { type Backend, type DataHandle, hasKernel, runPrimitive } from './backend.js';
 import type { DType, TypedArrayOf } from './dtype.js';
 import { TensorError } from './errors.js';
 import { checkAllocation } from './memoryLimit.js';
@@ -51,7 +51,7 @@ export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], pa
   if (abstractTracing()) handle = placeholderHandle(backend);
   else {
     if (prim !== 'reshape') checkAllocation(prim, out.shape, out.dtype, backend); // a reshape is a view
-    handle = backend.run(prim, inputs.map((x) => ({ handle: x.handle, info: x.info })), params, out);
+    handle = runPrimitive(backend, prim, inputs.map((x) => ({ handle: x.handle, info: x.info })), params, out);
   }
   const output = adopt(out.shape, out.dtype, backend, handle);
   notify({ prim, inputs, params, output });

@@ -4,7 +4,7 @@ export * from './dtype.js';
 export * from './shape.js';
 export * from './primitives.js';
 export type { Backend, BackendInput, DataHandle, MemoryStats } from './backend.js';
-export { hasKernel, runSplitPrologue } from './backend.js';
+export { hasKernel, runPrimitive, runSplitPrologue } from './backend.js';
 export { referenceBackend } from './reference/backend.js';
 export { type AttentionLayout, attentionLayout } from './reference/attention.js';
 export { kernels as referenceKernels } from './reference/kernels.js';

@@ -1,7 +1,7 @@
 import type { DType } from './dtype.js';
 import { type PrimParams, type Primitive, type TensorInfo, primitives } from './primitives.js';
 import type { BinaryPrim, UnaryPrim } from './ir/ops.js';
-import { type View, contiguousView } from './ir/view.js';
+import { type View, contiguousView, permuteView, sliceView } from './ir/view.js';
 
 /**
  * One element-wise expression: the kernel description every backend compiles (gpu.js source, CPU loops,
@@ -61,11 +61,29 @@ const ELEMENTWISE_KINDS = new Set(['unary', 'binary', 'compare', 'select', 'cast
 /** True for the primitives an `Expr` node can be (element-wise arithmetic, comparisons, where, cast). */
 export const isElementwisePrim = (prim: Primitive): boolean => ELEMENTWISE_KINDS.has(primitives[prim].kind);
 
-/** Element-wise primitive `prim` over kernel inputs 0.. as a one-node expression; null for any other primitive. */
-export function primitiveExpr(prim: Primitive, inputs: readonly TensorInfo[], out: TensorInfo): Expr | null {
+/**
+ * A primitive as the kernel a backend runs (`runKernel`): an element-wise op as a one-node expression over
+ * inputs 0..; permute and slice as a read of input 0 through a view of it, broadcastTo as a read of input 0
+ * (inputs broadcast to the output); a reduction or a matmul as a head. Null for the routines (`runRoutine`:
+ * reshape, gather, scatterAdd, iota, pad, concat and the composites) and for a step that reads or makes
+ * bfloat16 (a stored weight: its casts, products and gathers run as primitives).
+ */
+export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
+  if (out.dtype === 'bfloat16' || inputs.some((x) => x.dtype === 'bfloat16')) return null;
+  const input = (index: number): Expr => ({ op: 'input', index, dtype: inputs[index].dtype });
+  const head: Expr = { op: 'head', dtype: out.dtype };
+  switch (prim) {
+    case 'matmul': return { inputs, out, expr: head, head: { prim, inputs: [0, 1], params: params as PrimParams['matmul'] } };
+    case 'reduceSum': case 'reduceMax': return { inputs, out, expr: head, head: { prim, inputs: [0], params: params as PrimParams['reduceSum'] } };
+    case 'permute': return { inputs, out, expr: input(0), views: [permuteView(contiguousView(inputs[0].shape), (params as PrimParams['permute']).perm)] };
+    case 'slice': {
+      const { starts, ends } = params as PrimParams['slice'];
+      return { inputs, out, expr: input(0), views: [sliceView(contiguousView(inputs[0].shape), starts, ends)] };
+    }
+    case 'broadcastTo': return { inputs, out, expr: input(0) };
+  }
   if (!isElementwisePrim(prim)) return null;
-  const args = inputs.map((info, index): Expr => ({ op: 'input', index, dtype: info.dtype }));
-  return { op: prim, args, dtype: out.dtype } as unknown as Expr;
+  return { inputs, out, expr: { op: prim, args: inputs.map((_, i) => input(i)), dtype: out.dtype } as unknown as Expr };
 }
 
 /** The dtype of the value a kernel's head (matmul or reduction) hands its expression, or null without a head. */

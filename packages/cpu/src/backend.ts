@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 import {
-  type Backend, type BackendInput, type DataHandle, type DType, type Expr, type FusedKernel, type PrimParams,
+  type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  type BinaryPrim, type UnaryPrim, type View, broadcastStrides, broadcastView, contiguousView, dtypeOfArray, headDtype, inputView,
-  isElementwisePrim, permuteView, primitiveExpr, readStrides, referenceKernels, sizeOf, sliceView, stridesOf,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, readStrides, referenceKernels, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
@@ -99,6 +98,12 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
  * The native and wasm paths also run the composite primitives: rope with the bits of its decomposition,
  * attention with float32 products and a float exp (within 1.4e-7 relative), its sums in double.
  */
+/** A kernel's profile key: a copy through a view, a head with or without an epilogue, or an element-wise kernel. */
+function profileKey(k: FusedKernel): string {
+  if (k.expr.op === 'input') return 'copy';
+  return k.head ? `fused+${k.head.prim}` : 'fused';
+}
+
 export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const kernelsOfPath = pickPath(opts.path ?? 'auto', threads);
@@ -142,38 +147,11 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const dataOf = (h: DataHandle): TypedArray => storageOf(h).data;
   const ins = (inputs: readonly BackendInput[]): In[] => inputs.map((i) => ({ data: dataOf(i.handle), info: i.info }));
 
-  /** An element-wise primitive as a one-node expression (one object per primitive and dtypes, reused). */
-  const exprs = new Map<string, Expr>();
-  const elementwise = (prim: Primitive, xs: In[], out: TensorInfo): TypedArray => {
-    const key = `${prim}|${out.dtype}|${xs.map((x) => x.info.dtype).join(',')}`;
-    let expr = exprs.get(key);
-    if (!expr) {
-      expr = primitiveExpr(prim, xs.map((x) => x.info), out)!;
-      exprs.set(key, expr);
-    }
-    const r = alloc(out.dtype, sizeOf(out.shape));
-    runElementwise(expr, out.shape, { data: r, offset: 0, strides: stridesOf(out.shape) },
-      xs.map((x) => ({ data: x.data, offset: 0, strides: broadcastStrides(x.info.shape, out.shape) })), -1, vm());
-    return r;
-  };
-
-  /** `x` read through `view` (core's movement views), stored as a new contiguous array of `o`'s shape. */
-  const copyOf = (x: In, view: View, o: TensorInfo): TypedArray => {
-    const r = alloc(o.dtype, sizeOf(o.shape));
-    stridedCopy(o.dtype, o.shape, { data: r, offset: 0, strides: stridesOf(o.shape) }, { data: x.data, offset: view.offset, strides: view.strides }, vm());
-    return r;
-  };
-
-  // primitives on arrays; reshape shares storage, and the composites run in `runPrim`
-  // (element-wise primitives go through `elementwise`, as one-node expressions)
-  type ArrayPrim = Exclude<Primitive, 'reshape' | 'attention' | 'attentionGrad' | 'rope' | UnaryPrim | BinaryPrim | 'where' | 'cast'>;
+  // the routines on arrays; reshape shares storage, and the composites and bfloat16 casts run in `runRoutine`
+  // (a product arrives here only with a bfloat16 operand: core lowers the others to kernels)
+  type ArrayPrim = 'matmul' | 'pad' | 'concat' | 'gather' | 'scatterAdd' | 'iota';
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
-    reduceSum: ([x], { axes }, o) => reduce('sum', x.data, x.info.shape, axes, o.dtype, vm(), alloc, pool.release),
-    reduceMax: ([x], { axes }, o) => reduce('max', x.data, x.info.shape, axes, o.dtype, vm(), alloc, pool.release),
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
-    permute: ([x], { perm }, o) => copyOf(x, permuteView(contiguousView(x.info.shape), perm), o),
-    broadcastTo: ([x], _, o) => copyOf(x, broadcastView(contiguousView(x.info.shape), o.shape), o),
-    slice: ([x], { starts, ends }, o) => copyOf(x, sliceView(contiguousView(x.info.shape), starts, ends), o),
     pad: ([x], { before, value }, o) => {
       const r = alloc(o.dtype, sizeOf(o.shape));
       r.fill(value);
@@ -202,7 +180,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   };
 
   let lastFused: 'vm' | 'js' | 'head' = 'js';
-  const runFused = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
+  const runKernel = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
     const xs = ins(inputs);
     const out = kernel.out;
     // each input as the kernel reads it over `shape`: through its view, broadcast
@@ -240,7 +218,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
    * the js path the ops compose them). A float64 or empty call runs the reference backend's loops.
    */
   const composites = (): CompositeKernels | null => addonOnThreads() ?? kernelsOfPath.wasm?.composites ?? null;
-  const runPrim = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
+  const runRoutine = (prim: Exclude<Primitive, 'reshape'>, inputs: readonly BackendInput[], params: unknown, out: TensorInfo): DataHandle => {
     const compositeKernels = composites(), xs = ins(inputs);
     if ((prim === 'attention' || prim === 'attentionGrad') && compositeKernels && attentionFits(xs[0].info, xs[1].info, xs[2].info))
       return make(runAttention(compositeKernels, xs, (params as PrimParams['attention']).scale, alloc('float32', sizeOf(out.shape)) as Float32Array));
@@ -250,10 +228,10 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
         Int32Array.from(broadcastStrides(c.info.shape, shape)), Int32Array.from(broadcastStrides(s.info.shape, shape)));
       return make(r);
     }
-    if (compositePrimitives.has(prim)) return make((referenceKernels[prim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray)(xs, params, out));
-    if (prim === 'cast' && (xs[0].info.dtype === 'bfloat16' || out.dtype === 'bfloat16')) return make(castBf16(xs[0], out, alloc));
-    if (isElementwisePrim(prim)) return make(elementwise(prim, xs, out));
-    const k = kernels[prim as ArrayPrim] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray;
+    if (compositePrimitives.has(prim)) return make((referenceKernels[prim as 'attention'] as (xs: In[], p: unknown, out: TensorInfo) => TypedArray)(xs, params, out));
+    if (prim === 'cast') return make(castBf16(xs[0], out, alloc));
+    const k = kernels[prim as ArrayPrim] as ((xs: In[], p: unknown, out: TensorInfo) => TypedArray) | undefined;
+    if (!k) throw new TensorError({ kind: 'InvalidArgument', op: prim, message: 'cpu: not a routine (core runs it as a kernel)' });
     return make(k(xs, params, out));
   };
 
@@ -270,25 +248,25 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     threads,
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),
-    run: (prim, inputs, params, out) => {
+    runRoutine: (prim, inputs, params, out) => {
       if (prim === 'reshape') {
         const st = storageOf(inputs[0].handle);
         st.refs++;
         return wrap(st);
       }
       const t0 = prof ? performance.now() : 0;
-      const r = runPrim(prim, inputs, params, out);
+      const r = runRoutine(prim, inputs, params, out);
       if (!prof) return r;
       const key = prim === 'matmul' ? `matmul ${inputs.map((i) => `[${i.info.shape.join(',')}]`).join('x')}${(params as PrimParams['matmul']).transA ? ' tA' : ''}${(params as PrimParams['matmul']).transB ? ' tB' : ''}`
         : byShape ? `${prim} ${shapesOf(inputs)} ${JSON.stringify(params)}` : prim;
       record(key, t0, sizeOf(out.shape));
       return r;
     },
-    runFused: (kernel: FusedKernel, inputs) => {
-      if (!prof) return runFused(kernel, inputs);
+    runKernel: (kernel: FusedKernel, inputs) => {
+      if (!prof) return runKernel(kernel, inputs);
       const t0 = performance.now();
-      const r = runFused(kernel, inputs);
-      record(`fused${kernel.head ? `+${kernel.head.prim}` : ''} (${lastFused}, ${kernel.out.dtype})${byShape ? ` ${shapesOf(inputs)}` : ''}`, t0, sizeOf(kernel.out.shape));
+      const r = runKernel(kernel, inputs);
+      record(`${profileKey(kernel)} (${lastFused}, ${kernel.out.dtype})${byShape ? ` ${shapesOf(inputs)}` : ''}`, t0, sizeOf(kernel.out.shape));
       return r;
     },
     free: (h) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   type Backend, type DType, type FusedKernel, type PrimParams, type Primitive, type TensorInfo, type TypedArray,
-  allocArray, primitives, referenceBackend,
+  allocArray, primitives, referenceBackend, runPrimitive,
 } from '@safekey-ts/core';
 import { type CpuBackend, type CpuPath, cpuBackend, loadNative, loadWasm } from '@safekey-ts/cpu';
 
@@ -45,7 +45,7 @@ export function host(data: ArrayLike<number>, shape: readonly number[], dtype: D
 export function runOn<P extends Primitive>(b: Backend, prim: P, xs: readonly HostTensor[], params: PrimParams[P]): HostTensor {
   const info = primitives[prim].infer(xs.map((x) => x.info), params);
   const hs = xs.map((x) => ({ handle: b.upload(x.data, x.info), info: x.info }));
-  const h = b.run(prim, hs, params, info);
+  const h = runPrimitive(b, prim, hs, params, info);
   const data = b.read(h, info);
   b.free(h);
   for (const x of hs) b.free(x.handle);
@@ -54,7 +54,7 @@ export function runOn<P extends Primitive>(b: Backend, prim: P, xs: readonly Hos
 
 export function runFusedOn(b: Backend, k: FusedKernel, xs: readonly HostTensor[]): TypedArray {
   const hs = xs.map((x) => ({ handle: b.upload(x.data, x.info), info: x.info }));
-  const h = b.runFused(k, hs);
+  const h = b.runKernel(k, hs);
   const data = b.read(h, k.out);
   b.free(h);
   for (const x of hs) b.free(x.handle);

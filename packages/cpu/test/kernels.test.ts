@@ -228,7 +228,7 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
   test('reshape shares storage and memory() counts it once', () => {
     const m0 = b.memory();
     const x = b.upload(Float32Array.of(1, 2, 3, 4), { shape: [2, 2], dtype: 'float32' });
-    const y = b.run('reshape', [{ handle: x, info: { shape: [2, 2], dtype: 'float32' } }], { shape: [4] }, { shape: [4], dtype: 'float32' });
+    const y = b.runRoutine('reshape', [{ handle: x, info: { shape: [2, 2], dtype: 'float32' } }], { shape: [4] }, { shape: [4], dtype: 'float32' });
     assert.equal(b.memory().liveBuffers, m0.liveBuffers + 1);
     b.free(x);
     assert.deepEqual(Array.from(b.read(y, { shape: [4], dtype: 'float32' })), [1, 2, 3, 4]);

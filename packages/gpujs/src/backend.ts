@@ -2,7 +2,7 @@ import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue, sizeOf,
 } from '@safekey-ts/core';
-import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource, primitiveAsFused } from './codegen.js';
+import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
 
 export interface GpujsStats {
@@ -142,7 +142,7 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
         default: throw tensorError('DTypeMismatch', 'read', `backend ${name} does not support ${info.dtype}`);
       }
     },
-    run: <P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle => {
+    runRoutine: <P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle => {
       if (prim === 'reshape') {
         const s = storeOf(inputs[0].handle);
         s.refs++;
@@ -151,13 +151,9 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
       if (prim === 'gather') checkIndices('gather', inputs[1], inputs[0].info.shape[(params as PrimParams['gather']).axis]);
       if (prim === 'scatterAdd') checkIndices('scatterAdd', inputs[1], (params as PrimParams['scatterAdd']).size);
       const key = `${prim}|${JSON.stringify(params)}|${inputs.map((i) => `${i.info.dtype}[${i.info.shape.join(',')}]`).join(';')}|${out.dtype}[${out.shape.join(',')}]`;
-      return launch(key, () => {
-        const infos = inputs.map((i) => i.info);
-        const fused = primitiveAsFused(prim, infos, params, out);
-        return fused ? fusedSource(fused, device.dialect) : movementSource(prim, infos, params, out, device.dialect);
-      }, inputs, out);
+      return launch(key, () => movementSource(prim, inputs.map((i) => i.info), params, out, device.dialect), inputs, out);
     },
-    runFused: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
+    runKernel: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
       // a reduction prologue runs as its own kernel first (its values stored, then reduced)
       runSplitPrologue(backend, kernel, inputs) ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
     free: (h: DataHandle): void => {

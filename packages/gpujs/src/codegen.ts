@@ -7,7 +7,7 @@
 // are shared between keys with the same source.
 import {
   type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type TensorInfo, broadcastStrides, headDtype, inputView,
-  primitiveExpr, readStrides, sizeOf, stridesOf,
+  readStrides, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 
 /**
@@ -248,40 +248,15 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
 
 
 
-/** The fused kernel that one element-wise primitive, matmul or reduction is. */
-export function primitiveAsFused(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
-  if (prim === 'matmul')
-    return { inputs, out, expr: { op: 'head', dtype: out.dtype }, head: { prim, inputs: [0, 1], params: params as PrimParams['matmul'] } };
-  if (prim === 'reduceSum' || prim === 'reduceMax')
-    return { inputs, out, expr: { op: 'head', dtype: out.dtype }, head: { prim, inputs: [0], params: params as PrimParams['reduceSum'] } };
-  const expr = primitiveExpr(prim, inputs, out);
-  return expr && { inputs, out, expr };
-}
-
 // ---------- movement, indexing, creation ----------
 
-/** Kernels of the primitives that are not element-wise (reshape is a view and needs none). */
+/** Kernels of the routines (reshape is a view and needs none; core lowers the other primitives to kernels). */
 export function movementSource(prim: Primitive, ins: readonly TensorInfo[], params: unknown, out: TensorInfo, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
   const os = out.shape;
   const size = sizeOf(os);
   const done = (ret: string): KernelSource => ({ source: b.source(ret), args: b.args, size, loopMax: b.loopMax });
   switch (prim) {
-    case 'permute': {
-      const { perm } = params as PrimParams['permute'];
-      const st = stridesOf(ins[0].shape);
-      return done(`${b.arg(0)}[${b.affine('i', os, perm.map((p) => st[p]))}]`);
-    }
-    case 'broadcastTo':
-      return done(`${b.arg(0)}[${b.affine('i', os, broadcastStrides(ins[0].shape, os))}]`);
-    case 'slice': {
-      const { starts } = params as PrimParams['slice'];
-      const st = stridesOf(ins[0].shape);
-      const base = starts.reduce((a, s, k) => a + s * st[k], 0);
-      const off = b.affine('i', os, st);
-      // a literal-only index (`1.0 + 0.0`) does not compile on gpu.js's GL path: fold it
-      return done(`${b.arg(0)}[${off === '0.0' ? lit(base) : base === 0 ? off : `${lit(base)} + ${off}`}]`);
-    }
     case 'pad': {
       const { before, value } = params as PrimParams['pad'];
       const xs = ins[0].shape, st = stridesOf(xs);

@@ -1,4 +1,4 @@
-import type { Backend, DataHandle } from '../backend.js';
+import { type Backend, type DataHandle, runPrimitive } from '../backend.js';
 import { adopt } from '../bind.js';
 import { checkAllocation } from '../memoryLimit.js';
 import type { Tensor } from '../tensor.js';
@@ -16,7 +16,7 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
   p.steps.forEach((s, i) => {
     const inputs = s.inputs.map((r) => ({ handle: handleOf(r), info: infoOf(r) }));
     if (s.kind === 'fused' || s.prim !== 'reshape') checkAllocation(s.kind === 'fused' ? 'jit' : s.prim, s.out.shape, s.out.dtype, backend);
-    values[i] = s.kind === 'prim' ? backend.run(s.prim, inputs, s.params, s.out) : backend.runFused(s.kernel, inputs);
+    values[i] = s.kind === 'prim' ? runPrimitive(backend, s.prim, inputs, s.params, s.out) : backend.runKernel(s.kernel, inputs);
     for (const r of s.inputs) if (r.kind === 'step' && lastUse[r.index] === i && !isOutput.has(r.index) && values[r.index]) {
       backend.free(values[r.index]!);
       values[r.index] = undefined;
@@ -37,5 +37,5 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
  * included, as the eager function made one each call: disposing it must not free the program's copy.
  */
 export function freshView(t: Tensor): Tensor {
-  return adopt(t.shape, t.dtype, t.backend, t.backend.run('reshape', [{ handle: t.handle, info: t.info }], { shape: t.shape }, t.info));
+  return adopt(t.shape, t.dtype, t.backend, t.backend.runRoutine('reshape', [{ handle: t.handle, info: t.info }], { shape: t.shape }, t.info));
 }

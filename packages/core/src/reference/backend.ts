@@ -2,12 +2,15 @@ import type { Backend, DataHandle } from '../backend.js';
 import { type TypedArray, DTYPES } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import { runFusedReference } from './fused.js';
-import { kernels } from './kernels.js';
+import { type ReferencePrim, kernels } from './kernels.js';
+import type { In } from './indexing.js';
+import type { TensorInfo } from '../primitives.js';
 
 interface RefHandle extends DataHandle { data: TypedArray | null }
 
 /**
- * The reference backend: every primitive as a plain loop over typed arrays, accumulating in float64.
+ * The reference backend: kernels interpreted node by node (`fused.ts`), routines as plain loops over typed
+ * arrays (`kernels.ts`), sums accumulated in float64.
  * Short and obviously correct; the oracle the other backends are checked against.
  */
 export function referenceBackend(): Backend {
@@ -27,9 +30,9 @@ export function referenceBackend(): Backend {
     composites: ['attention', 'attentionGrad', 'rope'],
     upload: (data) => make(data.slice()),
     read: (h) => dataOf(h).slice(),
-    run: (prim, inputs, params, out) =>
-      make(kernels[prim](inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })), params, out)),
-    runFused: (kernel, inputs) => make(runFusedReference(kernel, inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })))),
+    runRoutine: (prim, inputs, params, out) =>
+      make((kernels[prim as ReferencePrim] as (xs: In[], p: unknown, o: TensorInfo) => TypedArray)(inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })), params, out)),
+    runKernel: (kernel, inputs) => make(runFusedReference(kernel, inputs.map((i) => ({ data: dataOf(i.handle), info: i.info })))),
     free: (h) => {
       const r = h as RefHandle;
       if (r.data === null) return;

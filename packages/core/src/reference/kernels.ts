@@ -1,29 +1,16 @@
-import { type DType, type TypedArray, allocArray, fromBfloat16, toBfloat16 } from '../dtype.js';
+import { type TypedArray, allocArray, fromBfloat16, toBfloat16 } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
 import { attentionGradReference, attentionReference } from './attention.js';
 import { type In, broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
-import { binaryFns, unaryFns } from '../ir/ops.js';
+import type { BinaryPrim, UnaryPrim } from '../ir/ops.js';
 
 /** A bfloat16 input as its float32 values (other inputs as they are). */
 const valuesOf = (x: In): In =>
   (x.info.dtype === 'bfloat16' ? { data: fromBfloat16(x.data as Uint16Array, new Float32Array(x.data.length)), info: { ...x.info, dtype: 'float32' } } : x);
 
 type Kernel<P extends Primitive> = (inputs: readonly In[], params: PrimParams[P], out: TensorInfo) => TypedArray;
-
-const unary = <P extends Primitive>(f: (x: number) => number): Kernel<P> => ([x], _, out) => {
-  const r = allocArray(out.dtype, sizeOf(out.shape));
-  for (let i = 0; i < r.length; i++) r[i] = f(x.data[i]);
-  return r;
-};
-
-const binary = <P extends Primitive>(f: (a: number, b: number) => number): Kernel<P> => ([a, b], _, out) => {
-  const r = allocArray(out.dtype, sizeOf(out.shape));
-  const oa = broadcastOffsets(a.info.shape, out.shape), ob = broadcastOffsets(b.info.shape, out.shape);
-  for (let i = 0; i < r.length; i++) r[i] = f(a.data[oa[i]], b.data[ob[i]]);
-  return r;
-};
 
 const reduce = <P extends 'reduceSum' | 'reduceMax'>(init: number, step: (acc: number, v: number) => number): Kernel<P> => ([x], { axes }, out) => {
   const acc = new Float64Array(sizeOf(out.shape)).fill(init);
@@ -62,20 +49,13 @@ function gatherWalk(xShape: readonly number[], idx: In, axis: number, batchDims:
   });
 }
 
-export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
-  exp: unary(unaryFns.exp), log: unary(unaryFns.log), sqrt: unary(unaryFns.sqrt), rsqrt: unary(unaryFns.rsqrt),
-  sin: unary(unaryFns.sin), cos: unary(unaryFns.cos), tanh: unary(unaryFns.tanh), reciprocal: unary(unaryFns.reciprocal),
-  neg: unary(unaryFns.neg), abs: unary(unaryFns.abs), sign: unary(unaryFns.sign),
-  add: binary(binaryFns.add), sub: binary(binaryFns.sub), mul: binary(binaryFns.mul), div: binary(binaryFns.div),
-  pow: binary(binaryFns.pow), maximum: binary(binaryFns.maximum), minimum: binary(binaryFns.minimum),
-  eq: binary(binaryFns.eq), ne: binary(binaryFns.ne), lt: binary(binaryFns.lt), le: binary(binaryFns.le),
-  gt: binary(binaryFns.gt), ge: binary(binaryFns.ge),
-  where: ([c, a, b], _, out) => {
-    const r = allocArray(out.dtype, sizeOf(out.shape));
-    const oc = broadcastOffsets(c.info.shape, out.shape), oa = broadcastOffsets(a.info.shape, out.shape), ob = broadcastOffsets(b.info.shape, out.shape);
-    for (let i = 0; i < r.length; i++) r[i] = c.data[oc[i]] ? a.data[oa[i]] : b.data[ob[i]];
-    return r;
-  },
+/**
+ * The reference loops of what core does not lower to kernels (the routines, and bfloat16 casts and products),
+ * and of the heads the kernel interpreter (`fused.ts`) calls: reductions and products.
+ */
+export type ReferencePrim = Exclude<Primitive, UnaryPrim | BinaryPrim | 'where' | 'permute' | 'broadcastTo' | 'slice'>;
+
+export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
   cast: ([x0], _, out) => {
     const x = valuesOf(x0);
     if (out.dtype === 'bfloat16') return toBfloat16(x.data, new Uint16Array(x.data.length));
@@ -106,25 +86,6 @@ export const kernels: { readonly [P in Primitive]: Kernel<P> } = {
     return r;
   },
   reshape: ([x]) => x.data.slice(),
-  permute: ([x], { perm }, out) => {
-    const r = allocArray(out.dtype, x.data.length);
-    const st = stridesOf(x.info.shape);
-    const pst = perm.map((p) => st[p]);
-    forEachIndex(out.shape, (flat, idx) => { r[flat] = x.data[offsetOf(idx, pst)]; });
-    return r;
-  },
-  broadcastTo: ([x], _, out) => {
-    const r = allocArray(out.dtype, sizeOf(out.shape));
-    const ox = broadcastOffsets(x.info.shape, out.shape);
-    for (let i = 0; i < r.length; i++) r[i] = x.data[ox[i]];
-    return r;
-  },
-  slice: ([x], { starts }, out) => {
-    const r = allocArray(out.dtype, sizeOf(out.shape));
-    const st = stridesOf(x.info.shape);
-    forEachIndex(out.shape, (flat, idx) => { r[flat] = x.data[offsetOf(idx.map((i, d) => i + starts[d]), st)]; });
-    return r;
-  },
   pad: ([x], { before, value }, out) => {
     const r = allocArray(out.dtype, sizeOf(out.shape)).fill(value);
     const st = stridesOf(out.shape);

@@ -1,4 +1,4 @@
-// jit replays recorded programs through the backend's `runFused`: replays must match eager execution.
+// jit replays recorded programs through the backend's `runKernel`: replays must match eager execution.
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import fc from 'fast-check';
@@ -49,7 +49,7 @@ function movement(seed: number, x: Tensor): Tensor {
 }
 
 export function jitSuite(c: SuiteContext): void {
-  describe('jit replay (runFused)', () => {
+  describe('jit replay (runKernel)', () => {
     for (const [name, f] of programs) {
       check(`${name}: the replay equals eager execution`, () => {
         const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
@@ -79,7 +79,7 @@ export function jitSuite(c: SuiteContext): void {
         assertClose(Array.from(g(x).dataSync()), Array.from(expected.dataSync()), c.tol, `${JSON.stringify(shape)} ${seeds}`);
       }), { numRuns: Math.min(c.numRuns, 25) });
     });
-    check('fusion happens, so runFused is exercised', () => {
+    check('fusion happens, so runKernel is exercised', () => {
       const g = jit(programs[1][1]);
       const x = T([[1, 2]]), w = T([[1], [2]]);
       g(x, w); g(x, w);
