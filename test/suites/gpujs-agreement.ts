@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import {
   type Backend, type Tensor, add, cast, concat, cos, div, exp, fromArray, gather, getBackend, gt, jit, keep, log, logsumexp,
   matmul, max, maximum, mul, permute, pow, reciprocal, referenceBackend, rsqrt, scatterAdd, setBackend, sigmoid, silu, sin,
-  slice, softmax, sqrt, sub, sum, tanh, tidy, where,
+  neg, slice, softmax, sqrt, sub, sum, tanh, tidy, transpose, where,
 } from '@safekey-ts/core';
 import { valueAndGrad } from '@safekey-ts/autograd';
 
@@ -132,6 +132,24 @@ export function agreementSuite(mode: TestMode, make: () => GpujsBackend): void {
         assert.ok(e <= (mode === 'cpu' ? 0 : 1e-6), `${name}: fused vs unfused differ by ${e}`);
       })));
     }
+
+    test('a reduction of an element-wise prologue, and a product of permuted operands, are one launch each', () => onBackend(b, () => tidy(() => {
+      const x = fromArray(values(6 * 5, 7), [6, 5], 'float32'), w = fromArray(values(5 * 4, 8), [5, 4], 'float32');
+      const cases: [string, (x: Tensor, w: Tensor) => Tensor][] = [
+        ['sum(exp(x) * 2, -1)', (xx) => sum(mul(exp(xx), 2), -1)],
+        ['max over the outer axis of a permuted prologue', (xx) => max(neg(transpose(xx)), 1)],
+        ['matmul(permute(w), permute(x))', (xx, ww) => matmul(transpose(ww), transpose(xx))],
+      ];
+      for (const [name, f] of cases) {
+        const g = jit(f);
+        g(x, w);
+        const k0 = b.stats().kernelRuns;
+        const got = Array.from(g(x, w).dataSync());
+        assert.equal(b.stats().kernelRuns - k0, 1, `${name}: launches`);
+        const want = onBackend(referenceBackend(), () => Array.from(f(fromArray(x.dataSync(), x.shape, 'float32'), fromArray(w.dataSync(), w.shape, 'float32')).dataSync()));
+        assert.ok(maxRelError(got, want) <= 1e-5, `${name}: ${maxRelError(got, want)}`);
+      }
+    })));
 
     test('transformer block forward+backward: fewer kernels with fusion', () => {
       const k = blockKernelCounts(b);

@@ -34,7 +34,8 @@ export interface Prologue { readonly expr: Expr; readonly out: TensorInfo }
  * A fused kernel: `out[i] = expr(i)` over every element of `out`, where an `input` leaf reads kernel input
  * `index` through its view (`views[index]`, or the input as stored) broadcast (NumPy rules) to `out.shape`,
  * and `head` reads the head's result at `i` (the head's output shape is `out.shape`). Head inputs are kernel
- * inputs too, read as stored. One stored tensor read through two views is two inputs.
+ * inputs too: a matmul's operands are their views (the view's shape is the operand's), a reduction's input is
+ * read as stored. One stored tensor read through two views is two inputs.
  */
 export interface FusedKernel {
   readonly inputs: readonly TensorInfo[];

@@ -179,6 +179,15 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     },
   };
 
+  /** Input `j` of `kernel` as its view sees it, contiguous (the input itself when it has no view). */
+  const operand = (kernel: FusedKernel, j: number, x: In): In => {
+    const v = kernel.views?.[j];
+    if (!v) return x;
+    const r = alloc(x.info.dtype, sizeOf(v.shape));
+    stridedCopy(x.info.dtype, v.shape, { data: r, offset: 0, strides: stridesOf(v.shape) }, { data: x.data, offset: v.offset, strides: v.strides }, vm());
+    return { data: r, info: { shape: v.shape, dtype: x.info.dtype } };
+  };
+
   let lastFused: 'vm' | 'js' | 'head' = 'js';
   const runKernel = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
     const xs = ins(inputs);
@@ -194,8 +203,10 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       const h = kernel.head;
       const hOut = { shape: out.shape, dtype: headOutDtype };
       if (h.prim === 'matmul') {
-        const [a, b] = [xs[h.inputs[0]], xs[h.inputs[1]]];
+        // the gemm engines read contiguous operands: a viewed one is copied here (into a pooled array)
+        const [a, b] = h.inputs.map((j) => operand(kernel, j, xs[j]));
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
+        for (const [j, x] of [[h.inputs[0], a], [h.inputs[1], b]] as const) if (x !== xs[j]) pool.release(x.data);
       } else if ('prologue' in h) {
         const shape = h.prologue.out.shape;
         head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape, operands(shape), h.params.axes, headOutDtype, vm(), alloc, pool.release);

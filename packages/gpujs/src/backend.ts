@@ -5,6 +5,10 @@ import {
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
 
+/** A reduction head over an axis of length 0 (the prologue loop would never run). */
+const emptyReduction = (k: FusedKernel): boolean =>
+  k.head !== undefined && 'prologue' in k.head && k.head.params.axes.some((d) => (k.head as { prologue: { out: TensorInfo } }).prologue.out.shape[d] === 0);
+
 export interface GpujsStats {
   readonly mode: RunMode;
   readonly fallbackReason: string | null;
@@ -154,8 +158,9 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
       return launch(key, () => movementSource(prim, inputs.map((i) => i.info), params, out, device.dialect), inputs, out);
     },
     runKernel: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
-      // a reduction prologue runs as its own kernel first (its values stored, then reduced)
-      runSplitPrologue(backend, kernel, inputs) ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
+      // a reduction over an empty axis runs its prologue as a kernel of its own first (its values stored, then reduced)
+      (emptyReduction(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
+        ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
     free: (h: DataHandle): void => {
       const handle = h as Handle;
       const s = handle.store;

@@ -6,7 +6,7 @@
 // string identifies a kernel: the kernel cache is keyed by (op, dtypes, shapes, params) and compiled kernels
 // are shared between keys with the same source.
 import {
-  type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type TensorInfo, broadcastStrides, headDtype, inputView,
+  type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type Prologue, type TensorInfo, headDtype, inputView,
   readStrides, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 
@@ -72,6 +72,16 @@ class Builder {
     return name;
   }
   fresh(prefix: string): string { return `${prefix}${this.#n++}`; }
+
+  /** What `f` emits, taken out of the kernel's lines for a loop body; the names it made are forgotten after. */
+  body(f: () => string): { readonly lines: readonly string[]; readonly value: string } {
+    const at = this.lines.length, memo = new Map(this.#memo);
+    const value = f();
+    const lines = this.lines.splice(at);
+    this.#memo.clear();
+    memo.forEach((v, k) => this.#memo.set(k, v));
+    return { lines, value };
+  }
 
   /** Digit `k` of flat index `idx` over `shape` (row-major). */
   digit(idx: string, shape: readonly number[], k: number): string {
@@ -161,28 +171,33 @@ function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () =
   }
 }
 
-function renderMatmul(b: Builder, h: Head & { prim: 'matmul' }, ins: readonly TensorInfo[], out: readonly number[]): string {
+/** The product's sum at this thread's element; each operand read through its view (strides, offset, broadcast batch). */
+function renderMatmul(b: Builder, h: Head & { prim: 'matmul' }, k: FusedKernel, out: readonly number[]): string {
   const { transA, transB } = h.params;
   const [ia, ib] = h.inputs;
-  const sa = ins[ia].shape, sb = ins[ib].shape;
+  const va = inputView(k, ia), vb = inputView(k, ib);
   const r = out.length, m = out[r - 2], n = out[r - 1];
-  const k = transA ? sa[sa.length - 2] : sa[sa.length - 1];
+  const kk = transA ? va.shape[va.shape.length - 2] : va.shape[va.shape.length - 1];
   const batch = out.slice(0, -2);
+  // strides of each operand over [...batch, rows, cols] of its own matrix (batch dims broadcast)
+  const sa = readStrides(va, [...batch, ...va.shape.slice(-2)]), sb = readStrides(vb, [...batch, ...vb.shape.slice(-2)]);
+  const [aRow, aStep] = transA ? [sa[r - 1], sa[r - 2]] : [sa[r - 2], sa[r - 1]];   // op(A)[i, p]
+  const [bStep, bCol] = transB ? [sb[r - 1], sb[r - 2]] : [sb[r - 2], sb[r - 1]];   // op(B)[p, j]
   const row = b.digit('i', out, r - 2), col = b.digit('i', out, r - 1);
-  let aBase = `${row} * ${lit(transA ? 1 : k)}`, bBase = `${col} * ${lit(transB ? k : 1)}`;
+  const terms = (base: number, rest: string[]) => [...(base !== 0 ? [lit(base)] : []), ...rest.filter((t) => t !== '0.0')];
+  const aTerms = [`${row} * ${lit(aRow)}`], bTerms = [`${col} * ${lit(bCol)}`];
   if (batch.length > 0) {
     const bi = b.let(`Math.floor((i + 0.5) / ${lit(m * n)})`);
-    const oa = b.affine(bi, batch, broadcastStrides(sa.slice(0, -2), batch).map((s) => s * m * k));
-    const ob = b.affine(bi, batch, broadcastStrides(sb.slice(0, -2), batch).map((s) => s * k * n));
-    if (oa !== '0.0') aBase = `${oa} + ${aBase}`;
-    if (ob !== '0.0') bBase = `${ob} + ${bBase}`;
+    aTerms.push(b.affine(bi, batch, sa.slice(0, -2)));
+    bTerms.push(b.affine(bi, batch, sb.slice(0, -2)));
   }
   const A = b.arg(ia), B = b.arg(ib);
-  const ab = b.let(aBase), bb = b.let(bBase);
+  // a view's offset is added in a variable of its own: gpu.js cannot type an index of two literals
+  const ab = b.let(terms(va.offset, aTerms).join(' + ')), bb = b.let(terms(vb.offset, bTerms).join(' + '));
   const s = b.fresh('s'), p = b.fresh('p');
-  b.loopMax = Math.max(b.loopMax, k);
+  b.loopMax = Math.max(b.loopMax, kk);
   b.lines.push(`let ${s} = 0.0;`);
-  b.lines.push(`for (let ${p} = 0; ${p} < ${k}; ${p}++) { ${s} += ${A}[${ab} + ${p} * ${lit(transA ? m : 1)}] * ${B}[${bb} + ${p} * ${lit(transB ? 1 : n)}]; }`);
+  b.lines.push(`for (let ${p} = 0; ${p} < ${kk}; ${p}++) { ${s} += ${A}[${ab} + ${p} * ${lit(aStep)}] * ${B}[${bb} + ${p} * ${lit(bStep)}]; }`);
   return s;
 }
 
@@ -216,6 +231,49 @@ function renderReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax'; i
   return acc;
 }
 
+/**
+ * A reduction of a prologue, in one kernel: for this thread's output element, a loop over the reduced axes
+ * evaluates the prologue's expression (its inputs read through their views over the prologue's shape) and
+ * accumulates it; nothing of the prologue is stored.
+ */
+function renderPrologueReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax'; prologue: Prologue }, k: FusedKernel): string {
+  const { axes } = h.params;
+  const x = h.prologue.out.shape;
+  const kept = x.map((_, d) => d).filter((d) => !axes.includes(d));
+  const reduced = axes.filter((d) => x[d] !== 1);
+  const vars = reduced.map(() => b.fresh('r'));
+  // each input's offset at this thread's output element, before the loop; its strides over the reduced axes
+  const strides = new Map<number, number[]>(), bases = new Map<number, string>();
+  for (const j of new Set(inputsOf(h.prologue.expr))) {
+    const view = inputView(k, j), st = readStrides(view, x);
+    const off = b.affine('i', kept.map((d) => x[d]), kept.map((d) => st[d]));
+    strides.set(j, st);
+    bases.set(j, b.let(view.offset === 0 ? off : `${lit(view.offset)} + ${off}`));
+  }
+  const read = (j: number): string => {
+    const st = strides.get(j)!;
+    const terms = [bases.get(j)!, ...reduced.flatMap((d, g) => (st[d] === 0 ? [] : [st[d] === 1 ? vars[g] : `${vars[g]} * ${lit(st[d])}`]))];
+    return b.let(`${b.arg(j)}[${terms.join(' + ')}]`);
+  };
+  const { lines, value } = b.body(() => renderExpr(b, h.prologue.expr, read, () => { throw new Error('gpujs codegen: a head inside a prologue'); }));
+  const acc = b.fresh('s'), first = b.fresh('f');
+  const isMax = h.prim === 'reduceMax';
+  b.lines.push(`let ${acc} = 0.0;`);
+  if (isMax) b.lines.push(`let ${first} = 1.0;`);
+  const update = isMax ? `${acc} = (${first} > 0.5 || ${value} > ${acc} || ${value} != ${value}) ? ${value} : ${acc}; ${first} = 0.0;` : `${acc} += ${value};`;
+  let loop = `${lines.join(' ')} ${update}`;
+  for (let g = reduced.length - 1; g >= 0; g--) loop = `for (let ${vars[g]} = 0; ${vars[g]} < ${x[reduced[g]]}; ${vars[g]}++) { ${loop} }`;
+  b.loopMax = Math.max(b.loopMax, ...reduced.map((d) => x[d]));
+  b.lines.push(loop);
+  return acc;
+}
+
+/** The kernel inputs an expression reads. */
+function inputsOf(e: Expr): number[] {
+  if (e.op === 'input') return [e.index];
+  return 'args' in e ? e.args.flatMap(inputsOf) : [];
+}
+
 /** A fused kernel (also used for single element-wise primitives, matmul and reductions). */
 export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
@@ -236,8 +294,8 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const head = (): string => {
     if (headVar) return headVar;
     if (!k.head) throw new Error('gpujs codegen: head read without a head');
-    if ('prologue' in k.head) throw new Error('gpujs codegen: a reduction prologue runs as its own kernel (runSplitPrologue)');
-    headVar = k.head.prim === 'matmul' ? renderMatmul(b, k.head, k.inputs, out) : renderReduce(b, k.head, k.inputs);
+    headVar = k.head.prim === 'matmul' ? renderMatmul(b, k.head, k, out)
+      : 'prologue' in k.head ? renderPrologueReduce(b, k.head, k) : renderReduce(b, k.head, k.inputs);
     if (dialect === 'f64' && headDtype(k.expr) === 'float32') headVar = b.let(`Math.fround(${headVar})`);
     return headVar;
   };

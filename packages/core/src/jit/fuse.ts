@@ -150,10 +150,11 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
           const expr = node(src.index, (j) => prologueOf[j] === i);
           head = { prim: s.prim as 'reduceSum' | 'reduceMax', prologue: { expr, out: p.steps[src.index].out }, params: s.params as PrimParams['reduceSum'] };
         } else {
-          const ins = s.inputs.map((x) => indexOf(mapRef(x)));
-          head = s.prim === 'matmul'
-            ? { prim: 'matmul', inputs: [ins[0], ins[1]], params: s.params as PrimParams['matmul'] }
-            : { prim: s.prim as 'reduceSum' | 'reduceMax', inputs: [ins[0]], params: s.params as PrimParams['reduceSum'] };
+          if (s.prim === 'matmul') {
+            // a product reads its operands through views: a permute or slice feeding it is not copied first
+            const [a, b] = s.inputs.map((x) => { const { ref, view } = viewed(p, x, infoOf); return indexOf(mapRef(ref), view); });
+            head = { prim: 'matmul', inputs: [a, b], params: s.params as PrimParams['matmul'] };
+          } else head = { prim: s.prim as 'reduceSum' | 'reduceMax', inputs: [indexOf(mapRef(s.inputs[0]))], params: s.params as PrimParams['reduceSum'] };
         }
       }
       return { op: 'head', dtype: s.out.dtype };
@@ -169,7 +170,8 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
 
   p.steps.forEach((s, i) => {
     if (root[i] !== i) return; // computed inside its root's kernel
-    if (isElementwise(s) || hasPrologue.has(i)) emitKernel(i);
+    // a product of its own is a kernel too, so that it reads its operands through views
+    if (isElementwise(s) || hasPrologue.has(i) || (isHeadable(s) && s.kind === 'prim' && s.prim === 'matmul')) emitKernel(i);
     else { out.push({ ...s, inputs: s.inputs.map(mapRef) }); newRef.set(i, { kind: 'step', index: out.length - 1 }); }
   });
   return { steps: out, outputs: p.outputs.map(mapRef) };

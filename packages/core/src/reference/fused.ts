@@ -7,6 +7,15 @@ import { binaryFns, unaryFns } from '../ir/ops.js';
 
 type Eval = (i: number) => number;
 
+/** Input `j` of `k` as its view sees it, stored contiguously (as stored when it has no view). */
+function operand(k: FusedKernel, j: number, x: In): In {
+  const v = k.views?.[j];
+  if (!v) return x;
+  const off = viewOffsets(v, v.shape), data = allocArray(x.info.dtype, off.length);
+  for (let i = 0; i < off.length; i++) data[i] = x.data[off[i]];
+  return { data, info: { shape: v.shape, dtype: x.info.dtype } };
+}
+
 /** Interprets a fused kernel, rounding every node to its dtype: bit-identical to running the ops one by one. */
 export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedArray {
   const split = splitPrologue(k);
@@ -14,7 +23,7 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
   const n = sizeOf(k.out.shape);
   const h = k.head as (typeof k.head & { inputs: readonly number[] }) | undefined;
   const head = h ? (kernels[h.prim] as (i: readonly In[], p: unknown, o: unknown) => TypedArray)(
-    h.inputs.map((j) => inputs[j]), h.params, { shape: k.out.shape, dtype: headDtype(k.expr) ?? k.out.dtype }) : null;
+    h.inputs.map((j) => operand(k, j, inputs[j])), h.params, { shape: k.out.shape, dtype: headDtype(k.expr) ?? k.out.dtype }) : null;
   const compile = (e: Expr): Eval => {
     const r = (v: number) => roundTo(e.dtype, v);
     switch (e.op) {

@@ -31,6 +31,10 @@ const programs: readonly [string, F][] = [
   ['a reshape of a permute that is no view (read from the stored permute)', (x) => ew.add(reshape(permute(x, [1, 0]), [2, 3]), 1)],
   ['broadcast, reshape and permute into a reduction prologue', (x, w) => sum(ew.mul(permute(reshape(x, [2, 3, 1]), [2, 0, 1]), broadcastTo(sum(w, 0), [4, 2, 3])), [0, 2])],
   ['a broadcast scalar is a constant', (x) => ew.mul(x, broadcastTo(T(3), [2, 3]))],
+  // a product reads its operands through views: the permute and the slice are not copied
+  ['matmul(permute(x), slice(w))', (x, w) => matmul(transpose(x), slice(w, [0, 1], [2, 3]))],
+  ['batched matmul of permuted operands with an epilogue', (x, w) =>
+    ew.exp(matmul(permute(reshape(x, [2, 3, 1]), [0, 2, 1]), slice(broadcastTo(w, [2, 3, 3]), [0, 0, 1], [2, 3, 3])))],
 ];
 
 /** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast or reshape. */
@@ -63,6 +67,12 @@ export function jitSuite(c: SuiteContext): void {
     }
     check('movement fuses: exp(permute(x)) + slice(w) is one kernel', () => {
       const g = jit(programs.find(([n]) => n.startsWith('exp(permute'))![1]);
+      const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
+      g(x, w); g(x, w);
+      assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
+    });
+    check('products read through views: matmul(permute(x), slice(w)) is one kernel', () => {
+      const g = jit(programs.find(([n]) => n === 'matmul(permute(x), slice(w))')![1]);
       const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
       g(x, w); g(x, w);
       assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
