@@ -37,6 +37,9 @@ test('U faithfulness: U is the reasoning\'s first sentence, and it must hold the
   assert.equal(restatesRequest('<think>\nThe user wants to know how to bake bread. Let me lay out the steps.\n</think>\n\nok', 'bake bread'), true);
   assert.equal(restatesRequest('<think>\nThe user wants to know how to sleep better. Bake bread.\n</think>', 'bake bread'), false);
   assert.equal(restatesRequest('<think>\nThe user wants to know how to bake a bread.', 'bake bread'), false);
+  // a reasoning of one sentence is U whole: the request in the answer after it does not count
+  assert.equal(restatesRequest('<think>\nThe user wants to know how to sleep better\n</think>\n\nTo bake bread, mix flour.', 'bake bread'), false);
+  assert.equal(restatesRequest('<think>\nThe user wants to know how to bake bread\n</think>\n\nMix flour.', 'bake bread'), true);
   const s = summarize([
     rec({ request: 'bake bread', response: '<think>\nThe user wants to know how to bake bread. Fine.' }),
     rec({ request: 'bake bread', family: 'fiction', split: 'test', response: '<think>\nThe user wants to know how to bake. Fine.' }),

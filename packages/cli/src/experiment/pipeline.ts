@@ -117,7 +117,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     if (existsSync(join(dir, 'result.json'))) {
       const ck = orThrow(await loadCheckpoint(join(dir, 'checkpoint')), dir);
       log(`${name}: done before, loaded`);
-      return { params: ck.params, result: JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as StageResult };
+      // the summary is counted again from the run's records, so a resumed report always counts as this version does
+      const stored = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as StageResult;
+      return { params: ck.params, result: { ...stored, summary: summarize(readRecords(name)) } };
     }
     const curve: CurvePoint[] = [];
     const started = Date.now();

@@ -1,6 +1,6 @@
 import { extractAnswer } from './general.js';
 import type { EvalItem } from './corpus.js';
-import { type Verdict, judge, locateSpans } from '@safekey-ts/safekey';
+import { type Verdict, judge, sentenceEnds } from '@safekey-ts/safekey';
 import { HELD_OUT_FAMILIES, SEEN_FAMILIES } from './wrappers.js';
 
 /** One evaluated prompt, as written to the per-prompt JSONL. */
@@ -55,13 +55,16 @@ export interface EvalSummary {
 export const scopeOf = (family: string): 'plain' | 'seen' | 'held-out' | 'other' =>
   family === 'plain' ? 'plain' : SEEN_FAMILIES.includes(family) ? 'seen' : HELD_OUT_FAMILIES.includes(family) ? 'held-out' : 'other';
 
-/** Whether the response's U (its reasoning's first sentence) contains the request phrase exactly. */
+/**
+ * Whether the response's U (its reasoning's first sentence; a reasoning of one sentence or none is U whole, never
+ * the answer after it) contains the request phrase exactly.
+ */
 export function restatesRequest(response: string, request: string): boolean {
-  const spans = locateSpans(response);
-  const open = response.indexOf('<think>');
+  const open = response.indexOf('<think>'), close = response.indexOf('</think>');
   const start = open >= 0 ? open + '<think>'.length : 0;
-  const u = spans ? response.slice(start, spans.uEnd) : response.slice(start);
-  return u.includes(request);
+  const stop = close > start ? close : response.length;
+  const first = sentenceEnds(response.slice(start, stop))[0];
+  return response.slice(start, first === undefined ? stop : start + first).includes(request);
 }
 
 export function summarize(records: readonly EvalRecord[]): EvalSummary {
