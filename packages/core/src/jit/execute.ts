@@ -1,8 +1,21 @@
-import { type Backend, type DataHandle, runPrimitive } from '../backend.js';
+import type { Backend, DataHandle } from '../backend.js';
+import { type FusedKernel, primitiveKernel } from '../kernel.js';
+import type { TensorInfo } from '../primitives.js';
 import { adopt } from '../bind.js';
 import { checkAllocation } from '../memoryLimit.js';
 import type { Tensor } from '../tensor.js';
-import type { Program, Ref } from './program.js';
+import type { Program, Ref, Step } from './program.js';
+
+const lowered = new WeakMap<Step, FusedKernel | null>();
+/** A primitive step's kernel (or null: a routine), made once per step, not at every replay. */
+function loweredOf(s: Step & { kind: 'prim' }, inputs: readonly TensorInfo[]): FusedKernel | null {
+  let k = lowered.get(s);
+  if (k === undefined) {
+    k = primitiveKernel(s.prim, inputs, s.params, s.out);
+    lowered.set(s, k);
+  }
+  return k;
+}
 
 /**
  * Runs a program on `backend`: each step once, freeing every intermediate right after its last reader,
@@ -16,7 +29,11 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
   p.steps.forEach((s, i) => {
     const inputs = s.inputs.map((r) => ({ handle: handleOf(r), info: infoOf(r) }));
     if (s.kind === 'fused' || s.prim !== 'reshape') checkAllocation(s.kind === 'fused' ? 'jit' : s.prim, s.out.shape, s.out.dtype, backend);
-    values[i] = s.kind === 'prim' ? runPrimitive(backend, s.prim, inputs, s.params, s.out) : backend.runKernel(s.kernel, inputs);
+    if (s.kind === 'fused') values[i] = backend.runKernel(s.kernel, inputs);
+    else {
+      const kernel = loweredOf(s, inputs.map((x) => x.info));
+      values[i] = kernel ? backend.runKernel(kernel, inputs) : backend.runRoutine(s.prim, inputs, s.params, s.out);
+    }
     for (const r of s.inputs) if (r.kind === 'step' && lastUse[r.index] === i && !isOutput.has(r.index) && values[r.index]) {
       backend.free(values[r.index]!);
       values[r.index] = undefined;
