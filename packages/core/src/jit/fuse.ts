@@ -110,9 +110,9 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
   const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
   const out: Step[] = [];
   const newRef = new Map<number, Ref>();
-  const readerCount = new Int32Array(p.steps.length);
-  p.steps.forEach((s) => s.inputs.forEach((r) => { if (r.kind === 'step') readerCount[r.index]++; }));
-  p.outputs.forEach((r) => { if (r.kind === 'step') readerCount[r.index]++; });
+  const onlyProductsRead = new Array<boolean>(p.steps.length).fill(true);
+  p.steps.forEach((s) => s.inputs.forEach((r) => { if (r.kind === 'step' && !(s.kind === 'prim' && s.prim === 'matmul')) onlyProductsRead[r.index] = false; }));
+  p.outputs.forEach((r) => { if (r.kind === 'step') onlyProductsRead[r.index] = false; });
   const mapRef = (r: Ref): Ref => (r.kind === 'step' ? newRef.get(r.index)! : r);
 
   const emitKernel = (r: number) => {
@@ -154,10 +154,10 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
           head = { prim: s.prim as 'reduceSum' | 'reduceMax', prologue: { expr, out: p.steps[src.index].out }, params: s.params as PrimParams['reduceSum'] };
         } else {
           if (s.prim === 'matmul') {
-            // a product reads an operand through a view when the movement feeding it is read by nothing else (so
-            // it is not copied at all); a copy made anyway for other readers is read as stored
+            // a product reads an operand through a view when only products read the movement feeding it (so it is
+            // not copied at all); a copy made anyway for another reader is read as stored, not copied again
             const [a, b] = s.inputs.map((x) => {
-              if (x.kind !== 'step' || readerCount[x.index] > 1) return indexOf(mapRef(x));
+              if (x.kind !== 'step' || !onlyProductsRead[x.index]) return indexOf(mapRef(x));
               const { ref, view } = viewed(p, x, infoOf);
               return indexOf(mapRef(ref), view);
             });
