@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
-import { BYTES_PER_ELEMENT, fromArray, leaves } from '@safekey-ts/core';
-import { ADAPTER_FILES, loadCheckpoint, parseSafetensors, readAdapterFiles, writeAdapterFiles } from '@safekey-ts/hf';
+import { BYTES_PER_ELEMENT, fromArray, getBackend, leaves, setBackend } from '@safekey-ts/core';
+import { cpuBackend } from '@safekey-ts/cpu';
+import { ADAPTER_FILES, loadCheckpoint, parseSafetensors, readAdapterFiles, saveCheckpoint, writeAdapterFiles } from '@safekey-ts/hf';
 import { type ModelConfig, type ModelParams, forward, mergeLora, storeBase } from '@safekey-ts/safekey';
 import { cli, hfDir } from './fixtures.js';
 
@@ -21,6 +22,7 @@ const peftLogits = (() => {
 const tmp = mkdtempSync(join(tmpdir(), 'safekey-lora-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+const unwrapSaved = (r: E.Either<{ message: string }, unknown>) => assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => { let w = 0; for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!)); return w; };
 const logitsOf = (params: ModelParams, config: ModelConfig) =>
   forward(params, config, fromArray(Int32Array.from(exp.ids), [1, exp.ids.length], 'int32')).logits.dataSync();
@@ -59,6 +61,27 @@ describe('LoRA in PEFT\'s format', () => {
     const got = logitsOf({ ...stored, adapter: a.right.adapter }, config);
     assert.ok(maxDiff(got, want) < 2e-5, `bf16 base: ${maxDiff(got, want)}`);
     assert.ok(maxDiff(got, peftLogits.adapted) > 20 * maxDiff(got, want), `the rounding shows (${maxDiff(got, peftLogits.adapted)} from the float32 base's logits)`);
+  });
+
+  test('loadCheckpoint with matrixDtype bfloat16 stores the matrices as storeBase does, a BF16 file bit for bit, in about half the bytes', async () => {
+    const peakOf = async (dir: string, matrixDtype: 'float32' | 'bfloat16') => {
+      const before = getBackend(), b = cpuBackend();
+      setBackend(b);
+      try {
+        const ck = await loadCheckpoint(dir, { matrixDtype });
+        assert.ok(E.isRight(ck), E.isLeft(ck) ? ck.left.message : '');
+        return { params: ck.right.params, peak: b.memory().peakBytes };
+      } finally { setBackend(before); }
+    };
+    const f32 = await peakOf(`${hfDir}models/llama3`, 'float32'), bf16 = await peakOf(`${hfDir}models/llama3`, 'bfloat16');
+    const bits = (p: ModelParams) => leaves(p).map(({ path, tensor }) => [path, tensor.dtype, Array.from(tensor.dataSync())]);
+    assert.deepEqual(bits(bf16.params), bits(storeBase(f32.params, 'bfloat16')));
+    assert.ok(bf16.peak < 0.55 * f32.peak, `peak ${bf16.peak} vs ${f32.peak} bytes`);
+    // a checkpoint written in BF16 reads back as the same bits
+    const { config, tokenizer } = await base();
+    unwrapSaved(await saveCheckpoint(join(tmp, 'bf16-file'), { config, tokenizer, params: f32.params }, { weights: { dtype: 'BF16' } }));
+    const fromFile = await peakOf(join(tmp, 'bf16-file'), 'bfloat16');
+    assert.deepEqual(bits(fromFile.params), bits(bf16.params));
   });
 
   test('written back, the adapter has PEFT\'s tensor names, shapes and values', async () => {

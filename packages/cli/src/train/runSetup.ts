@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { getBackend, random } from '@safekey-ts/core';
 import { type ModelTokenIds, type Tokenizer, describeField, formatDataError, readTextFileSync, unknownKey, loadCheckpoint, readConfigFile, readSamples, readTokenizerFile } from '@safekey-ts/hf';
-import { type LoopSettings, type LoraSpec, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, lora, RECIPE, storeBase } from '@safekey-ts/safekey';
+import { type LoopSettings, type LoraSpec, type ModelConfig, type RawSample, type SafekeyParams, attentionSpan, dimsOf, initParams, initSafetyHead, lora, RECIPE, type BaseDtype } from '@safekey-ts/safekey';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig, TrainConfigCodec, crossFieldProblem } from './trainConfig.js';
 
 /** A decoded run config and a resolver of the paths in it (relative to the config file). */
@@ -48,8 +48,10 @@ export interface StartingPoint {
  */
 export async function startingPoint({ cfg, at }: RunConfig, configFile: string): Promise<E.Either<string, StartingPoint>> {
   let config: ModelConfig, tokenizer: Tokenizer, params: SafekeyParams, tokenIds: ModelTokenIds | undefined, kept: LoraSpec | undefined;
+  const matrixDtype = baseDtypeOf(cfg, configFile);
+  if (E.isLeft(matrixDtype)) return matrixDtype;
   if ('checkpoint' in cfg.model) {
-    const ck = await loadCheckpoint(at(cfg.model.checkpoint));
+    const ck = await loadCheckpoint(at(cfg.model.checkpoint), { matrixDtype: matrixDtype.right });
     if (E.isLeft(ck)) return E.left(ck.left.message);
     config = ck.right.config; tokenizer = ck.right.tokenizer; tokenIds = ck.right.tokenIds;
     params = { model: ck.right.params, head: ck.right.head ?? initSafetyHead(random.foldIn(random.key(cfg.seed), 1), dimsOf(config).d) };
@@ -74,26 +76,21 @@ export async function startingPoint({ cfg, at }: RunConfig, configFile: string):
     if (params.model.adapter) return E.left(`${configFile}: field 'lora': the checkpoint already has an adapter; merge it first (safekey merge) or resume that run`);
     const spec: LoraSpec = { rank: cfg.lora.rank, alpha: cfg.lora.alpha, dropout: 0, targets: cfg.lora.targets };
     params = { ...params, model: lora(params.model, config, spec, random.foldIn(random.key(cfg.seed), 2)) };
-    const stored = withStoredBase(params, cfg, configFile);
-    if (E.isLeft(stored)) return stored;
-    params = stored.right;
     return E.right({ config, tokenizer, params, lora: spec, ...(tokenIds ? { tokenIds } : {}) });
   }
   return E.right({ config, tokenizer, params, ...(kept ? { lora: kept } : {}), ...(tokenIds ? { tokenIds } : {}) });
 }
 
 /**
- * The parameters with the frozen base stored as the config's `lora.baseDtype` says (the float32 copies freed), for
- * a new run and for a resumed one (whose checkpoint holds the base's values in float32: storing them again in
- * bfloat16 gives the same bits).
+ * The dtype the run's model matrices are loaded in: the config's `lora.baseDtype` (a frozen base; stored so as
+ * each is read, for a new run and a resumed one alike), when the backend stores it; float32 otherwise.
  */
-export function withStoredBase(params: SafekeyParams, cfg: TrainConfig, configFile: string): E.Either<string, SafekeyParams> {
+export function baseDtypeOf(cfg: TrainConfig, configFile: string): E.Either<string, BaseDtype> {
   const dtype = cfg.lora?.baseDtype ?? 'float32';
-  if (dtype === 'float32') return E.right(params);
   const backend = getBackend();
-  if (!backend.dtypes.includes(dtype))
+  if (dtype !== 'float32' && !backend.dtypes.includes(dtype))
     return E.left(`${configFile}: field 'lora.baseDtype': the ${backend.name} backend${'path' in backend ? ` (${String(backend.path)} path)` : ''} does not store ${dtype}; use float32 there`);
-  return E.right({ ...params, model: storeBase(params.model, dtype, { release: true }) });
+  return E.right(dtype);
 }
 
 /** The loop's settings: the config's values, the recipe where it says nothing. */

@@ -6,7 +6,7 @@ import { type BackendName, useBackend } from '../backends.js';
 import { type ModelTokenIds, type Tokenizer, type WeightsFormat, checkVocabFits, loadCheckpoint, parseSize, readConfigFile, sampleEncoder, saveCheckpoint, vocabSize } from '@safekey-ts/hf';
 import { type AdamWState, type LoopState, type ModelConfig, type RawSample, type TrainableParams, type UpdateMetrics, type LoraSpec, describeStop, encodeSamples, estimateTrainingMemory, initAdamW, parameterCount, splitParams, runLength, trainLoop } from '@safekey-ts/safekey';
 import { progress } from '../ui/progress.js';
-import { type RunConfig, dataFilesOf, encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint, withStoredBase } from './runSetup.js';
+import { type RunConfig, dataFilesOf, encodeSettings, loopSettings, readRunConfig, readRunData, startingPoint, baseDtypeOf } from './runSetup.js';
 import { type RunDir, claimRunDir } from './runDir.js';
 import { fingerprintChange, runFingerprint } from './fingerprint.js';
 import { TRAIN_RUN_DEFAULTS, type TrainConfig } from './trainConfig.js';
@@ -72,7 +72,9 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
   // model, head and tokenizer: from the resume checkpoint, or where the config starts
   let state: LoopState, tok: Tokenizer, config: ModelConfig, tokenIds: ModelTokenIds | undefined, loraSpec: LoraSpec | undefined;
   if (opts.resume) {
-    const ck = await loadCheckpoint(ckptDir);
+    const matrixDtype = baseDtypeOf(cfg, configFile);
+    if (E.isLeft(matrixDtype)) return matrixDtype;
+    const ck = await loadCheckpoint(ckptDir, { matrixDtype: matrixDtype.right });
     if (E.isLeft(ck)) return E.left(`cannot resume: ${ck.left.message}`);
     const train = ck.right.train;
     if (!train || !ck.right.head || !train.optimizer.m.head) return E.left(`cannot resume: ${ckptDir} has no complete training state`);
@@ -80,10 +82,8 @@ async function trainIn(dir: RunDir, run: RunConfig, raw: readonly RawSample[], c
     if (changed && !opts.ignoreChanges) return E.left(`cannot resume: ${changed} of ${configFile} changed since ${ckptDir} was saved; an exact resume needs the same ones (--ignore-changes continues anyway)`);
     if (changed) log(`resuming although ${changed} changed (--ignore-changes)`);
     config = ck.right.config; tok = ck.right.tokenizer; tokenIds = ck.right.tokenIds; loraSpec = ck.right.lora;
-    const params = withStoredBase({ model: ck.right.params, head: ck.right.head }, cfg, configFile);
-    if (E.isLeft(params)) return params;
     state = {
-      params: params.right, opt: train.optimizer as AdamWState<TrainableParams>,
+      params: { model: ck.right.params, head: ck.right.head }, opt: train.optimizer as AdamWState<TrainableParams>,
       at: { step: train.trainer.step, epoch: train.trainer.epoch, position: train.trainer.position },
     };
   } else {

@@ -126,6 +126,11 @@ export function saveCheckpoint(dir: string, c: Checkpoint, opts: SaveOptions = {
 export interface LoadOptions<S extends TrainerState> {
   /** Validates `trainer_state.json` (default `TrainerStateCodec`); extend it to check the trainer's own fields. */
   readonly trainerStateCodec?: t.Decoder<unknown, S>;
+  /**
+   * The dtype the model's matrices (embedding, projections, lm_head) are stored in: float32 (default), or bfloat16
+   * for a frozen base (`storeBase`), stored so as each is read; norms, biases, the adapter and the heads are float32.
+   */
+  readonly matrixDtype?: 'float32' | 'bfloat16';
 }
 
 async function readTensors(path: string, required: boolean) {
@@ -166,7 +171,7 @@ export async function loadCheckpoint<S extends TrainerState = TrainerState>(dir:
   if (outside) return E.left(dirError('InvalidConfig', generation ? at(GENERATION) : at(CONFIG), outside));
 
   const model = await readModelTensors(dir, hfLayout(config),
-    (n) => IGNORED_MODEL_TENSORS.test(n) || (config.tie_word_embeddings && n === 'lm_head.weight'));
+    (n) => IGNORED_MODEL_TENSORS.test(n) || (config.tie_word_embeddings && n === 'lm_head.weight'), opts.matrixDtype);
   if (E.isLeft(model)) return model;
   const get = (m: Map<string, Tensor>) => (n: string) => m.get(n)!;
   const base = fromHfNames(config, get(model.right));

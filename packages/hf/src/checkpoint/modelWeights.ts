@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Shape, type Tensor, fromArray, fromBfloat16 } from '@safekey-ts/core';
+import { type Shape, type Tensor, fromArray, fromBfloat16, toBfloat16 } from '@safekey-ts/core';
 import { readFileText } from '../files/readFileBytes.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
@@ -53,9 +53,13 @@ async function openModelFiles(dir: string): Promise<E.Either<CheckpointDirError,
  * The model's float32 tensors by name from a checkpoint directory, single-file or sharded: each expected
  * tensor present with its exact shape, a float dtype (F16, BF16 and F64 converted) and finite values; any other
  * tensor is refused unless `ignore` accepts it. Tensors are read one at a time from their file, so the file
- * bytes and the float32 model are never held together. Every Left names the file and the tensor.
+ * bytes and the float32 model are never held together. With `matrixDtype` bfloat16 the matrices (every 2-D
+ * tensor: the embedding, the projections, lm_head) are stored as bfloat16 as each is read (rounded as `cast`
+ * rounds; a BF16 file's values come back bit for bit), so the float32 model is never held either. Every Left
+ * names the file and the tensor.
  */
-export async function readModelTensors(dir: string, expected: readonly ExpectedTensor[], ignore: (name: string) => boolean): Promise<E.Either<CheckpointDirError, Map<string, Tensor>>> {
+export async function readModelTensors(dir: string, expected: readonly ExpectedTensor[], ignore: (name: string) => boolean,
+  matrixDtype: 'float32' | 'bfloat16' = 'float32'): Promise<E.Either<CheckpointDirError, Map<string, Tensor>>> {
   const opened = await openModelFiles(dir);
   if (E.isLeft(opened)) return opened;
   const { readers, where } = opened.right;
@@ -77,7 +81,9 @@ export async function readModelTensors(dir: string, expected: readonly ExpectedT
       const data = loaded.right.data instanceof Float32Array ? loaded.right.data : Float32Array.from(loaded.right.data);
       const bad = firstNonFinite(data);
       if (bad >= 0) return E.left(dirError('ValueOutOfRange', reader.path, `value ${data[bad]} at index ${bad} is not finite`, name));
-      out.set(name, fromArray(data, [...shape] as Shape, 'float32'));
+      out.set(name, matrixDtype === 'bfloat16' && shape.length === 2
+        ? fromArray(toBfloat16(data, new Uint16Array(data.length)), [...shape] as Shape, 'bfloat16')
+        : fromArray(data, [...shape] as Shape, 'float32'));
     }
     return E.right(out);
   } finally {
