@@ -84,6 +84,12 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
 }
 
 
+/** A kernel's profile key: a copy through a view, a head with or without an epilogue, or an element-wise kernel. */
+function profileKey(k: FusedKernel): string {
+  if (k.expr.op === 'input') return 'copy';
+  return k.head ? `fused+${k.head.prim}` : 'fused';
+}
+
 /**
  * The fast CPU backend. Matmuls run in oneDNN (native), WebAssembly SIMD (wasm) or JS. On the native path
  * element-wise kernels (primitives, fused kernels, copies) of at least 1024 elements without float64 and the
@@ -98,12 +104,6 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
  * The native and wasm paths also run the composite primitives: rope with the bits of its decomposition,
  * attention with float32 products and a float exp (within 1.4e-7 relative), its sums in double.
  */
-/** A kernel's profile key: a copy through a view, a head with or without an epilogue, or an element-wise kernel. */
-function profileKey(k: FusedKernel): string {
-  if (k.expr.op === 'input') return 'copy';
-  return k.head ? `fused+${k.head.prim}` : 'fused';
-}
-
 export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const kernelsOfPath = pickPath(opts.path ?? 'auto', threads);
