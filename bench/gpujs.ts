@@ -89,9 +89,11 @@ export function runGpujsBench(opts: BenchOptions = {}): BenchRecord[] {
           tidy(() => read(g(p, x, target)));                      // traces (eager)
           tidy(() => read(g(p, x, target)));                      // first replay compiles the fused kernels
           const c1 = b.stats();
+          tidy(() => read(g(p, x, target)));
+          const launches = b.stats().kernelRuns - c1.kernelRuns;           // kernel launches of one replay
           const ms = median(() => tidy(() => read(g(p, x, target))), 5, 15000);
           emit({ bench: `transformer block fwd+bwd (jit, fusion ${fuse ? 'on' : 'off'})`, impl, size, median_ms: +ms.toFixed(2),
-            note: `${g.stats().kernels} kernels (${g.stats().recordedOps} ops recorded); ${c1.kernelsCompiled - c0.kernelsCompiled} new kernels compiled in ${(c1.compileMs - c0.compileMs).toFixed(0)} ms` });
+            note: `${g.stats().kernels} kernels (${g.stats().recordedOps} ops recorded), ${launches} launches a step; ${c1.kernelsCompiled - c0.kernelsCompiled} new kernels compiled in ${(c1.compileMs - c0.compileMs).toFixed(0)} ms` });
         }
       });
       const s = b.stats();
