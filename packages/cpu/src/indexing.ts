@@ -4,18 +4,17 @@
 // [batch..., pre..., rest..., post...]: for each (b, p, q) it copies the `post` elements of x row
 // idx[b, q] of block (b, p). scatterAdd walks the same (b, p, q, post) order as the reference and sums
 // rows hit more than once in float64, so its results are identical to the reference backend's.
-import { type TensorInfo, type TypedArray, TensorError, allocArray } from '@safekey-ts/core';
+import { type TensorInfo, type TypedArray, TensorError, allocArray, sizeOf } from '@safekey-ts/core';
 import type { Alloc } from './pool.js';
 
-const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 function layout(xShape: readonly number[], idxShape: readonly number[], axis: number, batchDims: number) {
   return {
-    nb: prod(xShape.slice(0, batchDims)),
-    pre: prod(xShape.slice(batchDims, axis)),
+    nb: sizeOf(xShape.slice(0, batchDims)),
+    pre: sizeOf(xShape.slice(batchDims, axis)),
     size: xShape[axis],
-    nq: prod(idxShape.slice(batchDims)),
-    post: prod(xShape.slice(axis + 1)),
+    nq: sizeOf(idxShape.slice(batchDims)),
+    post: sizeOf(xShape.slice(axis + 1)),
   };
 }
 
@@ -25,7 +24,7 @@ const outOfRange = (op: string, j: number, size: number) =>
 export function gather(x: TypedArray, xInfo: TensorInfo, idx: Int32Array, idxInfo: TensorInfo, axis: number, batchDims: number, out: TensorInfo,
   alloc: Alloc = allocArray): TypedArray {
   const { nb, pre, size, nq, post } = layout(xInfo.shape, idxInfo.shape, axis, batchDims);
-  const r = alloc(out.dtype, prod(out.shape));
+  const r = alloc(out.dtype, sizeOf(out.shape));
   if (r.length === 0) return r;
   for (let i = 0; i < idx.length; i++) if (!(idx[i] >= 0 && idx[i] < size)) throw outOfRange('gather', idx[i], size);
   let o = 0;
@@ -44,7 +43,7 @@ export function gather(x: TypedArray, xInfo: TensorInfo, idx: Int32Array, idxInf
 export function scatterAdd(upd: TypedArray, idx: Int32Array, idxInfo: TensorInfo, axis: number, batchDims: number, out: TensorInfo,
   alloc: Alloc = allocArray): TypedArray {
   const { nb, pre, size, nq, post } = layout(out.shape, idxInfo.shape, axis, batchDims);
-  const n = prod(out.shape);
+  const n = sizeOf(out.shape);
   if (upd.length === 0) return alloc(out.dtype, n, true);
   for (let i = 0; i < idx.length; i++) if (!(idx[i] >= 0 && idx[i] < size)) throw outOfRange('scatterAdd', idx[i], size);
   // destination row of each update row, in the reference's order

@@ -5,7 +5,7 @@
 // offset) and C is contiguous. When B is shared by every entry and A is not transposed, the batch is folded
 // into the rows of one product ([batch*m, k] x [k, n]), which is one large GEMM instead of many small ones.
 // float64 products run in plain JS with the reference's summation order.
-import { type TensorInfo, type TypedArray, allocArray, broadcastStrides } from '@safekey-ts/core';
+import { type TensorInfo, type TypedArray, allocArray, broadcastStrides, sizeOf } from '@safekey-ts/core';
 import { asFloat32 } from './bfloat16.js';
 import type { Alloc } from './pool.js';
 
@@ -20,11 +20,10 @@ export interface GemmEngine {
   sgemmBf16B?(tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Uint16Array, C: Float32Array): void;
 }
 
-const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 /** Element offsets of each batch entry's matrix, for batch dims `inBatch` broadcast to `batch`. */
 export function batchOffsets(inBatch: readonly number[], batch: readonly number[], matSize: number): Int32Array {
-  const n = prod(batch), off = new Int32Array(n);
+  const n = sizeOf(batch), off = new Int32Array(n);
   if (n <= 1) return off;
   const st = broadcastStrides(inBatch, batch), idx = new Array<number>(batch.length).fill(0);
   for (let t = 0, o = 0; t < n; t++) {
@@ -44,20 +43,20 @@ export function matmul(engine: GemmEngine, a: TypedArray, aInfo: TensorInfo, b: 
   const sa = aInfo.shape, sb = bInfo.shape;
   const m = out.shape[out.shape.length - 2], n = out.shape[out.shape.length - 1];
   const k = transA ? sa[sa.length - 2] : sa[sa.length - 1];
-  const batchShape = out.shape.slice(0, -2), batch = prod(batchShape);
+  const batchShape = out.shape.slice(0, -2), batch = sizeOf(batchShape);
   const isF64 = out.dtype === 'float64';
   const C = alloc(out.dtype, batch * m * n, k === 0) as Float32Array | Float64Array;
   if (C.length === 0 || k === 0) return C;
   const aBatch = sa.slice(0, -2), bBatch = sb.slice(0, -2);
   if (a instanceof Uint16Array || b instanceof Uint16Array) {
     // a bfloat16 operand (a stored weight): the engine widens B by blocks where it can, else it is widened whole
-    if (engine.sgemmBf16B && a instanceof Float32Array && b instanceof Uint16Array && !transA && prod(bBatch) === 1) {
+    if (engine.sgemmBf16B && a instanceof Float32Array && b instanceof Uint16Array && !transA && sizeOf(bBatch) === 1) {
       engine.sgemmBf16B(transB, batch * m, n, k, a, b, C as Float32Array);
       return C;
     }
     a = asFloat32(a); b = asFloat32(b);
   }
-  if (!transA && prod(bBatch) === 1 && prod(aBatch) === batch && batch > 1) {
+  if (!transA && sizeOf(bBatch) === 1 && sizeOf(aBatch) === batch && batch > 1) {
     // fold the batch into A's rows
     const zero = new Int32Array(1);
     if (isF64) jsGemm64(false, transB, batch * m, n, k, a as Float64Array, b as Float64Array, C as Float64Array, zero, zero);

@@ -5,12 +5,11 @@
 // when a tensor is freed; an array the program drops without freeing goes back when it is garbage collected
 // (FinalizationRegistry). The memory only grows (WebAssembly memories cannot shrink); its high-water mark is
 // the peak of live arrays plus what the free lists hold.
-import { type DType, type TypedArray, TensorError } from '@safekey-ts/core';
+import { BYTES_PER_ELEMENT, type DType, type TypedArray, TensorError } from '@safekey-ts/core';
 import type { Allocator } from './pool.js';
 
 export interface WasmMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1, bfloat16: 2 };
 const CTOR = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, bfloat16: Uint16Array };
 const PAGE = 65536;
 /** Bytes kept readable past the last block: the VM's vector loads may read up to 12 bytes past an array. */
@@ -60,7 +59,7 @@ export class WasmArena implements Allocator {
   }
 
   readonly alloc = (dtype: DType, n: number, zeroed = false): TypedArray => {
-    const size = classBytes(n * BYTES[dtype]);
+    const size = classBytes(n * BYTES_PER_ELEMENT[dtype]);
     let addr = this.#free.get(size)?.pop();
     if (addr !== undefined) { this.hits++; this.#held -= size; }
     else {
