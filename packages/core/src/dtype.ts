@@ -52,12 +52,14 @@ export function roundTo(dtype: DType, v: number): number {
 
 const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
 
+/** The bfloat16 bits nearest a float32's bits `b` (ties to even; a NaN stays a quiet NaN, its sign kept). */
+const bf16OfF32Bits = (b: number): number =>
+  ((b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+
 /** The bfloat16 bits of `v` (rounded to float32, then to the nearest bfloat16, ties to even; NaN stays NaN). */
 export function bf16Bits(v: number): number {
   f32[0] = v;
-  const b = u32[0];
-  if ((b & 0x7fffffff) > 0x7f800000) return ((b >>> 16) | 0x40) & 0xffff; // quiet NaN, sign kept
-  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+  return bf16OfF32Bits(u32[0]);
 }
 
 /** The value of bfloat16 bits. */
@@ -72,22 +74,21 @@ export function toBfloat16(src: ArrayLike<number>, dst: Uint16Array): Uint16Arra
     for (let i = 0; i < dst.length; i++) dst[i] = bf16Bits(src[i]);
     return dst;
   }
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length); // bf16Bits on the float32's own bits
-  for (let i = 0; i < dst.length; i++) {
-    const b = bits[i];
-    dst[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-  }
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length); // the float32's own bits, no round trip
+  for (let i = 0; i < dst.length; i++) dst[i] = bf16OfF32Bits(bits[i]);
   return dst;
 }
 
-/** `dst[i] = value of the bfloat16 bits src[i]` (exact in float32 and float64). */
-export function fromBfloat16<A extends Float32Array | Float64Array | Int32Array | Uint8Array>(src: Uint16Array, dst: A): A {
-  if (dst instanceof Float32Array) {
-    const bits = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
-    for (let i = 0; i < bits.length; i++) bits[i] = src[i] << 16;
-  } else for (let i = 0; i < dst.length; i++) dst[i] = bf16Value(src[i]);
+/** `dst[i] = value of the bfloat16 bits src[i]` (exact: a bfloat16 is the top half of a float32). */
+export function fromBfloat16(src: Uint16Array, dst: Float32Array): Float32Array {
+  const bits = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
+  for (let i = 0; i < bits.length; i++) bits[i] = src[i] << 16;
   return dst;
 }
+
+/** A bfloat16 array's values as a new Float32Array; any other array as it is. */
+export const widenBfloat16 = (a: TypedArray): Exclude<TypedArray, Uint16Array> =>
+  (a instanceof Uint16Array ? fromBfloat16(a, new Float32Array(a.length)) : a);
 
 // ---------- type level ----------
 // The checks are lookups in a record keyed by dtype, not conditional types, so that they resolve for a generic

@@ -62,6 +62,10 @@ const ELEMENTWISE_KINDS = new Set(['unary', 'binary', 'compare', 'select', 'cast
 /** True for the primitives an `Expr` node can be (element-wise arithmetic, comparisons, where, cast). */
 export const isElementwisePrim = (prim: Primitive): boolean => ELEMENTWISE_KINDS.has(primitives[prim].kind);
 
+/** A step that reads or makes bfloat16 (a stored weight) stays a primitive: kernels compute in the dtypes they read. */
+export const touchesBfloat16 = (inputs: readonly TensorInfo[], out: TensorInfo): boolean =>
+  out.dtype === 'bfloat16' || inputs.some((x) => x.dtype === 'bfloat16');
+
 /**
  * A primitive as the kernel a backend runs (`runKernel`): an element-wise op as a one-node expression over
  * inputs 0..; permute and slice as a read of input 0 through a view of it, broadcastTo as a read of input 0
@@ -70,7 +74,7 @@ export const isElementwisePrim = (prim: Primitive): boolean => ELEMENTWISE_KINDS
  * bfloat16 (a stored weight: its casts, products and gathers run as primitives).
  */
 export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
-  if (out.dtype === 'bfloat16' || inputs.some((x) => x.dtype === 'bfloat16')) return null;
+  if (touchesBfloat16(inputs, out)) return null;
   const input = (index: number): Expr => ({ op: 'input', index, dtype: inputs[index].dtype });
   const head: Expr = { op: 'head', dtype: out.dtype };
   switch (prim) {

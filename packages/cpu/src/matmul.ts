@@ -5,8 +5,7 @@
 // offset) and C is contiguous. When B is shared by every entry and A is not transposed, the batch is folded
 // into the rows of one product ([batch*m, k] x [k, n]), which is one large GEMM instead of many small ones.
 // float64 products run in plain JS with the reference's summation order.
-import { type TensorInfo, type TypedArray, allocArray, broadcastStrides, sizeOf } from '@safekey-ts/core';
-import { asFloat32 } from './bfloat16.js';
+import { type TensorInfo, type TypedArray, allocArray, broadcastStrides, sizeOf, widenBfloat16 } from '@safekey-ts/core';
 import type { Alloc } from './pool.js';
 
 export interface GemmEngine {
@@ -54,7 +53,7 @@ export function matmul(engine: GemmEngine, a: TypedArray, aInfo: TensorInfo, b: 
       engine.sgemmBf16B(transB, batch * m, n, k, a, b, C as Float32Array);
       return C;
     }
-    a = asFloat32(a); b = asFloat32(b);
+    a = widenBfloat16(a); b = widenBfloat16(b);
   }
   if (!transA && sizeOf(bBatch) === 1 && sizeOf(aBatch) === batch && batch > 1) {
     // fold the batch into A's rows

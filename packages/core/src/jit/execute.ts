@@ -4,24 +4,22 @@ import type { TensorInfo } from '../primitives.js';
 import { adopt } from '../bind.js';
 import { checkAllocation } from '../memoryLimit.js';
 import type { Tensor } from '../tensor.js';
-import type { Program, Ref, Step } from './program.js';
+import type { Program, Ref } from './program.js';
 
-const lowered = new WeakMap<Step, FusedKernel | null>();
-/** A primitive step's kernel (or null: a routine), made once per step, not at every replay. */
-function loweredOf(s: Step & { kind: 'prim' }, inputs: readonly TensorInfo[]): FusedKernel | null {
-  let k = lowered.get(s);
-  if (k === undefined) {
-    k = primitiveKernel(s.prim, inputs, s.params, s.out);
-    lowered.set(s, k);
-  }
-  return k;
+/**
+ * The kernel each step runs as (a fused step's own, a primitive step's `primitiveKernel`), or null for a routine:
+ * made once when the program is compiled, not at every replay. `args` are the infos of the program's arguments.
+ */
+export function stepKernels(p: Program, args: readonly TensorInfo[]): (FusedKernel | null)[] {
+  const infoOf = (r: Ref) => (r.kind === 'arg' ? args[r.index] : r.kind === 'const' ? r.tensor.info : p.steps[r.index].out);
+  return p.steps.map((s) => (s.kind === 'fused' ? s.kernel : primitiveKernel(s.prim, s.inputs.map(infoOf), s.params, s.out)));
 }
 
 /**
  * Runs a program on `backend`: each step once, freeing every intermediate right after its last reader,
  * so memory stays at what the outputs need. Returns the output tensors.
  */
-export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[], backend: Backend): Tensor[] {
+export function execute(p: Program, lastUse: Int32Array, kernels: readonly (FusedKernel | null)[], args: readonly Tensor[], backend: Backend): Tensor[] {
   const values = new Array<DataHandle | undefined>(p.steps.length);
   const isOutput = new Set(p.outputs.flatMap((r) => (r.kind === 'step' ? [r.index] : [])));
   const handleOf = (r: Ref): DataHandle => (r.kind === 'arg' ? args[r.index].handle : r.kind === 'const' ? r.tensor.handle : values[r.index]!);
@@ -29,11 +27,9 @@ export function execute(p: Program, lastUse: Int32Array, args: readonly Tensor[]
   p.steps.forEach((s, i) => {
     const inputs = s.inputs.map((r) => ({ handle: handleOf(r), info: infoOf(r) }));
     if (s.kind === 'fused' || s.prim !== 'reshape') checkAllocation(s.kind === 'fused' ? 'jit' : s.prim, s.out.shape, s.out.dtype, backend);
-    if (s.kind === 'fused') values[i] = backend.runKernel(s.kernel, inputs);
-    else {
-      const kernel = loweredOf(s, inputs.map((x) => x.info));
-      values[i] = kernel ? backend.runKernel(kernel, inputs) : backend.runRoutine(s.prim, inputs, s.params, s.out);
-    }
+    const kernel = kernels[i];
+    if (kernel) values[i] = backend.runKernel(kernel, inputs);
+    else if (s.kind === 'prim') values[i] = backend.runRoutine(s.prim, inputs, s.params, s.out);
     for (const r of s.inputs) if (r.kind === 'step' && lastUse[r.index] === i && !isOutput.has(r.index) && values[r.index]) {
       backend.free(values[r.index]!);
       values[r.index] = undefined;

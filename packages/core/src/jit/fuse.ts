@@ -1,4 +1,4 @@
-import { type Expr, type Head, isElementwisePrim, stableKey } from '../kernel.js';
+import { type Expr, type Head, isElementwisePrim, stableKey, touchesBfloat16 } from '../kernel.js';
 import { type View, broadcastView, contiguousView, isContiguousView, permuteView, reshapeView, sliceView } from '../ir/view.js';
 import type { PrimParams, TensorInfo } from '../primitives.js';
 import { sameShape } from '../shape.js';
@@ -8,12 +8,9 @@ type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
 const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
 
-/**
- * What kernels a program's steps can join. A step that reads or makes bfloat16 (a stored weight: its casts,
- * products, gathers) runs as its own primitive, since kernels compute in the dtypes they read.
- */
-function fusionKinds(p: Program, infoOf: (r: Ref) => TensorInfo) {
-  const bf16 = (s: Step) => s.out.dtype === 'bfloat16' || s.inputs.some((r) => infoOf(r).dtype === 'bfloat16');
+/** What kernels a program's steps can join (a step `touchesBfloat16` joins none). */
+function fusionKinds(infoOf: (r: Ref) => TensorInfo) {
+  const bf16 = (s: Step) => touchesBfloat16(s.inputs.map(infoOf), s.out);
   const isElementwise = (s: Step) => s.kind === 'prim' && isElementwisePrim(s.prim) && !bf16(s);
   const isHeadable = (s: Step) => (isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul')) && !bf16(s);
   return { isElementwise, isHeadable };
@@ -105,7 +102,7 @@ function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref;
  * a copy (the copy is then dropped by dead-code elimination when nothing else reads it).
  */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
-  const kinds = fusionKinds(p, infoOf), { isElementwise, isHeadable } = kinds;
+  const kinds = fusionKinds(infoOf), { isElementwise, isHeadable } = kinds;
   const { root, prologueOf } = kernelRoots(p, kinds);
   const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
   const out: Step[] = [];

@@ -1,8 +1,9 @@
 import { TensorError } from '../errors.js';
+import type { FusedKernel } from '../kernel.js';
 import { Tensor, activeTracers, withTracer } from '../tensor.js';
 import { getBackend } from '../bind.js';
 import { leaves } from '../pytree.js';
-import { execute } from './execute.js';
+import { execute, stepKernels } from './execute.js';
 import { fuse } from './fuse.js';
 import { type Program, type Ref, deadCodeEliminated, lastUses } from './program.js';
 import { Recorder } from './recorder.js';
@@ -23,7 +24,7 @@ export interface JitStats {
   readonly fusedKernels: number;
 }
 
-interface Compiled { readonly program: Program; readonly lastUse: Int32Array; readonly template: unknown }
+interface Compiled { readonly program: Program; readonly lastUse: Int32Array; readonly kernels: readonly (FusedKernel | null)[]; readonly template: unknown }
 
 /** Replaces every tensor inside `v` (arrays and plain records) with `f(t)`, leaving other values as they are. */
 function mapTensors(v: unknown, f: (t: Tensor) => Tensor): unknown {
@@ -58,7 +59,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     if (hit) {
       replays++;
       const backend = argLeaves[0]?.backend ?? getBackend();
-      const outs = execute(hit.program, hit.lastUse, argLeaves, backend);
+      const outs = execute(hit.program, hit.lastUse, hit.kernels, argLeaves, backend);
       let i = 0;
       return mapTensors(hit.template, () => outs[i++]) as R;
     }
@@ -69,12 +70,12 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     const infoOf = (r: Ref) => (r.kind === 'arg' ? argLeaves[r.index].info : r.kind === 'const' ? r.tensor.info : recorder.steps[r.index].out);
     const recorded = deadCodeEliminated({ steps: recorder.steps, outputs });
     const program = opts.fuse === false ? recorded : deadCodeEliminated(fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r))));
-    last = { program, lastUse: lastUses(program), template };
+    last = { program, lastUse: lastUses(program), kernels: stepKernels(program, argLeaves.map((t) => t.info)), template };
     recordedOps = recorder.steps.length;
     cache.set(key, last);
     traces++;
     // the trace computed nothing: this call's values come from running the program, as a replay's do
-    const outs = execute(program, last.lastUse, argLeaves, argLeaves[0]?.backend ?? getBackend());
+    const outs = execute(program, last.lastUse, last.kernels, argLeaves, argLeaves[0]?.backend ?? getBackend());
     let i = 0;
     return mapTensors(template, () => outs[i++]) as R;
   };

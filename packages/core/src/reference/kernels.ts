@@ -1,4 +1,4 @@
-import { type TypedArray, allocArray, fromBfloat16, toBfloat16 } from '../dtype.js';
+import { type TypedArray, allocArray, toBfloat16, widenBfloat16 } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
@@ -7,8 +7,7 @@ import { type In, broadcastOffsets, forEachIndex, offsetOf } from './indexing.js
 import type { BinaryPrim, UnaryPrim } from '../ir/ops.js';
 
 /** A bfloat16 input as its float32 values (other inputs as they are). */
-const valuesOf = (x: In): In =>
-  (x.info.dtype === 'bfloat16' ? { data: fromBfloat16(x.data as Uint16Array, new Float32Array(x.data.length)), info: { ...x.info, dtype: 'float32' } } : x);
+const valuesOf = (x: In): In => (x.info.dtype === 'bfloat16' ? { data: widenBfloat16(x.data), info: { ...x.info, dtype: 'float32' } } : x);
 
 type Kernel<P extends Primitive> = (inputs: readonly In[], params: PrimParams[P], out: TensorInfo) => TypedArray;
 

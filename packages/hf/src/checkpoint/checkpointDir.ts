@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { Tensor } from '@safekey-ts/core';
-import { type LoraSpec, type ModelConfig, type ModelParams, type SafetyHead, dimsOf, fromHfNames, hfLayout, safetyHeadFromNames } from '@safekey-ts/safekey';
+import { type BaseDtype, type LoraSpec, type ModelConfig, type ModelParams, type SafetyHead, dimsOf, fromHfNames, hfLayout, safetyHeadFromNames } from '@safekey-ts/safekey';
 import { readAdapterFiles, writeAdapterFiles } from '../adapter/adapterFiles.js';
 import { describeErrors } from '../codec/describeErrors.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
@@ -130,7 +130,7 @@ export interface LoadOptions<S extends TrainerState> {
    * The dtype the model's matrices (embedding, projections, lm_head) are stored in: float32 (default), or bfloat16
    * for a frozen base (`storeBase`), stored so as each is read; norms, biases, the adapter and the heads are float32.
    */
-  readonly matrixDtype?: 'float32' | 'bfloat16';
+  readonly matrixDtype?: BaseDtype;
 }
 
 async function readTensors(path: string, required: boolean) {

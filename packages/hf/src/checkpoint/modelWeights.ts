@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Shape, type Tensor, fromArray, fromBfloat16, toBfloat16 } from '@safekey-ts/core';
+import { type Shape, type Tensor, fromArray, toBfloat16, widenBfloat16 } from '@safekey-ts/core';
+import type { BaseDtype } from '@safekey-ts/safekey';
 import { readFileText } from '../files/readFileBytes.js';
 import { writeFileAtomic } from '../files/writeFileAtomic.js';
 import { type CheckpointDirError, dirError } from './dirErrors.js';
@@ -59,7 +60,7 @@ async function openModelFiles(dir: string): Promise<E.Either<CheckpointDirError,
  * names the file and the tensor.
  */
 export async function readModelTensors(dir: string, expected: readonly ExpectedTensor[], ignore: (name: string) => boolean,
-  matrixDtype: 'float32' | 'bfloat16' = 'float32'): Promise<E.Either<CheckpointDirError, Map<string, Tensor>>> {
+  matrixDtype: BaseDtype = 'float32'): Promise<E.Either<CheckpointDirError, Map<string, Tensor>>> {
   const opened = await openModelFiles(dir);
   if (E.isLeft(opened)) return opened;
   const { readers, where } = opened.right;
@@ -137,7 +138,7 @@ const shardName = (i: number, n: number) => `model-${String(i + 1).padStart(5, '
 export async function writeModelTensors(dir: string, tensors: readonly { readonly name: string; readonly tensor: Tensor }[], format: WeightsFormat): Promise<E.Either<CheckpointDirError, void>> {
   const streams: TensorToStream[] = tensors.map(({ name, tensor }) => ({
     name, dtype: format.dtype, shape: tensor.shape,
-    values: () => (tensor.dtype === 'bfloat16' ? fromBfloat16(tensor.dataSync() as Uint16Array, new Float32Array(tensor.size)) : tensor.dataSync() as Float32Array),
+    values: () => widenBfloat16(tensor.dataSync()) as Float32Array,
   }));
   const shards = planShards(streams, format.maxShardBytes);
   const metadata = { format: 'pt' };

@@ -57,16 +57,11 @@ export type BaseDtype = 'float32' | 'bfloat16';
  * The base's matrices (embedding, output head, the seven projections of each block) stored in `dtype`; norms,
  * biases and the adapter stay float32. For a frozen base under an adapter: bfloat16 halves the memory they take,
  * and every product with them still multiplies and sums in float32 (the weights' values rounded to bfloat16).
- * Storing bfloat16 needs a backend that holds it (`backend.dtypes`; the cpu backend's native and js paths).
- * `release` disposes each replaced matrix as soon as its copy exists, so storing a loaded model never holds both
- * copies of more than one matrix (the caller must hold no other reference to them).
+ * Storing bfloat16 needs a backend that holds it (`backend.dtypes`; the cpu backend's native and js paths). To load
+ * a checkpoint's base this way without holding it in float32 first: `loadCheckpoint(dir, { matrixDtype })`.
  */
-export function storeBase(params: ModelParams, dtype: BaseDtype, opts: { readonly release?: boolean } = {}): ModelParams {
-  const to = (w: Tensor) => {
-    const stored = cast(w, dtype);
-    if (opts.release && stored !== w) w.dispose();
-    return stored;
-  };
+export function storeBase(params: ModelParams, dtype: BaseDtype): ModelParams {
+  const to = (w: Tensor) => cast(w, dtype);
   const layers = params.layers.map((l) => ({
     ...l, q: to(l.q), k: to(l.k), v: to(l.v), o: to(l.o), gate: to(l.gate), up: to(l.up), down: to(l.down),
   }));
