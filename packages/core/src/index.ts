@@ -10,7 +10,8 @@ export { type AttentionLayout, attentionLayout } from './reference/attention.js'
 export { kernels as referenceKernels } from './reference/kernels.js';
 export * from './kernel.js';
 export * from './ir/view.js';
-export { unaryFns, binaryFns, type UnaryPrim, type BinaryPrim } from './ir/ops.js';
+export { unaryOps, binaryOps, elementwiseOp, type ElementwiseOp, type Spelling, type UnaryPrim, type BinaryPrim } from './ir/ops.js';
+export { renderNode, type Dialect } from './ir/render.js';
 export { Tensor, type Nested } from './tensor.js';
 export { bind, fromData, getBackend, setBackend } from './bind.js';
 export { tidy, keep } from './scope.js';

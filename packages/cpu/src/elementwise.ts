@@ -6,9 +6,9 @@
 // the canonical expression (constants as slots) with its dtypes plus the class of each operand's innermost
 // stride (0: hoisted out of the inner loop, 1: contiguous, s: strided). (core's `kernelKey` is not used: it
 // includes shapes and constant values, and JSON.stringify writes -0 as 0 and NaN / Infinity as null.)
-// Every node is rounded to its dtype as the unfused ops would store it (float32: Math.fround, int32: |0,
-// bool: 0/1), so results are bit-identical to the reference backend.
-import { type DType, type Expr, type TypedArray, stableKey } from '@safekey-ts/core';
+// Nodes are written by core's `renderNode` in the cpu dialect (every node rounded to its dtype as the unfused
+// op would store it), so results are bit-identical to the reference backend.
+import { type DType, type Dialect, type Expr, type TypedArray, elementwiseOp, renderNode, stableKey } from '@safekey-ts/core';
 import { compileProgram } from './native-ewise.js';
 
 /** Below this many elements a kernel runs in JS even when a VM is there (a call costs ~1 us). */
@@ -45,52 +45,20 @@ let compiles = 0;
 /** Number of kernels compiled so far (for tests and stats). */
 export const compiledKernels = (): number => compiles;
 
-const round = (dtype: DType, x: string): string => {
-  switch (dtype) {
-    case 'float32': return `Math.fround(${x})`;
-    case 'float64': return x;
-    case 'int32': return `((${x}) | 0)`;
-    case 'bool': return `((${x}) ? 1 : 0)`;
-    case 'bfloat16': throw new Error('cpu: a kernel node of dtype bfloat16 (bfloat16 only stores weights; jit keeps it out of kernels)');
-  }
-};
-
-const unaryCode: Record<string, (a: string) => string> = {
-  exp: (a) => `Math.exp(${a})`, log: (a) => `Math.log(${a})`, sqrt: (a) => `Math.sqrt(${a})`,
-  rsqrt: (a) => `(1 / Math.sqrt(${a}))`, sin: (a) => `Math.sin(${a})`, cos: (a) => `Math.cos(${a})`,
-  tanh: (a) => `Math.tanh(${a})`, reciprocal: (a) => `(1 / ${a})`, neg: (a) => `(-(${a}))`,
-  abs: (a) => `Math.abs(${a})`, sign: (a) => `Math.sign(${a})`,
-};
-const binaryCode: Record<string, (a: string, b: string) => string> = {
-  add: (a, b) => `(${a} + ${b})`, sub: (a, b) => `(${a} - ${b})`, mul: (a, b) => `(${a} * ${b})`,
-  div: (a, b) => `(${a} / ${b})`, pow: (a, b) => `Math.pow(${a}, ${b})`,
-  maximum: (a, b) => `Math.max(${a}, ${b})`, minimum: (a, b) => `Math.min(${a}, ${b})`,
-  eq: (a, b) => `(${a} === ${b} ? 1 : 0)`, ne: (a, b) => `(${a} !== ${b} ? 1 : 0)`,
-  lt: (a, b) => `(${a} < ${b} ? 1 : 0)`, le: (a, b) => `(${a} <= ${b} ? 1 : 0)`,
-  gt: (a, b) => `(${a} > ${b} ? 1 : 0)`, ge: (a, b) => `(${a} >= ${b} ? 1 : 0)`,
-};
-const selfRounding = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-
-/** A node's value, rounded to its dtype. Needs `args` already rounded to theirs. */
-function nodeCode(e: Expr, args: string[]): string {
-  switch (e.op) {
-    case 'const': return `k${e.value}`; // a slot of the canonical expression (see `canonical`)
-    case 'where': return `(${args[0]} !== 0 ? ${args[1]} : ${args[2]})`;
-    case 'cast': {
-      const from = (e.args[0] as Expr).dtype;
-      if (e.dtype === from) return args[0];
-      if (e.dtype === 'bool') return `(${args[0]} !== 0 ? 1 : 0)`;
-      if (e.dtype === 'int32') return from === 'bool' ? args[0] : `(Math.trunc(${args[0]}) | 0)`;
-      return e.dtype === 'float32' && from !== 'bool' ? `Math.fround(${args[0]})` : args[0];
+/** JavaScript as the cpu backend runs it: every node stored as its dtype stores (float32: fround, int32: wrap, bool: 0/1). */
+const cpuDialect: Dialect = {
+  spell: (op) => elementwiseOp(op).js,
+  round: (dtype, x) => {
+    switch (dtype) {
+      case 'float32': return `Math.fround(${x})`;
+      case 'float64': return x;
+      case 'int32': return `((${x}) | 0)`;
+      case 'bool': return `((${x}) ? 1 : 0)`;
+      case 'bfloat16': throw new Error('cpu: a kernel node of dtype bfloat16 (bfloat16 only stores weights; jit keeps it out of kernels)');
     }
-    default: {
-      if (e.op in unaryCode) return round(e.dtype, unaryCode[e.op](args[0]));
-      const f = binaryCode[e.op];
-      if (!f) throw new Error(`cpu backend: unknown element-wise op ${e.op}`);
-      return selfRounding.has(e.op) ? f(args[0], args[1]) : round(e.dtype, f(args[0], args[1]));
-    }
-  }
-}
+  },
+  trunc: (x) => `Math.trunc(${x})`,
+};
 
 /**
  * Generates the loop for `expr` over `nIn` operands. Operand `i` is read by `{op:'input', index:i}` leaves
@@ -114,13 +82,13 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
       r = { name: `x${i}`, invariant: c === '0' };
       (c === '0' ? outer : inner).push(`const x${i} = in${i}[${at}];`);
     } else if (e.op === 'const') {
-      r = { name: nodeCode(e, []), invariant: true };
+      r = { name: `k${e.value}`, invariant: true }; // a slot of the canonical expression (see `canonical`)
       outerConsts.add(e.value);
     } else {
       const args = e.args.map(visit);
       const invariant = args.every((a) => a.invariant);
       const name = `t${tmp++}`;
-      (invariant ? outer : inner).push(`const ${name} = ${nodeCode(e, args.map((a) => a.name))};`);
+      (invariant ? outer : inner).push(`const ${name} = ${renderNode(e, args.map((a) => a.name), cpuDialect)};`);
       r = { name, invariant };
     }
     memo.set(key, r);

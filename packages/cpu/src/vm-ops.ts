@@ -1,9 +1,9 @@
 // The element-wise VM's instructions, numbered once: loads, core's element-wise ops in the order of its op table
-// (`unaryFns`, `binaryFns`), then select and the casts. native/ewise.cc and wasm/ewise.wat.mjs take these codes
+// (`unaryOps`, `binaryOps`), then select and the casts. native/ewise.cc and wasm/ewise.wat.mjs take these codes
 // from scripts/build.mjs at build time (native/vm_ops.h, the `ops` argument of the WAT generator), never by hand.
-import { binaryFns, unaryFns } from '@safekey-ts/core';
+import { binaryOps, unaryOps } from '@safekey-ts/core';
 
-export const VM_OPS: readonly string[] = ['load', 'const', ...Object.keys(unaryFns), ...Object.keys(binaryFns), 'where', 'castBool', 'castInt', 'ident'];
+export const VM_OPS: readonly string[] = ['load', 'const', ...Object.keys(unaryOps), ...Object.keys(binaryOps), 'where', 'castBool', 'castInt', 'ident'];
 
 /** Op code of each instruction (1-based: 0 is no instruction). */
 export const OP: Readonly<Record<string, number>> = Object.fromEntries(VM_OPS.map((n, i) => [n, i + 1]));

@@ -13,14 +13,14 @@ import {
   runOn, shapeArb,
 } from './helpers.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { binaryFns, unaryFns } from '@safekey-ts/core';
+import { binaryOps, unaryOps } from '@safekey-ts/core';
 import { compiledKernels } from '../src/elementwise.js';
 import { OP, cppOpHeader } from '../src/vm-ops.js';
 import { mathImports } from '../src/wasm.js';
 import { mathImports as wasmMathImports } from '../wasm/ewise.wat.mjs';
 
 test('the VM op codes come from one table: every core element-wise op has one, and the addon was built with that table', () => {
-  for (const op of [...Object.keys(unaryFns), ...Object.keys(binaryFns)]) assert.ok(OP[op] > 0, op);
+  for (const op of [...Object.keys(unaryOps), ...Object.keys(binaryOps)]) assert.ok(OP[op] > 0, op);
   assert.equal(new Set(Object.values(OP)).size, Object.keys(OP).length);
   const header = new URL('../native/vm_ops.h', import.meta.url);
   if (existsSync(header)) assert.equal(readFileSync(header, 'utf8'), cppOpHeader(), 'native/vm_ops.h is stale: rerun npm ci (or node packages/cpu/scripts/build.mjs)');

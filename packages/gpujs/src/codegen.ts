@@ -6,8 +6,8 @@
 // string identifies a kernel: the kernel cache is keyed by (op, dtypes, shapes, params) and compiled kernels
 // are shared between keys with the same source.
 import {
-  type DType, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type Prologue, type TensorInfo, headDtype, inputView,
-  readStrides, sizeOf, stridesOf,
+  type Dialect as CoreDialect, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type Prologue, type TensorInfo, elementwiseOp, headDtype, inputView,
+  readStrides, renderNode, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 
 /**
@@ -119,43 +119,23 @@ class Builder {
 
 // ---------- element-wise expressions ----------
 
-const INFIX: Partial<Record<string, string>> = { add: '+', sub: '-', mul: '*', div: '/' };
-const COMPARE: Partial<Record<string, string>> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
-
-function scalarOp(b: Builder, op: string, x: string[], inDtype: DType, outDtype: DType): string {
-  const [p, q] = x;
-  const f32 = b.dialect === 'f32';
-  if (op in INFIX) return `${p} ${INFIX[op]} ${q}`;
-  if (op in COMPARE) return `(${p} ${COMPARE[op]} ${q} ? 1.0 : 0.0)`;
-  switch (op) {
-    case 'exp': return `Math.exp(${p})`;
-    case 'log': return `Math.log(${p})`;
-    case 'sqrt': return `Math.sqrt(${p})`;
-    case 'rsqrt': return `1.0 / Math.sqrt(${p})`;
-    case 'sin': return `Math.sin(${p})`;
-    case 'cos': return `Math.cos(${p})`;
-    // GLSL's tanh is (e^2x - 1) / (e^2x + 1): NaN once e^2x overflows; tanh(9) is 1 in float32
-    case 'tanh': return f32 ? `(Math.abs(${p}) > 9.0 ? (${p} > 0.0 ? 1.0 : -1.0) : Math.tanh(${p}))` : `Math.tanh(${p})`;
-    case 'reciprocal': return `1.0 / ${p}`;
-    case 'neg': return `-${p}`;
-    case 'abs': return `Math.abs(${p})`;
-    case 'sign': return `(${p} > 0.0 ? 1.0 : (${p} < 0.0 ? -1.0 : ${p}))`;
-    // GLSL's pow is undefined for a negative base; JavaScript's gives (-2)^3 = -8
-    case 'pow': return f32
-      ? `(${q} == 0.0 ? 1.0 : (${p} < 0.0 && Math.floor(${q}) == ${q} ? (Math.floor(${q} * 0.5) * 2.0 == ${q} ? 1.0 : -1.0) * Math.pow(-${p}, ${q}) : Math.pow(${p}, ${q})))`
-      : `Math.pow(${p}, ${q})`;
-    // NaN propagates, as Math.max / Math.min
-    case 'maximum': return `((${p} > ${q} || ${p} != ${p}) ? ${p} : ${q})`;
-    case 'minimum': return `((${p} < ${q} || ${p} != ${p}) ? ${p} : ${q})`;
-    case 'where': return `(${p} != 0.0 ? ${q} : ${x[2]})`;
-    case 'cast':
-      if (outDtype === 'bool') return `(${p} != 0.0 ? 1.0 : 0.0)`;
-      if (outDtype === 'int32' && (inDtype === 'float32' || inDtype === 'float64'))
-        return `(${p} != ${p} ? 0.0 : (${p} < 0.0 ? Math.ceil(${p}) : Math.floor(${p})))`;
-      return p;
-  }
-  throw new Error(`gpujs codegen: unknown element-wise op ${op}`);
-}
+/**
+ * gpu.js's source in one of its dialects: the op table's gpu.js spellings (its float32 ones on float32
+ * devices); `f64` rounds float32 nodes with `Math.fround`, `f32` computes in float32 already. Integers are
+ * stored as floats, so int32 nodes are not wrapped.
+ */
+const dialects: Record<Dialect, CoreDialect> = {
+  f64: {
+    spell: (op) => { const t = elementwiseOp(op); return t.gpujs ?? t.js; },
+    round: (dtype, x) => (dtype === 'float32' ? `Math.fround(${x})` : x),
+    trunc: (x) => `(${x} != ${x} ? 0.0 : (${x} < 0.0 ? Math.ceil(${x}) : Math.floor(${x})))`,
+  },
+  f32: {
+    spell: (op) => { const t = elementwiseOp(op); return t.float32 ?? t.gpujs ?? t.js; },
+    round: (_dtype, x) => x,
+    trunc: (x) => `(${x} != ${x} ? 0.0 : (${x} < 0.0 ? Math.ceil(${x}) : Math.floor(${x})))`,
+  },
+};
 
 /** Renders an expression tree; `read(k)` gives the value of input `k` at this thread's element. */
 function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () => string): string {
@@ -165,8 +145,7 @@ function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () =
     case 'head': return head();
     default: {
       const args = e.args.map((a) => renderExpr(b, a, read, head));
-      const v = scalarOp(b, e.op, args, e.args[0].dtype, e.dtype);
-      return b.let(b.dialect === 'f64' && e.dtype === 'float32' ? `Math.fround(${v})` : v);
+      return b.let(renderNode(e, args, dialects[b.dialect]));
     }
   }
 }

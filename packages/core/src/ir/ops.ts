@@ -1,28 +1,69 @@
 /**
- * The element-wise ops of the kernel IR with their scalar meaning: the definition every backend is checked
- * against (the reference backend runs these functions), and the order the cpu backend's VM numbers them in.
+ * The op table of the kernel IR: each element-wise op's scalar meaning (the definition every backend is
+ * checked against; the reference backend runs it), the order the cpu backend's VM numbers the ops in, and
+ * each target's spelling, which `renderNode` (ir/render.ts) writes for the cpu backend's JavaScript loops
+ * and for gpu.js's kernel source.
  */
-export const unaryFns = {
-  exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x: number) => 1 / Math.sqrt(x),
-  sin: Math.sin, cos: Math.cos, tanh: Math.tanh, reciprocal: (x: number) => 1 / x,
-  neg: (x: number) => -x, abs: Math.abs, sign: Math.sign,
-} as const;
 
-export const binaryFns = {
-  add: (a: number, b: number) => a + b,
-  sub: (a: number, b: number) => a - b,
-  mul: (a: number, b: number) => a * b,
-  div: (a: number, b: number) => a / b,
-  pow: Math.pow,
-  maximum: Math.max,
-  minimum: Math.min,
-  eq: (a: number, b: number) => +(a === b),
-  ne: (a: number, b: number) => +(a !== b),
-  lt: (a: number, b: number) => +(a < b),
-  le: (a: number, b: number) => +(a <= b),
-  gt: (a: number, b: number) => +(a > b),
-  ge: (a: number, b: number) => +(a >= b),
-} as const;
+/** Source text of an op applied to its arguments' source text (names or parenthesised expressions). */
+export type Spelling = (...args: string[]) => string;
 
-export type UnaryPrim = keyof typeof unaryFns;
-export type BinaryPrim = keyof typeof binaryFns;
+export interface ElementwiseOp {
+  /** The value in float64; a kernel rounds it to the node's dtype. */
+  readonly scalar: (...x: number[]) => number;
+  /** JavaScript with exactly `scalar`'s meaning; literals are written `1.0` so gpu.js types them as floats. */
+  readonly js: Spelling;
+  /** gpu.js's source where gpu.js's translation of `js` would differ (GLSL's max and sign drop NaN and -0). */
+  readonly gpujs?: Spelling;
+  /** Float32 devices (GL, WebGPU) where their builtins differ from JavaScript's (GLSL's pow and tanh). */
+  readonly float32?: Spelling;
+  /** The op yields exactly 0 or 1: its value needs no rounding. */
+  readonly predicate?: true;
+}
+
+const call = (f: string): Spelling => (...a) => `${f}(${a.join(', ')})`;
+const infix = (o: string): Spelling => (a, b) => `(${a} ${o} ${b})`;
+const compare = (o: string): Spelling => (a, b) => `(${a} ${o} ${b} ? 1.0 : 0.0)`;
+
+export const unaryOps = {
+  exp: { scalar: Math.exp, js: call('Math.exp') },
+  log: { scalar: Math.log, js: call('Math.log') },
+  sqrt: { scalar: Math.sqrt, js: call('Math.sqrt') },
+  rsqrt: { scalar: (x) => 1 / Math.sqrt(x), js: (a) => `(1.0 / Math.sqrt(${a}))` },
+  sin: { scalar: Math.sin, js: call('Math.sin') },
+  cos: { scalar: Math.cos, js: call('Math.cos') },
+  // GLSL's tanh is (e^2x - 1) / (e^2x + 1): NaN once e^2x overflows; tanh(9) is 1 in float32
+  tanh: { scalar: Math.tanh, js: call('Math.tanh'), float32: (a) => `(Math.abs(${a}) > 9.0 ? (${a} > 0.0 ? 1.0 : -1.0) : Math.tanh(${a}))` },
+  reciprocal: { scalar: (x) => 1 / x, js: (a) => `(1.0 / ${a})` },
+  neg: { scalar: (x) => -x, js: (a) => `(-${a})` },
+  abs: { scalar: Math.abs, js: call('Math.abs') },
+  sign: { scalar: Math.sign, js: call('Math.sign'), gpujs: (a) => `(${a} > 0.0 ? 1.0 : (${a} < 0.0 ? -1.0 : ${a}))` },
+} as const satisfies Record<string, ElementwiseOp>;
+
+export const binaryOps = {
+  add: { scalar: (a, b) => a + b, js: infix('+') },
+  sub: { scalar: (a, b) => a - b, js: infix('-') },
+  mul: { scalar: (a, b) => a * b, js: infix('*') },
+  div: { scalar: (a, b) => a / b, js: infix('/') },
+  // GLSL's pow is undefined for a negative base; JavaScript's gives (-2)^3 = -8
+  pow: {
+    scalar: Math.pow, js: call('Math.pow'),
+    float32: (a, b) => `(${b} == 0.0 ? 1.0 : (${a} < 0.0 && Math.floor(${b}) == ${b} ? (Math.floor(${b} * 0.5) * 2.0 == ${b} ? 1.0 : -1.0) * Math.pow(-${a}, ${b}) : Math.pow(${a}, ${b})))`,
+  },
+  // NaN propagates, as Math.max / Math.min
+  maximum: { scalar: Math.max, js: call('Math.max'), gpujs: (a, b) => `((${a} > ${b} || ${a} != ${a}) ? ${a} : ${b})` },
+  minimum: { scalar: Math.min, js: call('Math.min'), gpujs: (a, b) => `((${a} < ${b} || ${a} != ${a}) ? ${a} : ${b})` },
+  eq: { scalar: (a, b) => +(a === b), js: compare('=='), predicate: true },
+  ne: { scalar: (a, b) => +(a !== b), js: compare('!='), predicate: true },
+  lt: { scalar: (a, b) => +(a < b), js: compare('<'), predicate: true },
+  le: { scalar: (a, b) => +(a <= b), js: compare('<='), predicate: true },
+  gt: { scalar: (a, b) => +(a > b), js: compare('>'), predicate: true },
+  ge: { scalar: (a, b) => +(a >= b), js: compare('>='), predicate: true },
+} as const satisfies Record<string, ElementwiseOp>;
+
+export type UnaryPrim = keyof typeof unaryOps;
+export type BinaryPrim = keyof typeof binaryOps;
+
+/** The table entry of an element-wise op. */
+export const elementwiseOp = (op: UnaryPrim | BinaryPrim): ElementwiseOp =>
+  (op in unaryOps ? unaryOps[op as UnaryPrim] : binaryOps[op as BinaryPrim]);

@@ -3,7 +3,7 @@ import { type Expr, type FusedKernel, headDtype, inputView, splitPrologue } from
 import { sizeOf } from '../shape.js';
 import { type In, viewOffsets } from './indexing.js';
 import { kernels } from './kernels.js';
-import { binaryFns, unaryFns } from '../ir/ops.js';
+import { elementwiseOp } from '../ir/ops.js';
 
 type Eval = (i: number) => number;
 
@@ -40,8 +40,9 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
         return e.dtype === 'bool' ? (i) => +(a(i) !== 0) : toInt ? (i) => Math.trunc(a(i)) | 0 : (i) => r(a(i));
       }
       default: {
-        if (e.op in unaryFns) { const f = unaryFns[e.op as keyof typeof unaryFns], [a] = e.args.map(compile); return (i) => r(f(a(i))); }
-        const f = binaryFns[e.op as keyof typeof binaryFns], [a, b] = e.args.map(compile);
+        const f = elementwiseOp(e.op).scalar;
+        if (e.args.length === 1) { const [a] = e.args.map(compile); return (i) => r(f(a(i))); }
+        const [a, b] = e.args.map(compile);
         return (i) => r(f(a(i), b(i)));
       }
     }
