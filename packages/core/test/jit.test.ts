@@ -182,10 +182,27 @@ test('jit: an element-wise value read only by a reduction is its prologue, never
   const lse = jit((x: Tensor) => log(sum(exp(x), 1, true)));
   lse(x);
   assert.deepEqual([lse.stats().kernels, lse.stats().fusedKernels], [1, 1]);
-  // read by two reductions: stored once, each reduction its own kernel
+  // a cheap value read by two reductions is recomputed in each (never stored); of a costly one (10 nodes), the
+  // part past 8 nodes is stored once and the rest recomputed in each reduction
   const two = jit((x: Tensor) => { const y = mul(x, x); return [sum(y, 0), max(y, 1)]; });
   two(x);
-  assert.equal(two.stats().kernels, 3);
+  assert.equal(two.stats().kernels, 2);
+  two(x).forEach((t, i) => same(t, [sum(mul(x, x), 0), max(mul(x, x), 1)][i]));
+  const deep = (x: Tensor) => { let y = x; for (let k = 0; k < 5; k++) y = exp(mul(y, 0.5)); return y; };
+  const costly = jit((x: Tensor) => { const y = deep(x); return [sum(y, 0), max(y, 1)]; });
+  costly(x);
+  assert.equal(costly.stats().kernels, 3);
+  costly(x).forEach((t, i) => same(t, [sum(deep(x), 0), max(deep(x), 1)][i]));
+});
+
+test('jit: a cheap element-wise value read by kernels of its own is recomputed in each, not stored', () => {
+  const x = f32(32, [4, 6]), w = f32(33, [6, 6]);
+  // y is read by two products' epilogues (each a kernel of its own): two kernels, no third for y
+  const f = jit((x: Tensor, w: Tensor) => { const y = add(mul(x, 2), 1); return [add(matmul(x, w), y), mul(matmul(x, w), y)]; });
+  f(x, w);
+  assert.equal(f.stats().kernels, 2);
+  const y = add(mul(x, 2), 1);
+  f(x, w).forEach((t, i) => same(t, [add(matmul(x, w), y), mul(matmul(x, w), y)][i]));
 });
 
 test('kernel keys tell -0, NaN and the infinities apart', async () => {

@@ -6,6 +6,7 @@ import { type Program, type Ref, type Step, sameRef } from './program.js';
 
 type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
+const INLINE_MAX = 8;
 const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
 
 /** What kernels a program's steps can join (a step `touchesBfloat16` joins none). */
@@ -22,15 +23,19 @@ function fusionKinds(infoOf: (r: Ref) => TensorInfo) {
  * when every reader is element-wise and they all belong to one kernel; it is then recomputed at each use
  * inside that kernel instead of stored. An element-wise step read only by one reduction (directly or through
  * other nodes of its prologue) is computed inside the reduction, as its prologue, and never stored. A kernel
- * holds at most one head, of the kernel's own output shape (a head cannot be broadcast).
+ * holds at most one head, of the kernel's own output shape (a head cannot be broadcast). A cheap element-wise
+ * step (at most INLINE_MAX nodes, counting the inlined steps it reads) whose element-wise readers are in
+ * several kernels is `inline`: recomputed inside each of them, never stored (one launch and one stored
+ * tensor fewer, for a few more reads).
  */
-function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeof fusionKinds>): { root: Int32Array; prologueOf: Int32Array } {
+function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeof fusionKinds>): { root: Int32Array; prologueOf: Int32Array; inline: Uint8Array } {
   const n = p.steps.length;
   const readers: number[][] = Array.from({ length: n }, () => []);
   p.steps.forEach((s, i) => s.inputs.forEach((r) => { if (r.kind === 'step') readers[r.index].push(i); }));
   const isOutput = new Set(p.outputs.flatMap((r) => (r.kind === 'step' ? [r.index] : [])));
   const root = Int32Array.from({ length: n }, (_, i) => i);
   const prologueOf = new Int32Array(n).fill(-1);
+  const inline = new Uint8Array(n);
   for (let i = n - 1; i >= 0; i--) {
     const s = p.steps[i];
     if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
@@ -38,9 +43,11 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
       const red = readers[i].map((c) => (isReduction(p.steps[c]) ? c : prologueOf[c]));
       if (red[0] >= 0 && red.every((x) => x === red[0])) { prologueOf[i] = red[0]; continue; }
     }
+    const shared = readers[i].some((c) => inline[c] || prologueOf[c] >= 0) || !readers[i].every((c) => root[c] === root[readers[i][0]]);
+    if (isElementwise(s) && shared && readers[i].every((c) => isElementwise(p.steps[c]) || isReduction(p.steps[c]))) { inline[i] = 1; continue; }
     if (!readers[i].every((c) => isElementwise(p.steps[c]) && prologueOf[c] < 0)) continue; // a prologue holds no head
     const r = root[readers[i][0]];
-    if (!readers[i].every((c) => root[c] === r)) continue;
+    if (!readers[i].every((c) => root[c] === r && !inline[c])) continue;
     if (isHeadable(s) && !sameShape(s.out.shape, p.steps[r].out.shape)) continue;
     root[i] = r;
   }
@@ -63,7 +70,15 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
     else headOf.set(root[i], i);
   });
   for (let i = 0; i < n; i++) if (prologueOf[i] >= 0) root[i] = root[prologueOf[i]];
-  return { root, prologueOf };
+  // an inlined step's nodes, each inlined step it reads counted at every read; past INLINE_MAX it is stored
+  const inlineSize = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!inline[i]) continue;
+    inlineSize[i] = 1;
+    for (const r of p.steps[i].inputs) if (r.kind === 'step' && inline[r.index]) inlineSize[i] += inlineSize[r.index];
+    if (inlineSize[i] > INLINE_MAX) inline[i] = 0;
+  }
+  return { root, prologueOf, inline };
 }
 
 const MOVEMENT = new Set(['permute', 'slice', 'broadcastTo', 'reshape']);
@@ -103,8 +118,9 @@ function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref;
  */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
   const kinds = fusionKinds(infoOf), { isElementwise, isHeadable } = kinds;
-  const { root, prologueOf } = kernelRoots(p, kinds);
+  const { root, prologueOf, inline } = kernelRoots(p, kinds);
   const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
+  p.steps.forEach((s, i) => { if (isReduction(s) && s.inputs[0].kind === 'step' && inline[s.inputs[0].index]) hasPrologue.add(i); });
   const out: Step[] = [];
   const newRef = new Map<number, Ref>();
   const onlyProductsRead = new Array<boolean>(p.steps.length).fill(true);
@@ -133,20 +149,21 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
     const node = (i: number, inside: (j: number) => boolean): Expr => {
       const s = p.steps[i] as PrimStep;
       ops++;
-      const args = s.inputs.map((x): Expr => (x.kind === 'step' && inside(x.index) ? node(x.index, inside) : leaf(x)));
+      const args = s.inputs.map((x): Expr => (x.kind === 'step' && (inside(x.index) || inline[x.index]) ? node(x.index, inside) : leaf(x)));
       return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
     };
     const build = (i: number): Expr => {
       const s = p.steps[i] as PrimStep;
       if (!isHeadable(s)) {
         ops++;
-        const args = s.inputs.map((x): Expr => (x.kind === 'step' && root[x.index] === r && prologueOf[x.index] < 0 && x.index !== r ? build(x.index) : leaf(x)));
+        const args = s.inputs.map((x): Expr => (x.kind === 'step' && inline[x.index] ? node(x.index, () => false)
+          : x.kind === 'step' && root[x.index] === r && prologueOf[x.index] < 0 && x.index !== r ? build(x.index) : leaf(x)));
         return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
       }
       ops++;
       if (!head) {
         const src = s.inputs[0];
-        if (s.prim !== 'matmul' && src.kind === 'step' && prologueOf[src.index] === i) {
+        if (s.prim !== 'matmul' && src.kind === 'step' && (prologueOf[src.index] === i || inline[src.index])) {
           const expr = node(src.index, (j) => prologueOf[j] === i);
           head = { prim: s.prim as 'reduceSum' | 'reduceMax', prologue: { expr, out: p.steps[src.index].out }, params: s.params as PrimParams['reduceSum'] };
         } else {
@@ -174,7 +191,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
   const infoOfNew = (r: Ref): TensorInfo => (r.kind === 'step' ? out[r.index].out : infoOf(r));
 
   p.steps.forEach((s, i) => {
-    if (root[i] !== i) return; // computed inside its root's kernel
+    if (root[i] !== i || inline[i]) return; // computed inside its root's kernel, or inside each reader's
     // a product of its own is a kernel too, so that it reads its operands through views
     if (isElementwise(s) || hasPrologue.has(i) || (isHeadable(s) && s.kind === 'prim' && s.prim === 'matmul')) emitKernel(i);
     else { out.push({ ...s, inputs: s.inputs.map(mapRef) }); newRef.set(i, { kind: 'step', index: out.length - 1 }); }
