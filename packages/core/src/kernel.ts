@@ -1,7 +1,7 @@
-import type { DType } from './dtype.js';
+import { type DType, roundTo } from './dtype.js';
 import { type PrimParams, type Primitive, type TensorInfo, primitives } from './primitives.js';
 import type { BinaryPrim, UnaryPrim } from './ir/ops.js';
-import { type View, contiguousView, permuteView, sliceView } from './ir/view.js';
+import { type View, boundsOf, broadcastView, concatViews, contiguousView, padView, permuteView, sliceView } from './ir/view.js';
 
 /**
  * One element-wise expression: the kernel description every backend compiles (gpu.js source, CPU loops,
@@ -12,6 +12,8 @@ export type Expr =
   | { readonly op: 'input'; readonly index: number; readonly dtype: DType }
   | { readonly op: 'const'; readonly value: number; readonly dtype: DType }
   | { readonly op: 'head'; readonly dtype: DType }
+  /** 1 where input `index`'s padded view reads a stored value at this element, 0 where it reads its fill. */
+  | { readonly op: 'inBounds'; readonly index: number; readonly dtype: 'bool' }
   | { readonly op: UnaryPrim; readonly args: readonly [Expr]; readonly dtype: DType }
   | { readonly op: BinaryPrim; readonly args: readonly [Expr, Expr]; readonly dtype: DType }
   | { readonly op: 'where'; readonly args: readonly [Expr, Expr, Expr]; readonly dtype: DType }
@@ -67,11 +69,20 @@ export const touchesBfloat16 = (inputs: readonly TensorInfo[], out: TensorInfo):
   out.dtype === 'bfloat16' || inputs.some((x) => x.dtype === 'bfloat16');
 
 /**
+ * The concat of `parts` (leaves reading each part through its padded view): each element the part whose
+ * view reads a stored value there, `where(inBounds(p0), p0, where(inBounds(p1), p1, ... p_last))`, a pick,
+ * never arithmetic (a sum with zeros would flush subnormals on GL).
+ */
+export const concatExpr = (parts: readonly (Expr & { op: 'input' })[], dtype: DType): Expr =>
+  parts.slice(0, -1).reduceRight<Expr>((rest, p) => ({ op: 'where', args: [{ op: 'inBounds', index: p.index, dtype: 'bool' }, p, rest], dtype }), parts[parts.length - 1]);
+
+/**
  * A primitive as the kernel a backend runs (`runKernel`): an element-wise op as a one-node expression over
- * inputs 0..; permute and slice as a read of input 0 through a view of it, broadcastTo as a read of input 0
- * (inputs broadcast to the output); a reduction or a matmul as a head. Null for the routines (`runRoutine`:
- * reshape, gather, scatterAdd, iota, pad, concat and the composites) and for a step that reads or makes
- * bfloat16 (a stored weight: its casts, products and gathers run as primitives).
+ * inputs 0..; permute, slice and pad as a read of input 0 through a view of it, broadcastTo as a read of
+ * input 0 (inputs broadcast to the output), concat as the sum of its parts read through padded views; a
+ * reduction or a matmul as a head. Null for the routines (`runRoutine`: reshape, gather, scatterAdd, iota
+ * and the composites) and for a step that reads or makes bfloat16 (a stored weight: its casts,
+ * products and gathers run as primitives).
  */
 export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
   if (touchesBfloat16(inputs, out)) return null;
@@ -84,6 +95,14 @@ export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], 
     case 'slice': {
       const { starts, ends } = params as PrimParams['slice'];
       return { inputs, out, expr: input(0), views: [sliceView(contiguousView(inputs[0].shape), starts, ends)] };
+    }
+    case 'pad': {
+      const { before, after, value } = params as PrimParams['pad'];
+      return { inputs, out, expr: input(0), views: [padView(contiguousView(inputs[0].shape), before, after, roundTo(out.dtype, value))!] };
+    }
+    case 'concat': {
+      const views = concatViews(inputs.map((x) => contiguousView(x.shape)), (params as PrimParams['concat']).axis);
+      return { inputs, out, expr: concatExpr(inputs.map((_, j) => ({ op: 'input', index: j, dtype: inputs[j].dtype })), out.dtype), views };
     }
     case 'broadcastTo': return { inputs, out, expr: input(0) };
   }
@@ -112,4 +131,56 @@ export function splitPrologue(k: FusedKernel): { readonly prologue: FusedKernel;
       out: k.out, expr: k.expr, head: { prim: h.prim, inputs: [k.inputs.length], params: h.params },
     },
   };
+}
+
+/** One box of a kernel's output over which every padded read is all stored values or all fill. */
+export interface Piece {
+  /** The box: its first index per axis, and its shape. */
+  readonly lo: readonly number[];
+  readonly shape: readonly number[];
+  /**
+   * The kernel's expression over the box: a leaf that reads only fill there is that constant, `inBounds` is
+   * 1 or 0; its inputs renumbered.
+   */
+  readonly expr: Expr;
+  /** The kernel inputs the expression reads, in its numbering. */
+  readonly inputs: readonly number[];
+}
+
+/**
+ * The kernel's output cut into the boxes on which each input read through a padded view (`View.bounds`)
+ * reads either only its stored values or only its fill, so that a backend whose loops read strided operands
+ * with no bounds checks can run a padded read as plain loops, one per box. Null when no input is padded.
+ */
+export function paddedPieces(k: FusedKernel): Piece[] | null {
+  const out = k.out.shape;
+  const padded = k.inputs.flatMap((_, j) => {
+    const v = k.views?.[j];
+    return v?.bounds ? [{ j, bounds: boundsOf(broadcastView(v, out)), fill: v.fill! }] : [];
+  });
+  if (padded.length === 0) return null;
+  // per axis, the cuts between intervals: the axis' ends and every padded input's bounds
+  const cuts = out.map((d, a) => [...new Set([0, d, ...padded.flatMap((p) => p.bounds[a])])].sort((x, y) => x - y));
+  const boxes: { lo: number[]; hi: number[] }[] = [{ lo: [], hi: [] }];
+  cuts.forEach((c) => {
+    const next: typeof boxes = [];
+    for (const b of boxes) for (let t = 0; t + 1 < c.length; t++) next.push({ lo: [...b.lo, c[t]], hi: [...b.hi, c[t + 1]] });
+    boxes.splice(0, boxes.length, ...next);
+  });
+  return boxes.map(({ lo, hi }) => {
+    const fills = new Map<number, number>();
+    for (const p of padded) if (p.bounds.some(([l, h], a) => lo[a] >= h || hi[a] <= l)) fills.set(p.j, p.fill);
+    const used: number[] = [];
+    const rewrite = (e: Expr): Expr => {
+      if (e.op === 'inBounds') return { op: 'const', value: fills.has(e.index) ? 0 : 1, dtype: 'bool' };
+      if (e.op === 'input') {
+        if (fills.has(e.index)) return { op: 'const', value: fills.get(e.index)!, dtype: e.dtype };
+        let n = used.indexOf(e.index);
+        if (n < 0) n = used.push(e.index) - 1;
+        return { op: 'input', index: n, dtype: e.dtype };
+      }
+      return 'args' in e ? ({ ...e, args: e.args.map(rewrite) } as unknown as Expr) : e;
+    };
+    return { lo, shape: hi.map((h, a) => h - lo[a]), expr: rewrite(k.expr), inputs: used };
+  });
 }

@@ -2,11 +2,11 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, readStrides, referenceKernels, sizeOf, stridesOf,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, paddedPieces, readStrides, referenceKernels, runSplitPrologue, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
-import { type EwiseVM, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
+import { type EwiseVM, type Operand, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
@@ -149,27 +149,9 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   // the routines on arrays; reshape shares storage, and the composites and bfloat16 casts run in `runRoutine`
   // (a product arrives here only with a bfloat16 operand: core lowers the others to kernels)
-  type ArrayPrim = 'matmul' | 'pad' | 'concat' | 'gather' | 'scatterAdd' | 'iota';
+  type ArrayPrim = 'matmul' | 'gather' | 'scatterAdd' | 'iota';
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
-    pad: ([x], { before, value }, o) => {
-      const r = alloc(o.dtype, sizeOf(o.shape));
-      r.fill(value);
-      const st = stridesOf(o.shape);
-      const offset = before.reduce((s, v, d) => s + v * st[d], 0);
-      stridedCopy(o.dtype, x.info.shape, { data: r, offset, strides: st }, { data: x.data, offset: 0, strides: stridesOf(x.info.shape) }, vm());
-      return r;
-    },
-    concat: (xs, { axis }, o) => {
-      const r = alloc(o.dtype, sizeOf(o.shape));
-      const st = stridesOf(o.shape);
-      let base = 0;
-      for (const x of xs) {
-        stridedCopy(o.dtype, x.info.shape, { data: r, offset: base * st[axis], strides: st }, { data: x.data, offset: 0, strides: stridesOf(x.info.shape) }, vm());
-        base += x.info.shape[axis];
-      }
-      return r;
-    },
     gather: ([x, idx], { axis, batchDims }, o) => gather(x.data, x.info, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
     scatterAdd: ([upd, idx], { axis, batchDims }, o) => scatterAdd(upd.data, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
     iota: (_, { n }, o) => {
@@ -183,6 +165,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const operand = (kernel: FusedKernel, j: number, x: In): In => {
     const v = kernel.views?.[j];
     if (!v) return x;
+    if (v.bounds) throw new TensorError({ kind: 'InvalidArgument', op: 'matmul', message: 'cpu: a product operand read through a padded view (jit stores those)' });
     const r = alloc(x.info.dtype, sizeOf(v.shape));
     stridedCopy(x.info.dtype, v.shape, { data: r, offset: 0, strides: stridesOf(v.shape) }, { data: x.data, offset: v.offset, strides: v.strides }, vm());
     return { data: r, info: { shape: v.shape, dtype: x.info.dtype } };
@@ -190,6 +173,8 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   let lastFused: 'vm' | 'js' | 'head' = 'js';
   const runKernel = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
+    // a prologue reading a padded view runs as a kernel of its own first (its pieces below), then is reduced
+    if (kernel.head && 'prologue' in kernel.head && kernel.views?.some((v) => v?.bounds)) return runSplitPrologue(backend, kernel, inputs)!;
     const xs = ins(inputs);
     const out = kernel.out;
     // each input as the kernel reads it over `shape`: through its view, broadcast
@@ -217,9 +202,18 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       if (kernel.expr.op === 'head' && headOutDtype === out.dtype) { lastFused = 'head'; return make(head); }
     }
     const r = alloc(out.dtype, sizeOf(out.shape));
-    const reads = operands(out.shape);
-    if (head) reads.push({ data: head, offset: 0, strides: stridesOf(out.shape) });
-    lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: stridesOf(out.shape) }, reads, head ? xs.length : -1, vm());
+    const reads = operands(out.shape), outStrides = stridesOf(out.shape);
+    const headRead = head ? [{ data: head, offset: 0, strides: outStrides }] : [];
+    const pieces = paddedPieces(kernel);
+    if (!pieces) lastFused = runElementwise(kernel.expr, out.shape, { data: r, offset: 0, strides: outStrides }, [...reads, ...headRead], head ? xs.length : -1, vm());
+    else {
+      // padded reads: one plain loop per box of the output, a read that is all fill there a constant
+      const at = (x: Operand, lo: readonly number[]): Operand => ({ ...x, offset: x.offset + lo.reduce((o, l, d) => o + l * x.strides[d], 0) });
+      for (const p of pieces) {
+        const pr = [...p.inputs.map((j) => at(reads[j], p.lo)), ...headRead.map((h) => at(h, p.lo))];
+        lastFused = runElementwise(p.expr, p.shape, at({ data: r, offset: 0, strides: outStrides }, p.lo), pr, head ? p.inputs.length : -1, vm());
+      }
+    }
     if (head) pool.release(head);
     return make(r);
   };

@@ -5,9 +5,13 @@ import {
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
 
-/** A reduction head over an axis of length 0 (the prologue loop would never run). */
-const emptyReduction = (k: FusedKernel): boolean =>
-  k.head !== undefined && 'prologue' in k.head && k.head.params.axes.some((d) => (k.head as { prologue: { out: TensorInfo } }).prologue.out.shape[d] === 0);
+/**
+ * A reduction head whose prologue runs as a kernel of its own first: over an axis of length 0 (the loop would
+ * never run), or reading a padded view (the loop reads plain strided values).
+ */
+const splitsPrologue = (k: FusedKernel): boolean =>
+  k.head !== undefined && 'prologue' in k.head
+  && (k.head.params.axes.some((d) => (k.head as { prologue: { out: TensorInfo } }).prologue.out.shape[d] === 0) || !!k.views?.some((v) => v?.bounds));
 
 export interface GpujsStats {
   readonly mode: RunMode;
@@ -158,8 +162,7 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
       return launch(key, () => movementSource(prim, inputs.map((i) => i.info), params, out, device.dialect), inputs, out);
     },
     runKernel: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
-      // a reduction over an empty axis runs its prologue as a kernel of its own first (its values stored, then reduced)
-      (emptyReduction(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
+      (splitsPrologue(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
         ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
     free: (h: DataHandle): void => {
       const handle = h as Handle;

@@ -7,7 +7,7 @@
 // are shared between keys with the same source.
 import {
   type Dialect as CoreDialect, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type Prologue, type TensorInfo, elementwiseOp, headDtype, inputView,
-  readStrides, renderNode, sizeOf, stridesOf,
+  type View, broadcastView, readStrides, renderNode, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 
 /**
@@ -137,14 +137,18 @@ const dialects: Record<Dialect, CoreDialect> = {
   },
 };
 
-/** Renders an expression tree; `read(k)` gives the value of input `k` at this thread's element. */
-function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () => string): string {
+/**
+ * Renders an expression tree; `read(k)` gives the value of input `k` at this thread's element, `inBounds(k)`
+ * whether its padded view reads a stored value there.
+ */
+function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () => string, inBounds: (k: number) => string = noBounds): string {
   switch (e.op) {
     case 'input': return read(e.index);
+    case 'inBounds': return inBounds(e.index);
     case 'const': return lit(e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? Math.trunc(e.value) : +(e.value !== 0), b);
     case 'head': return head();
     default: {
-      const args = e.args.map((a) => renderExpr(b, a, read, head));
+      const args = e.args.map((a) => renderExpr(b, a, read, head, inBounds));
       return b.let(renderNode(e, args, dialects[b.dialect]));
     }
   }
@@ -155,6 +159,7 @@ function renderMatmul(b: Builder, h: Head & { prim: 'matmul' }, k: FusedKernel, 
   const { transA, transB } = h.params;
   const [ia, ib] = h.inputs;
   const va = inputView(k, ia), vb = inputView(k, ib);
+  if (va.bounds || vb.bounds) throw new Error('gpujs codegen: a product operand read through a padded view (jit stores those)');
   const r = out.length, m = out[r - 2], n = out[r - 1];
   const kk = transA ? va.shape[va.shape.length - 2] : va.shape[va.shape.length - 1];
   const batch = out.slice(0, -2);
@@ -253,6 +258,34 @@ function inputsOf(e: Expr): number[] {
   return 'args' in e ? e.args.flatMap(inputsOf) : [];
 }
 
+const noBounds = (): string => { throw new Error('gpujs codegen: inBounds of an input read without a padded view'); };
+
+/**
+ * Where a padded view (broadcast to `out`) reads its fill at this thread's element: a condition (`1.0` /
+ * `0.0` when it is everywhere / nowhere).
+ */
+function outsideBounds(b: Builder, view: View, out: readonly number[]): string {
+  const outside: string[] = [];
+  for (const [d, [lo, hi]] of (view.bounds ?? []).entries()) {
+    if (lo >= hi) return '1.0';
+    const dg = lo > 0 || hi < out[d] ? b.digit('i', out, d) : '';
+    if (lo > 0) outside.push(`${dg} < ${lit(lo)}`);
+    if (hi < out[d]) outside.push(`${dg} > ${lit(hi - 1)}`);
+  }
+  return outside.length === 0 ? '0.0' : b.let(`(${outside.join(' || ')}) ? 1.0 : 0.0`);
+}
+
+/**
+ * A read through a padded view (over `out`): the fill where this thread's index lies outside the bounds on
+ * some axis, else the stored value (its offset clamped into the storage, as an index outside it is not read).
+ */
+function paddedRead(b: Builder, j: number, view: View, at: string, outside: string, stored: readonly number[]): string {
+  const fill = lit(view.fill!, b);
+  if (outside === '1.0' || sizeOf(stored) === 0) return fill;
+  const value = b.let(`${b.arg(j)}[${b.let(`Math.min(Math.max(${at}, 0.0), ${lit(sizeOf(stored) - 1)})`)}]`);
+  return outside === '0.0' ? value : b.let(`${outside} > 0.5 ? ${fill} : ${value}`);
+}
+
 /** A fused kernel (also used for single element-wise primitives, matmul and reductions). */
 export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
@@ -261,14 +294,22 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const read = (j: number): string => {
     let v = reads.get(j);
     if (!v) {
-      const view = inputView(k, j);
-      const off = b.affine('i', out, readStrides(view, out));
+      const view = broadcastView(inputView(k, j), out);
+      const off = b.affine('i', out, view.strides);
       // a view's offset is added in a variable of its own: gpu.js cannot type an index of two literals
-      v = b.let(`${b.arg(j)}[${view.offset === 0 ? off : b.let(`${lit(view.offset)} + ${off}`)}]`);
+      const at = view.offset === 0 ? off : b.let(`${lit(view.offset)} + ${off}`);
+      v = view.bounds ? paddedRead(b, j, view, at, outside(j), k.inputs[j].shape) : b.let(`${b.arg(j)}[${at}]`);
       reads.set(j, v);
     }
     return v;
   };
+  const outsides = new Map<number, string>();
+  const outside = (j: number): string => {
+    let c = outsides.get(j);
+    if (!c) { c = outsideBounds(b, broadcastView(inputView(k, j), out), out); outsides.set(j, c); }
+    return c;
+  };
+  const inBounds = (j: number): string => { const c = outside(j); return c === '1.0' ? '0.0' : c === '0.0' ? '1.0' : b.let(`1.0 - ${c}`); };
   let headVar: string | undefined;
   const head = (): string => {
     if (headVar) return headVar;
@@ -279,7 +320,7 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
     return headVar;
   };
   if (k.head) head(); // the loop first, so that reads inside the expression come after it
-  const ret = renderExpr(b, k.expr, read, head);
+  const ret = renderExpr(b, k.expr, read, head, inBounds);
   return { source: b.source(ret), args: b.args, size: sizeOf(out), loopMax: b.loopMax };
 }
 
@@ -287,51 +328,13 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
 
 // ---------- movement, indexing, creation ----------
 
-/** Kernels of the routines (reshape is a view and needs none; core lowers the other primitives to kernels). */
+/** Kernels of the routines gather, scatterAdd and iota (reshape is a view; core lowers the other primitives to kernels). */
 export function movementSource(prim: Primitive, ins: readonly TensorInfo[], params: unknown, out: TensorInfo, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
   const os = out.shape;
   const size = sizeOf(os);
   const done = (ret: string): KernelSource => ({ source: b.source(ret), args: b.args, size, loopMax: b.loopMax });
   switch (prim) {
-    case 'pad': {
-      const { before, value } = params as PrimParams['pad'];
-      const xs = ins[0].shape, st = stridesOf(xs);
-      const conds: string[] = [], terms: string[] = [];
-      os.forEach((d, k) => {
-        if (d === 1 && xs[k] === 1) return;
-        const o = b.digit('i', os, k);
-        const src = before[k] === 0 ? o : b.let(`${o} - ${lit(before[k])}`);
-        if (before[k] > 0) conds.push(`${src} < 0.0`);
-        if (before[k] + xs[k] < d) conds.push(`${src} > ${lit(xs[k] - 1)}`);
-        terms.push(st[k] === 1 ? src : `${src} * ${lit(st[k])}`);
-      });
-      const v = lit(value, b);
-      if (sizeOf(xs) === 0) return done(v);
-      const X = b.arg(0);
-      if (conds.length === 0) return done(`${X}[${terms.join(' + ') || '0.0'}]`);
-      b.lines.push(`if (${conds.join(' || ')}) { return ${v}; }`);
-      return done(`${X}[${terms.join(' + ') || '0.0'}]`);
-    }
-    case 'concat': {
-      const { axis } = params as PrimParams['concat'];
-      const c = b.digit('i', os, axis);
-      let start = 0;
-      const parts: { j: number; start: number; end: number }[] = [];
-      ins.forEach((x, j) => { const e = start + x.shape[axis]; if (e > start) parts.push({ j, start, end: e }); start = e; });
-      const offOf = (j: number, s0: number): string => {
-        const st = stridesOf(ins[j].shape);
-        const terms: string[] = [];
-        os.forEach((d, k) => {
-          if (k === axis) { const t = s0 === 0 ? c : `(${c} - ${lit(s0)})`; terms.push(st[k] === 1 ? t : `${t} * ${lit(st[k])}`); }
-          else if (d !== 1) { const o = b.digit('i', os, k); terms.push(st[k] === 1 ? o : `${o} * ${lit(st[k])}`); }
-        });
-        return terms.join(' + ') || '0.0';
-      };
-      const lastPart = parts[parts.length - 1];
-      for (const p of parts.slice(0, -1)) b.lines.push(`if (${c} < ${lit(p.end)}) { return ${b.arg(p.j)}[${offOf(p.j, p.start)}]; }`);
-      return done(`${b.arg(lastPart.j)}[${offOf(lastPart.j, lastPart.start)}]`);
-    }
     case 'gather': {
       const { axis, batchDims } = params as PrimParams['gather'];
       const xs = ins[0].shape, is = ins[1].shape;

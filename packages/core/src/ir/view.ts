@@ -9,29 +9,85 @@ export interface View {
   readonly shape: Shape;
   readonly strides: readonly number[];
   readonly offset: number;
+  /**
+   * A padded view (pad, and each part of a concat): per axis, the indices [lo, hi) that read stored values;
+   * an element outside them on any axis reads `fill` (and its offset, which may lie outside the storage,
+   * is never read). Absent when every index reads.
+   */
+  readonly bounds?: readonly Bound[];
+  readonly fill?: number;
 }
+
+export type Bound = readonly [number, number];
+
+/** `v` with `bounds` and `fill`, or without them where every index reads (or no index does not). */
+function bounded(v: View, bounds: readonly Bound[], fill: number): View {
+  const { shape, strides, offset } = v;
+  if (bounds.every(([lo, hi], d) => lo <= 0 && hi >= shape[d])) return { shape, strides, offset };
+  return { shape, strides, offset, bounds: bounds.map(([lo, hi], d) => (lo >= hi ? [0, 0] : [Math.max(lo, 0), Math.min(hi, shape[d])])), fill };
+}
+
+/** Per axis of `v`, the indices that read stored values. */
+export const boundsOf = (v: View): readonly Bound[] => v.bounds ?? v.shape.map((d): Bound => [0, d]);
 
 /** The view of a stored tensor as it is: row-major, from its first element. */
 export const contiguousView = (shape: Shape): View => ({ shape, strides: stridesOf(shape), offset: 0 });
 
 export function isContiguousView(v: View): boolean {
   const st = stridesOf(v.shape);
-  return v.offset === 0 && v.shape.every((d, k) => d === 1 || v.strides[k] === st[k]);
+  return v.offset === 0 && !v.bounds && v.shape.every((d, k) => d === 1 || v.strides[k] === st[k]);
 }
 
-export const permuteView = (v: View, perm: readonly number[]): View =>
-  ({ shape: perm.map((p) => v.shape[p]), strides: perm.map((p) => v.strides[p]), offset: v.offset });
+export function permuteView(v: View, perm: readonly number[]): View {
+  const moved = { shape: perm.map((p) => v.shape[p]), strides: perm.map((p) => v.strides[p]), offset: v.offset };
+  return v.bounds ? bounded(moved, perm.map((p) => v.bounds![p]), v.fill!) : moved;
+}
 
-export const sliceView = (v: View, starts: readonly number[], ends: readonly number[]): View => ({
-  shape: ends.map((e, d) => e - starts[d]),
-  strides: v.strides,
-  offset: v.offset + starts.reduce((o, s, d) => o + s * v.strides[d], 0),
-});
+export function sliceView(v: View, starts: readonly number[], ends: readonly number[]): View {
+  const cut = { shape: ends.map((e, d) => e - starts[d]), strides: v.strides, offset: v.offset + starts.reduce((o, s, d) => o + s * v.strides[d], 0) };
+  return v.bounds ? bounded(cut, v.bounds.map(([lo, hi], d): Bound => [lo - starts[d], hi - starts[d]]), v.fill!) : cut;
+}
 
 /** `v` broadcast (NumPy rules) to `shape`: stride 0 on the axes it is repeated along. */
 export function broadcastView(v: View, shape: Shape): View {
   const lead = shape.length - v.shape.length;
-  return { shape, strides: shape.map((d, k) => (k < lead || (v.shape[k - lead] === 1 && d !== 1) ? 0 : v.strides[k - lead])), offset: v.offset };
+  const wide = { shape, strides: shape.map((d, k) => (k < lead || (v.shape[k - lead] === 1 && d !== 1) ? 0 : v.strides[k - lead])), offset: v.offset };
+  if (!v.bounds) return wide;
+  // a repeated axis of length 1 reads everywhere or nowhere, as its one index did
+  return bounded(wide, shape.map((d, k): Bound => {
+    if (k < lead) return [0, d];
+    const [lo, hi] = v.bounds![k - lead];
+    return v.shape[k - lead] === 1 && d !== 1 ? (lo < hi ? [0, d] : [0, 0]) : [lo, hi];
+  }), v.fill!);
+}
+
+/**
+ * `v` padded by `before` and `after` elements per axis that read `value`: the offset moves back by `before`
+ * (so it may point outside the storage) and the bounds mark where the stored values are. Null for a view
+ * already padded with another value (one view has one fill).
+ */
+export function padView(v: View, before: readonly number[], after: readonly number[], value: number): View | null {
+  if (v.bounds && !Object.is(v.fill, value)) return null;
+  const grown = { shape: v.shape.map((d, k) => before[k] + d + after[k]), strides: v.strides, offset: v.offset - before.reduce((o, b, k) => o + b * v.strides[k], 0) };
+  return bounded(grown, boundsOf(v).map(([lo, hi], k): Bound => [lo + before[k], hi + before[k]]), value);
+}
+
+/**
+ * The parts of a concat along `axis` as views padded to the whole (with 0, a value no read of the concat
+ * picks: it picks the part whose bounds hold the element). No part may be padded already: its own fill
+ * would lie outside its bounds too.
+ */
+export function concatViews(parts: readonly View[], axis: number): View[] {
+  const total = parts.reduce((n, v) => n + v.shape[axis], 0);
+  let start = 0;
+  const padded: View[] = [];
+  for (const v of parts) {
+    if (v.bounds) throw new Error('concatViews: a part is a padded view already (read it as stored)');
+    const len = v.shape[axis];
+    padded.push(padView(v, v.shape.map((_, k) => (k === axis ? start : 0)), v.shape.map((_, k) => (k === axis ? total - start - len : 0)), 0)!);
+    start += len;
+  }
+  return padded;
 }
 
 /** Per axis of `out`, the strides that read `v` broadcast to it. */
@@ -46,6 +102,7 @@ export const broadcastStrides = (inShape: Shape, outShape: Shape): number[] => r
  * each group of old axes with the product of a group of new axes must be contiguous within itself.
  */
 export function reshapeView(v: View, shape: Shape): View | null {
+  if (v.bounds) return null; // a padded view is read as stored once padded
   if (sizeOf(shape) === 0) return { ...contiguousView(shape), offset: v.offset };
   const od: number[] = [], os: number[] = [];
   v.shape.forEach((d, k) => { if (d !== 1) { od.push(d); os.push(v.strides[k]); } });

@@ -1,6 +1,7 @@
-import { type Expr, type Head, isElementwisePrim, stableKey, touchesBfloat16 } from '../kernel.js';
-import { type View, broadcastView, contiguousView, isContiguousView, permuteView, reshapeView, sliceView } from '../ir/view.js';
+import { type Expr, type Head, concatExpr, isElementwisePrim, stableKey, touchesBfloat16 } from '../kernel.js';
+import { type View, broadcastView, concatViews, contiguousView, isContiguousView, padView, permuteView, reshapeView, sliceView } from '../ir/view.js';
 import type { PrimParams, TensorInfo } from '../primitives.js';
+import { roundTo } from '../dtype.js';
 import { sameShape } from '../shape.js';
 import { type Program, type Ref, type Step, sameRef } from './program.js';
 
@@ -8,11 +9,13 @@ type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
 const INLINE_MAX = 8;
 const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
+const isConcat = (s: Step) => s.kind === 'prim' && s.prim === 'concat';
 
 /** What kernels a program's steps can join (a step `touchesBfloat16` joins none). */
 function fusionKinds(infoOf: (r: Ref) => TensorInfo) {
   const bf16 = (s: Step) => touchesBfloat16(s.inputs.map(infoOf), s.out);
-  const isElementwise = (s: Step) => s.kind === 'prim' && isElementwisePrim(s.prim) && !bf16(s);
+  // a concat is a node too (a sum of its parts read through padded views), though its inputs are always leaves
+  const isElementwise = (s: Step) => s.kind === 'prim' && (isElementwisePrim(s.prim) || isConcat(s)) && !bf16(s);
   const isHeadable = (s: Step) => (isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul')) && !bf16(s);
   return { isElementwise, isHeadable };
 }
@@ -39,6 +42,7 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
   for (let i = n - 1; i >= 0; i--) {
     const s = p.steps[i];
     if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
+    if (readers[i].some((c) => isConcat(p.steps[c]))) continue; // a concat reads stored values (through views)
     if (isElementwise(s)) {
       const red = readers[i].map((c) => (isReduction(p.steps[c]) ? c : prologueOf[c]));
       if (red[0] >= 0 && red.every((x) => x === red[0])) { prologueOf[i] = red[0]; continue; }
@@ -81,7 +85,7 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
   return { root, prologueOf, inline };
 }
 
-const MOVEMENT = new Set(['permute', 'slice', 'broadcastTo', 'reshape']);
+const MOVEMENT = new Set(['permute', 'slice', 'broadcastTo', 'reshape', 'pad']);
 const stepOf = (p: Program, r: Ref): PrimStep | undefined => (r.kind === 'step' ? (p.steps[r.index] as PrimStep) : undefined);
 
 /** `v` moved by movement step `s`, or null where the result is not a view of the same storage. */
@@ -90,13 +94,15 @@ function moved(v: View, s: PrimStep): View | null {
     case 'permute': return permuteView(v, (s.params as PrimParams['permute']).perm);
     case 'slice': { const q = s.params as PrimParams['slice']; return sliceView(v, q.starts, q.ends); }
     case 'broadcastTo': return broadcastView(v, (s.params as PrimParams['broadcastTo']).shape);
+    case 'pad': { const q = s.params as PrimParams['pad']; return padView(v, q.before, q.after, roundTo(s.out.dtype, q.value)); }
     default: return reshapeView(v, (s.params as PrimParams['reshape']).shape);
   }
 }
 
 /**
  * The stored value `x` reads and the view it reads it through, looking through permutes, slices,
- * broadcasts and reshapes (a reshape only where it can be a view). `view` is null when it is read as stored.
+ * broadcasts, pads and reshapes (a reshape only where it can be a view, a pad unless the view is padded
+ * already with another value). `view` is null when it is read as stored.
  */
 function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref; view: View | null } {
   const chain: { s: PrimStep; ref: Ref }[] = [];
@@ -146,9 +152,20 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
       return { op: 'input', index: indexOf(mapRef(ref), view), dtype: infoOf(x).dtype };
     };
     // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
+    // a concat: each part read through its view padded to the whole (a part that is a padded view already is
+    // read as stored)
+    const concat = (s: PrimStep): Expr => {
+      const seen = s.inputs.map((x) => {
+        const { ref, view } = viewed(p, x, infoOf);
+        return view?.bounds ? { ref: x, view: contiguousView(infoOf(x).shape) } : { ref, view: view ?? contiguousView(infoOf(ref).shape) };
+      });
+      const views = concatViews(seen.map((x) => x.view), (s.params as PrimParams['concat']).axis);
+      return concatExpr(seen.map(({ ref }, j) => ({ op: 'input', index: indexOf(mapRef(ref), views[j]), dtype: s.out.dtype }) as const), s.out.dtype);
+    };
     const node = (i: number, inside: (j: number) => boolean): Expr => {
       const s = p.steps[i] as PrimStep;
       ops++;
+      if (isConcat(s)) return concat(s);
       const args = s.inputs.map((x): Expr => (x.kind === 'step' && (inside(x.index) || inline[x.index]) ? node(x.index, inside) : leaf(x)));
       return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
     };
@@ -156,6 +173,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
       const s = p.steps[i] as PrimStep;
       if (!isHeadable(s)) {
         ops++;
+        if (isConcat(s)) return concat(s);
         const args = s.inputs.map((x): Expr => (x.kind === 'step' && inline[x.index] ? node(x.index, () => false)
           : x.kind === 'step' && root[x.index] === r && prologueOf[x.index] < 0 && x.index !== r ? build(x.index) : leaf(x)));
         return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
@@ -173,7 +191,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
             const [a, b] = s.inputs.map((x) => {
               if (x.kind !== 'step' || !onlyProductsRead[x.index]) return indexOf(mapRef(x));
               const { ref, view } = viewed(p, x, infoOf);
-              return indexOf(mapRef(ref), view);
+              return view?.bounds ? indexOf(mapRef(x)) : indexOf(mapRef(ref), view); // products read no padded view
             });
             head = { prim: 'matmul', inputs: [a, b], params: s.params as PrimParams['matmul'] };
           } else head = { prim: s.prim as 'reduceSum' | 'reduceMax', inputs: [indexOf(mapRef(s.inputs[0]))], params: s.params as PrimParams['reduceSum'] };

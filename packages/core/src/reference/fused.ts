@@ -1,7 +1,7 @@
 import { type TypedArray, allocArray, roundTo } from '../dtype.js';
 import { type Expr, type FusedKernel, headDtype, inputView, splitPrologue } from '../kernel.js';
 import { sizeOf } from '../shape.js';
-import { type In, viewOffsets } from './indexing.js';
+import { type In, readAt, viewOffsets } from './indexing.js';
 import { kernels } from './kernels.js';
 import { elementwiseOp } from '../ir/ops.js';
 
@@ -11,8 +11,8 @@ type Eval = (i: number) => number;
 function operand(k: FusedKernel, j: number, x: In): In {
   const v = k.views?.[j];
   if (!v) return x;
-  const off = viewOffsets(v, v.shape), data = allocArray(x.info.dtype, off.length);
-  for (let i = 0; i < off.length; i++) data[i] = x.data[off[i]];
+  const off = viewOffsets(v, v.shape), data = allocArray(x.info.dtype, off.length), at = readAt(x.data, off, v.fill);
+  for (let i = 0; i < off.length; i++) data[i] = at(i);
   return { data, info: { shape: v.shape, dtype: x.info.dtype } };
 }
 
@@ -28,11 +28,12 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
     const r = (v: number) => roundTo(e.dtype, v);
     switch (e.op) {
       case 'input': {
-        const data = inputs[e.index].data, off = viewOffsets(inputView(k, e.index), k.out.shape);
-        return (i) => data[off[i]];
+        const v = inputView(k, e.index);
+        return readAt(inputs[e.index].data, viewOffsets(v, k.out.shape), v.fill);
       }
       case 'const': { const v = roundTo(e.dtype, e.value); return () => v; }
       case 'head': return (i) => head![i];
+      case 'inBounds': { const off = viewOffsets(inputView(k, e.index), k.out.shape); return (i) => +(off[i] >= 0); }
       case 'where': { const [c, a, b] = e.args.map(compile); return (i) => (c(i) ? a(i) : b(i)); }
       case 'cast': {
         const [a] = e.args.map(compile);

@@ -52,7 +52,7 @@ function gatherWalk(xShape: readonly number[], idx: In, axis: number, batchDims:
  * The reference loops of what core does not lower to kernels (the routines, and bfloat16 casts and products),
  * and of the heads the kernel interpreter (`fused.ts`) calls: reductions and products.
  */
-export type ReferencePrim = Exclude<Primitive, UnaryPrim | BinaryPrim | 'where' | 'permute' | 'broadcastTo' | 'slice'>;
+export type ReferencePrim = Exclude<Primitive, UnaryPrim | BinaryPrim | 'where' | 'permute' | 'broadcastTo' | 'slice' | 'pad' | 'concat'>;
 
 export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
   cast: ([x0], _, out) => {
@@ -85,22 +85,6 @@ export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
     return r;
   },
   reshape: ([x]) => x.data.slice(),
-  pad: ([x], { before, value }, out) => {
-    const r = allocArray(out.dtype, sizeOf(out.shape)).fill(value);
-    const st = stridesOf(out.shape);
-    forEachIndex(x.info.shape, (flat, idx) => { r[offsetOf(idx.map((i, d) => i + before[d]), st)] = x.data[flat]; });
-    return r;
-  },
-  concat: (xs, { axis }, out) => {
-    const r = allocArray(out.dtype, sizeOf(out.shape));
-    const st = stridesOf(out.shape);
-    let base = 0;
-    for (const x of xs) {
-      forEachIndex(x.info.shape, (flat, idx) => { r[offsetOf(idx.map((i, d) => (d === axis ? i + base : i)), st)] = x.data[flat]; });
-      base += x.info.shape[axis];
-    }
-    return r;
-  },
   gather: ([x, idx], { axis, batchDims }, out) => {
     const r = allocArray(out.dtype, sizeOf(out.shape));
     gatherWalk(x.info.shape, idx, axis, batchDims, 'gather', (o, xo) => { r[o] = x.data[xo]; });

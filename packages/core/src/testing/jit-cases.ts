@@ -7,7 +7,7 @@ import { silu } from '../nn/activations.js';
 import { softmax } from '../nn/softmax.js';
 import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
-import { broadcastTo, permute, reshape, slice, transpose } from '../ops/movement.js';
+import { broadcastTo, concat, pad, permute, reshape, slice, transpose } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
@@ -35,12 +35,22 @@ const programs: readonly [string, F][] = [
   ['matmul(permute(x), slice(w))', (x, w) => matmul(transpose(x), slice(w, [0, 1], [2, 3]))],
   ['batched matmul of permuted operands with an epilogue', (x, w) =>
     ew.exp(matmul(permute(reshape(x, [2, 3, 1]), [0, 2, 1]), slice(broadcastTo(w, [2, 3, 3]), [0, 0, 1], [2, 3, 3])))],
+  // pads and concats read through padded views: nothing copied
+  ['exp(pad(x)) + concat(slices of w)', (x, w) => ew.add(ew.exp(pad(x, [[1, 0], [0, 0]], -0.5)), concat([slice(w, [0, 2], [3, 3]), slice(w, [0, 0], [3, 2])], 1))],
+  ['a pad of a pad with another fill (read from the stored inner pad)', (x) => ew.mul(pad(pad(x, [[0, 1], [1, 0]], 2), [[1, 0], [0, 1]], NaN), 3)],
+  ['rotate-half: a concat of a negated slice and a slice', (x) => concat([ew.neg(slice(x, [0, 1], [2, 3])), slice(x, [0, 0], [2, 1])], 1)],
+  ['a concat of three along the outer axis, broadcast into a sum', (x, w) => ew.add(concat([x, slice(w, [0, 0], [1, 3]), ew.exp(x)], 0), slice(w, [2, 0], [3, 3]))],
+  ['a sum over a padded prologue', (x) => sum(ew.mul(pad(x, [[0, 0], [2, 1]], 0.25), 2), -1)],
+  ['a product of a padded operand (read from the stored pad)', (x, w) => matmul(pad(x, [[0, 1], [0, 0]], 1), w)],
+  ['a slice of a concat inside one part', (x, w) => ew.exp(slice(concat([x, w], 0), [2, 0], [4, 3]))],
 ];
 
-/** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast or reshape. */
+/** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast, pad, concat or reshape. */
 function movement(seed: number, x: Tensor): Tensor {
-  const s = x.shape, r = s.length, k = Math.floor(seed / 4);
-  switch (seed % 4) {
+  const s = x.shape, r = s.length, k = Math.floor(seed / 6);
+  switch (seed % 6) {
+    case 3: return pad(x, s.map((_, i) => [(k + i) % 2, (k + 2 * i) % 3]) as never, [0, -1.5, NaN, -0][k % 4]);
+    case 4: return concat([x, ew.mul(x, 2)] as never, k % r);
     case 0: return r < 2 ? x : permute(x, Array.from({ length: r }, (_, d) => (d + 1 + k) % r) as never);
     case 1: return slice(x, s.map((d, i) => (k + i) % d) as never, s as never);
     case 2: return broadcastTo(x, [2, ...s.map((d) => (d === 1 ? 3 : d))] as never);
@@ -71,15 +81,21 @@ export function jitSuite(c: SuiteContext): void {
       g(x, w); g(x, w);
       assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
     });
+    check('pads and concats fuse: exp(pad(x)) + concat(slices of w) is one kernel', () => {
+      const g = jit(programs.find(([n]) => n === 'exp(pad(x)) + concat(slices of w)')![1]);
+      const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
+      g(x, w); g(x, w);
+      assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
+    });
     check('products read through views: matmul(permute(x), slice(w)) is one kernel', () => {
       const g = jit(programs.find(([n]) => n === 'matmul(permute(x), slice(w))')![1]);
       const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
       g(x, w); g(x, w);
       assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
     });
-    check('property: any chain of permutes, slices, broadcasts and reshapes read by a kernel replays as eager', () => {
+    check('property: any chain of permutes, slices, broadcasts, pads, concats and reshapes read by a kernel replays as eager', () => {
       const arb = shapeArb(1, 3).chain((shape) => fc.tuple(fc.constant(shape), valuesArb(numel(shape), f32Arb(4)),
-        fc.array(fc.nat(60), { minLength: 1, maxLength: 4 })));
+        fc.array(fc.nat(90), { minLength: 1, maxLength: 4 })));
       fc.assert(fc.property(arb, ([shape, data, seeds]) => {
         const f = (x: Tensor) => { const y = seeds.reduce((t, sd) => movement(sd, t), x); return ew.add(ew.exp(y), ew.mul(y, 0.5)); };
         const x = fromValues(data, shape);
