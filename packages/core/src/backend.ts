@@ -29,13 +29,19 @@ export interface Backend {
   readonly composites?: readonly CompositePrimitive[];
   /** The most bytes of live tensors this backend can hold, when it has a ceiling of its own (a wasm memory's 4 GiB address space). */
   readonly maxBytes?: number;
+  /**
+   * jit recomputes a cheap element-wise value inside each kernel that reads it instead of storing it, for a
+   * backend where a kernel launch costs more than the recomputation (gpu.js); default false (on the cpu
+   * backend the stored value is cheaper: the recomputation reads its inputs again in every reader).
+   */
+  readonly recompute?: boolean;
   /** Allocates storage for `info` and copies `data` into it. */
   upload(data: TypedArray, info: TensorInfo): DataHandle;
   /** Copies the tensor's values back to the host. */
   read(handle: DataHandle, info: TensorInfo): TypedArray;
   /**
    * Runs a routine: a primitive `primitiveKernel` does not lower (reshape, which may share storage, gather,
-   * scatterAdd, iota, pad, concat, the composites it lists, and the steps that read or make bfloat16),
+   * scatterAdd, iota, the composites it lists, and the steps that read or make bfloat16),
    * allocating the output. Inputs and params are already checked by the core.
    */
   runRoutine<P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle;

@@ -182,27 +182,33 @@ test('jit: an element-wise value read only by a reduction is its prologue, never
   const lse = jit((x: Tensor) => log(sum(exp(x), 1, true)));
   lse(x);
   assert.deepEqual([lse.stats().kernels, lse.stats().fusedKernels], [1, 1]);
-  // a cheap value read by two reductions is recomputed in each (never stored); of a costly one (10 nodes), the
-  // part past 8 nodes is stored once and the rest recomputed in each reduction
+  // read by two reductions: stored once, each reduction its own kernel
   const two = jit((x: Tensor) => { const y = mul(x, x); return [sum(y, 0), max(y, 1)]; });
   two(x);
-  assert.equal(two.stats().kernels, 2);
-  two(x).forEach((t, i) => same(t, [sum(mul(x, x), 0), max(mul(x, x), 1)][i]));
-  const deep = (x: Tensor) => { let y = x; for (let k = 0; k < 5; k++) y = exp(mul(y, 0.5)); return y; };
-  const costly = jit((x: Tensor) => { const y = deep(x); return [sum(y, 0), max(y, 1)]; });
-  costly(x);
-  assert.equal(costly.stats().kernels, 3);
-  costly(x).forEach((t, i) => same(t, [sum(deep(x), 0), max(deep(x), 1)][i]));
+  assert.equal(two.stats().kernels, 3);
 });
 
-test('jit: a cheap element-wise value read by kernels of its own is recomputed in each, not stored', () => {
+test('jit recompute: a cheap element-wise value read by kernels of its own is recomputed in each, not stored', () => {
   const x = f32(32, [4, 6]), w = f32(33, [6, 6]);
-  // y is read by two products' epilogues (each a kernel of its own): two kernels, no third for y
-  const f = jit((x: Tensor, w: Tensor) => { const y = add(mul(x, 2), 1); return [add(matmul(x, w), y), mul(matmul(x, w), y)]; });
-  f(x, w);
-  assert.equal(f.stats().kernels, 2);
-  const y = add(mul(x, 2), 1);
-  f(x, w).forEach((t, i) => same(t, [add(matmul(x, w), y), mul(matmul(x, w), y)][i]));
+  // y is read by two products' epilogues (each a kernel of its own): stored (3 kernels), or recomputed in each (2)
+  const f = (x: Tensor, w: Tensor) => { const y = add(mul(x, 2), 1); return [add(matmul(x, w), y), mul(matmul(x, w), y)]; };
+  const stored = jit(f, { recompute: false }), recomputed = jit(f, { recompute: true });
+  stored(x, w); recomputed(x, w);
+  assert.deepEqual([stored.stats().kernels, recomputed.stats().kernels], [3, 2]);
+  recomputed(x, w).forEach((t, i) => same(t, f(x, w)[i]));
+  // of a costly value (10 nodes), the part past 8 nodes is stored once and the rest recomputed in each reader
+  const deep = (x: Tensor) => { let y = x; for (let k = 0; k < 5; k++) y = exp(mul(y, 0.5)); return y; };
+  const g = (x: Tensor, w: Tensor) => { const y = deep(x); return [add(matmul(x, w), y), mul(matmul(x, w), y)]; };
+  const costly = jit(g, { recompute: true });
+  costly(x, w);
+  assert.equal(costly.stats().kernels, 3);
+  costly(x, w).forEach((t, i) => same(t, g(x, w)[i]));
+  // a value over a smaller shape, broadcast into its readers, is stored: it would be recomputed per element
+  const h = (x: Tensor, w: Tensor) => { const m = exp(sum(x, 1, true)); return [add(matmul(x, w), m), mul(matmul(x, w), m)]; };
+  const broadcast = jit(h, { recompute: true });
+  broadcast(x, w);
+  assert.equal(broadcast.stats().kernels, 3);
+  broadcast(x, w).forEach((t, i) => same(t, h(x, w)[i]));
 });
 
 test('kernel keys tell -0, NaN and the infinities apart', async () => {

@@ -128,6 +128,8 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
   const backend: GpujsBackend = {
     name,
     dtypes: DTYPES,
+    // a launch costs more than recomputing a cheap shared value in each kernel that reads it
+    recompute: true,
     mode: device.mode,
     fallbackReason,
     upload: (data: TypedArray, info: TensorInfo): DataHandle => {

@@ -2,7 +2,7 @@ import { type Expr, type Head, concatExpr, isElementwisePrim, stableKey, touches
 import { type View, broadcastView, concatViews, contiguousView, isContiguousView, padView, permuteView, reshapeView, sliceView } from '../ir/view.js';
 import type { PrimParams, TensorInfo } from '../primitives.js';
 import { roundTo } from '../dtype.js';
-import { sameShape } from '../shape.js';
+import { sameShape, sizeOf } from '../shape.js';
 import { type Program, type Ref, type Step, sameRef } from './program.js';
 
 type PrimStep = Step & { kind: 'prim' };
@@ -26,12 +26,12 @@ function fusionKinds(infoOf: (r: Ref) => TensorInfo) {
  * when every reader is element-wise and they all belong to one kernel; it is then recomputed at each use
  * inside that kernel instead of stored. An element-wise step read only by one reduction (directly or through
  * other nodes of its prologue) is computed inside the reduction, as its prologue, and never stored. A kernel
- * holds at most one head, of the kernel's own output shape (a head cannot be broadcast). A cheap element-wise
- * step (at most INLINE_MAX nodes, counting the inlined steps it reads) whose element-wise readers are in
- * several kernels is `inline`: recomputed inside each of them, never stored (one launch and one stored
- * tensor fewer, for a few more reads).
+ * holds at most one head, of the kernel's own output shape (a head cannot be broadcast). With `recompute`, a
+ * cheap element-wise step (at most INLINE_MAX nodes, counting the inlined steps it reads) whose readers are
+ * element-wise, in several kernels, each evaluating it over its own size (no broadcast), is `inline`:
+ * recomputed inside each of them, never stored (one launch and one stored tensor fewer, for more reads).
  */
-function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeof fusionKinds>): { root: Int32Array; prologueOf: Int32Array; inline: Uint8Array } {
+function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeof fusionKinds>, recompute: boolean): { root: Int32Array; prologueOf: Int32Array; inline: Uint8Array } {
   const n = p.steps.length;
   const readers: number[][] = Array.from({ length: n }, () => []);
   p.steps.forEach((s, i) => s.inputs.forEach((r) => { if (r.kind === 'step') readers[r.index].push(i); }));
@@ -39,6 +39,15 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
   const root = Int32Array.from({ length: n }, (_, i) => i);
   const prologueOf = new Int32Array(n).fill(-1);
   const inline = new Uint8Array(n);
+  // how many times the kernel holding step c evaluates it: a value inlined into a kernel over a larger shape
+  // would be recomputed at every broadcast element, so it is inlined only where the sizes are equal
+  const evaluatedOver = (c: number): number => {
+    if (inline[c]) return sizeOf(p.steps[c].out.shape);
+    const k = prologueOf[c] >= 0 ? prologueOf[c] : root[c];
+    const own = sizeOf(p.steps[c].out.shape), over = isReduction(p.steps[k]) && prologueOf[c] >= 0 ? sizeOfInput(k) : sizeOf(p.steps[k].out.shape);
+    return own === over ? own : -1;
+  };
+  const sizeOfInput = (k: number): number => { const r = p.steps[k].inputs[0]; return r.kind === 'step' ? sizeOf(p.steps[r.index].out.shape) : -1; };
   for (let i = n - 1; i >= 0; i--) {
     const s = p.steps[i];
     if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
@@ -48,7 +57,10 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
       if (red[0] >= 0 && red.every((x) => x === red[0])) { prologueOf[i] = red[0]; continue; }
     }
     const shared = readers[i].some((c) => inline[c] || prologueOf[c] >= 0) || !readers[i].every((c) => root[c] === root[readers[i][0]]);
-    if (isElementwise(s) && shared && readers[i].every((c) => isElementwise(p.steps[c]) || isReduction(p.steps[c]))) { inline[i] = 1; continue; }
+    if (isElementwise(s) && shared && recompute && readers[i].every((c) => isElementwise(p.steps[c]) && sizeOf(s.out.shape) === evaluatedOver(c))) {
+      inline[i] = 1;
+      continue;
+    }
     if (!readers[i].every((c) => isElementwise(p.steps[c]) && prologueOf[c] < 0)) continue; // a prologue holds no head
     const r = root[readers[i][0]];
     if (!readers[i].every((c) => root[c] === r && !inline[c])) continue;
@@ -122,11 +134,10 @@ function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref;
  * A kernel reads a permute, slice, broadcast or reshape of a value through a view of its storage instead of
  * a copy (the copy is then dropped by dead-code elimination when nothing else reads it).
  */
-export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
+export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = false): Program {
   const kinds = fusionKinds(infoOf), { isElementwise, isHeadable } = kinds;
-  const { root, prologueOf, inline } = kernelRoots(p, kinds);
+  const { root, prologueOf, inline } = kernelRoots(p, kinds, recompute);
   const hasPrologue = new Set<number>(Array.from(prologueOf).filter((x) => x >= 0));
-  p.steps.forEach((s, i) => { if (isReduction(s) && s.inputs[0].kind === 'step' && inline[s.inputs[0].index]) hasPrologue.add(i); });
   const out: Step[] = [];
   const newRef = new Map<number, Ref>();
   const onlyProductsRead = new Array<boolean>(p.steps.length).fill(true);
@@ -181,7 +192,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo): Program {
       ops++;
       if (!head) {
         const src = s.inputs[0];
-        if (s.prim !== 'matmul' && src.kind === 'step' && (prologueOf[src.index] === i || inline[src.index])) {
+        if (s.prim !== 'matmul' && src.kind === 'step' && prologueOf[src.index] === i) {
           const expr = node(src.index, (j) => prologueOf[j] === i);
           head = { prim: s.prim as 'reduceSum' | 'reduceMax', prologue: { expr, out: p.steps[src.index].out }, params: s.params as PrimParams['reduceSum'] };
         } else {

@@ -11,6 +11,11 @@ import { Recorder } from './recorder.js';
 export interface JitOptions {
   /** Fuse element-wise chains (and epilogues of matmuls and reductions) into single kernels (default true). */
   readonly fuse?: boolean;
+  /**
+   * Recompute a cheap element-wise value (at most 8 nodes) inside each kernel that reads it instead of storing
+   * it: fewer kernels, more reads (default: the backend's `recompute`, true on gpu.js).
+   */
+  readonly recompute?: boolean;
 }
 
 export interface JitStats {
@@ -69,13 +74,15 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, opts:
     const template = mapTensors(result, (t) => { outputs.push(recorder.refOf(t)); return t; });
     const infoOf = (r: Ref) => (r.kind === 'arg' ? argLeaves[r.index].info : r.kind === 'const' ? r.tensor.info : recorder.steps[r.index].out);
     const recorded = deadCodeEliminated({ steps: recorder.steps, outputs });
-    const program = opts.fuse === false ? recorded : deadCodeEliminated(fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r))));
+    const backend = argLeaves[0]?.backend ?? getBackend();
+    const recompute = opts.recompute ?? backend.recompute ?? false;
+    const program = opts.fuse === false ? recorded : deadCodeEliminated(fuse(recorded, (r) => (r.kind === 'step' ? recorded.steps[r.index].out : infoOf(r)), recompute));
     last = { program, lastUse: lastUses(program), kernels: stepKernels(program, argLeaves.map((t) => t.info)), template };
     recordedOps = recorder.steps.length;
     cache.set(key, last);
     traces++;
     // the trace computed nothing: this call's values come from running the program, as a replay's do
-    const outs = execute(program, last.lastUse, last.kernels, argLeaves, argLeaves[0]?.backend ?? getBackend());
+    const outs = execute(program, last.lastUse, last.kernels, argLeaves, backend);
     let i = 0;
     return mapTensors(template, () => outs[i++]) as R;
   };

@@ -43,6 +43,8 @@ const programs: readonly [string, F][] = [
   ['a sum over a padded prologue', (x) => sum(ew.mul(pad(x, [[0, 0], [2, 1]], 0.25), 2), -1)],
   ['a product of a padded operand (read from the stored pad)', (x, w) => matmul(pad(x, [[0, 1], [0, 0]], 1), w)],
   ['a slice of a concat inside one part', (x, w) => ew.exp(slice(concat([x, w], 0), [2, 0], [4, 3]))],
+  // a cheap value read by two kernels (products' epilogues): stored, or recomputed in each (`recompute`)
+  ['a shared value in two epilogues', (x, w) => { const y = ew.sin(ew.mul(x, 2)); return ew.add(silu(ew.add(matmul(x, w), y)), ew.mul(matmul(ew.exp(x), w), y)); }],
 ];
 
 /** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast, pad, concat or reshape. */
@@ -65,14 +67,16 @@ function movement(seed: number, x: Tensor): Tensor {
 export function jitSuite(c: SuiteContext): void {
   describe('jit replay (runKernel)', () => {
     for (const [name, f] of programs) {
-      check(`${name}: the replay equals eager execution`, () => {
+      check(`${name}: the replay equals eager execution, shared values stored or recomputed`, () => {
         const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
         const eager = Array.from(f(x, w).dataSync());
-        const g = jit(f);
-        g(x, w);                                       // traces
-        const replayed = g(x, w);                      // replays the fused program
-        assert.equal(g.stats().replays, 1);
-        assertClose(Array.from(replayed.dataSync()), eager, c.tol, name);
+        for (const recompute of [false, true]) {
+          const g = jit(f, { recompute });
+          g(x, w);                                       // traces
+          const replayed = g(x, w);                      // replays the fused program
+          assert.equal(g.stats().replays, 1);
+          assertClose(Array.from(replayed.dataSync()), eager, c.tol, `${name} (recompute: ${recompute})`);
+        }
       });
     }
     check('movement fuses: exp(permute(x)) + slice(w) is one kernel', () => {
