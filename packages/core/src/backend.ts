@@ -41,7 +41,7 @@ export interface Backend {
   read(handle: DataHandle, info: TensorInfo): TypedArray;
   /**
    * Runs a routine: a primitive `primitiveKernel` does not lower (reshape, which may share storage, gather,
-   * scatterAdd, iota, the composites it lists, and the steps that read or make bfloat16),
+   * scatterAdd, the composites it lists, and the steps that read or make bfloat16),
    * allocating the output. Inputs and params are already checked by the core.
    */
   runRoutine<P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle;

@@ -14,6 +14,8 @@ export type Expr =
   | { readonly op: 'head'; readonly dtype: DType }
   /** 1 where input `index`'s padded view reads a stored value at this element, 0 where it reads its fill. */
   | { readonly op: 'inBounds'; readonly index: number; readonly dtype: 'bool' }
+  /** A range 0, 1, ... read through `view` (no storage: an element's value is its offset in the view). */
+  | { readonly op: 'iota'; readonly view: View; readonly dtype: DType }
   | { readonly op: UnaryPrim; readonly args: readonly [Expr]; readonly dtype: DType }
   | { readonly op: BinaryPrim; readonly args: readonly [Expr, Expr]; readonly dtype: DType }
   | { readonly op: 'where'; readonly args: readonly [Expr, Expr, Expr]; readonly dtype: DType }
@@ -79,9 +81,9 @@ export const concatExpr = (parts: readonly (Expr & { op: 'input' })[], dtype: DT
 /**
  * A primitive as the kernel a backend runs (`runKernel`): an element-wise op as a one-node expression over
  * inputs 0..; permute, slice and pad as a read of input 0 through a view of it, broadcastTo as a read of
- * input 0 (inputs broadcast to the output), concat as the sum of its parts read through padded views; a
- * reduction or a matmul as a head. Null for the routines (`runRoutine`: reshape, gather, scatterAdd, iota
- * and the composites) and for a step that reads or makes bfloat16 (a stored weight: its casts,
+ * input 0 (inputs broadcast to the output), concat as a pick of its parts read through padded views, iota as
+ * a range leaf; a reduction or a matmul as a head. Null for the routines (`runRoutine`: reshape, gather,
+ * scatterAdd and the composites) and for a step that reads or makes bfloat16 (a stored weight: its casts,
  * products and gathers run as primitives).
  */
 export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
@@ -105,6 +107,7 @@ export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], 
       return { inputs, out, expr: concatExpr(inputs.map((_, j) => ({ op: 'input', index: j, dtype: inputs[j].dtype })), out.dtype), views };
     }
     case 'broadcastTo': return { inputs, out, expr: input(0) };
+    case 'iota': return { inputs, out, expr: { op: 'iota', view: contiguousView(out.shape), dtype: out.dtype } };
   }
   if (!isElementwisePrim(prim)) return null;
   return { inputs, out, expr: { op: prim, args: inputs.map((_, i) => input(i)), dtype: out.dtype } as unknown as Expr };
@@ -183,4 +186,47 @@ export function paddedPieces(k: FusedKernel): Piece[] | null {
     };
     return { lo, shape: hi.map((h, a) => h - lo[a]), expr: rewrite(k.expr), inputs: used };
   });
+}
+
+/** The kernel's expressions (its own and its prologue's). */
+const exprsOf = (k: FusedKernel): Expr[] => [k.expr, ...(k.head && 'prologue' in k.head ? [k.head.prologue.expr] : [])];
+
+/** `e` with each leaf replaced by `f(leaf)`. */
+const mapLeaves = (e: Expr, f: (leaf: Expr) => Expr): Expr => ('args' in e ? ({ ...e, args: e.args.map((a) => mapLeaves(a, f)) } as unknown as Expr) : f(e));
+
+const hasIota = (e: Expr): boolean => e.op === 'iota' || ('args' in e && e.args.some(hasIota));
+
+/**
+ * The kernel with each range leaf (`iota`) read from an input of its own holding 0, 1, ..., length - 1
+ * (appended after the kernel's inputs, read through the leaf's view), for a backend whose loops read only
+ * stored values; `lengths` gives each added input's length. Null when the kernel has no range leaf.
+ */
+export function iotaAsInputs(k: FusedKernel): { kernel: FusedKernel; ranges: readonly TensorInfo[] } | null {
+  if (!exprsOf(k).some(hasIota)) return null;
+  const ranges: TensorInfo[] = [], views: (View | null)[] = [];
+  const keys: string[] = [];
+  const asInput = (e: Expr): Expr => {
+    if (e.op !== 'iota') return e;
+    const key = stableKey([e.view, e.dtype]);
+    let j = keys.indexOf(key);
+    if (j < 0) {
+      const v = e.view;
+      const length = v.shape.some((d) => d === 0) ? 0 : v.offset + v.shape.reduce((n, d, a) => n + (d - 1) * Math.max(v.strides[a], 0), 0) + 1;
+      j = keys.push(key) - 1;
+      ranges.push({ shape: [length], dtype: e.dtype });
+      views.push(v);
+    }
+    return { op: 'input', index: k.inputs.length + j, dtype: e.dtype };
+  };
+  const h = k.head;
+  return {
+    kernel: {
+      ...k,
+      expr: mapLeaves(k.expr, asInput),
+      ...(h && 'prologue' in h ? { head: { ...h, prologue: { ...h.prologue, expr: mapLeaves(h.prologue.expr, asInput) } } } : {}),
+      inputs: [...k.inputs, ...ranges],
+      views: [...(k.views ?? k.inputs.map(() => null)), ...views],
+    },
+    ranges,
+  };
 }

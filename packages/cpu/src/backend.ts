@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, paddedPieces, readStrides, referenceKernels, runSplitPrologue, sizeOf, stridesOf,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, iotaAsInputs, paddedPieces, readStrides, referenceKernels, runSplitPrologue, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
@@ -149,16 +149,11 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   // the routines on arrays; reshape shares storage, and the composites and bfloat16 casts run in `runRoutine`
   // (a product arrives here only with a bfloat16 operand: core lowers the others to kernels)
-  type ArrayPrim = 'matmul' | 'gather' | 'scatterAdd' | 'iota';
+  type ArrayPrim = 'matmul' | 'gather' | 'scatterAdd';
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
     gather: ([x, idx], { axis, batchDims }, o) => gather(x.data, x.info, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
     scatterAdd: ([upd, idx], { axis, batchDims }, o) => scatterAdd(upd.data, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
-    iota: (_, { n }, o) => {
-      const r = alloc(o.dtype, n);
-      for (let i = 0; i < n; i++) r[i] = i;
-      return r;
-    },
   };
 
   /** Input `j` of `kernel` as its view sees it, contiguous (the input itself when it has no view). */
@@ -175,6 +170,16 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const runKernel = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
     // a prologue reading a padded view runs as a kernel of its own first (its pieces below), then is reduced
     if (kernel.head && 'prologue' in kernel.head && kernel.views?.some((v) => v?.bounds)) return runSplitPrologue(backend, kernel, inputs)!;
+    // a range leaf is read from a stored range (the loops read only stored values)
+    const ranged = iotaAsInputs(kernel);
+    if (ranged) {
+      const ranges = ranged.ranges.map((info) => { const r = alloc(info.dtype, info.shape[0]); for (let i = 0; i < r.length; i++) r[i] = i; return make(r); });
+      try {
+        return runKernel(ranged.kernel, [...inputs, ...ranges.map((handle, j) => ({ handle, info: ranged.ranges[j] }))]);
+      } finally {
+        ranges.forEach((h) => backend.free(h));
+      }
+    }
     const xs = ins(inputs);
     const out = kernel.out;
     // each input as the kernel reads it over `shape`: through its view, broadcast

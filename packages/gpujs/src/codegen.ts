@@ -137,18 +137,29 @@ const dialects: Record<Dialect, CoreDialect> = {
   },
 };
 
-/**
- * Renders an expression tree; `read(k)` gives the value of input `k` at this thread's element, `inBounds(k)`
- * whether its padded view reads a stored value there.
- */
-function renderExpr(b: Builder, e: Expr, read: (k: number) => string, head: () => string, inBounds: (k: number) => string = noBounds): string {
+/** How an expression's leaves read at this thread's element. */
+interface Leaves {
+  /** The value of input `k`. */
+  readonly read: (k: number) => string;
+  readonly head: () => string;
+  /** Whether input `k`'s padded view reads a stored value (1.0) or its fill (0.0). */
+  readonly inBounds: (k: number) => string;
+  /** A range's value read through `view`: the element's offset in the view. */
+  readonly range: (view: View) => string;
+}
+
+const unsupported = (what: string) => (): string => { throw new Error(`gpujs codegen: ${what}`); };
+
+/** Renders an expression tree. */
+function renderExpr(b: Builder, e: Expr, leaves: Leaves): string {
   switch (e.op) {
-    case 'input': return read(e.index);
-    case 'inBounds': return inBounds(e.index);
+    case 'input': return leaves.read(e.index);
+    case 'inBounds': return leaves.inBounds(e.index);
+    case 'iota': return leaves.range(e.view);
     case 'const': return lit(e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? Math.trunc(e.value) : +(e.value !== 0), b);
-    case 'head': return head();
+    case 'head': return leaves.head();
     default: {
-      const args = e.args.map((a) => renderExpr(b, a, read, head, inBounds));
+      const args = e.args.map((a) => renderExpr(b, a, leaves));
       return b.let(renderNode(e, args, dialects[b.dialect]));
     }
   }
@@ -234,12 +245,19 @@ function renderPrologueReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduc
     strides.set(j, st);
     bases.set(j, b.let(view.offset === 0 ? off : `${lit(view.offset)} + ${off}`));
   }
-  const read = (j: number): string => {
-    const st = strides.get(j)!;
-    const terms = [bases.get(j)!, ...reduced.flatMap((d, g) => (st[d] === 0 ? [] : [st[d] === 1 ? vars[g] : `${vars[g]} * ${lit(st[d])}`]))];
-    return b.let(`${b.arg(j)}[${terms.join(' + ')}]`);
+  // an offset through a view over the prologue's shape: this thread's part (kept axes) plus the loop's
+  const at = (view: View, base: string): string => {
+    const st = readStrides(view, x);
+    return [base, ...reduced.flatMap((d, g) => (st[d] === 0 ? [] : [st[d] === 1 ? vars[g] : `${vars[g]} * ${lit(st[d])}`]))].join(' + ');
   };
-  const { lines, value } = b.body(() => renderExpr(b, h.prologue.expr, read, () => { throw new Error('gpujs codegen: a head inside a prologue'); }));
+  const read = (j: number): string => b.let(`${b.arg(j)}[${at(inputView(k, j), bases.get(j)!)}]`);
+  const range = (view: View): string => {
+    const st = readStrides(view, x), off = b.affine('i', kept.map((d) => x[d]), kept.map((d) => st[d]));
+    return b.let(at(view, view.offset === 0 ? off : `${lit(view.offset)} + ${off}`));
+  };
+  const { lines, value } = b.body(() => renderExpr(b, h.prologue.expr, {
+    read, range, head: unsupported('a head inside a prologue'), inBounds: unsupported('a padded view in a prologue'),
+  }));
   const acc = b.fresh('s'), first = b.fresh('f');
   const isMax = h.prim === 'reduceMax';
   b.lines.push(`let ${acc} = 0.0;`);
@@ -257,8 +275,6 @@ function inputsOf(e: Expr): number[] {
   if (e.op === 'input') return [e.index];
   return 'args' in e ? e.args.flatMap(inputsOf) : [];
 }
-
-const noBounds = (): string => { throw new Error('gpujs codegen: inBounds of an input read without a padded view'); };
 
 /**
  * Where a padded view (broadcast to `out`) reads its fill at this thread's element: a condition (`1.0` /
@@ -320,7 +336,11 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
     return headVar;
   };
   if (k.head) head(); // the loop first, so that reads inside the expression come after it
-  const ret = renderExpr(b, k.expr, read, head, inBounds);
+  const range = (view: View): string => {
+    const off = b.affine('i', out, broadcastView(view, out).strides);
+    return b.let(view.offset === 0 ? off : `${lit(view.offset)} + ${off}`);
+  };
+  const ret = renderExpr(b, k.expr, { read, head, inBounds, range });
   return { source: b.source(ret), args: b.args, size: sizeOf(out), loopMax: b.loopMax };
 }
 
@@ -328,7 +348,7 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
 
 // ---------- movement, indexing, creation ----------
 
-/** Kernels of the routines gather, scatterAdd and iota (reshape is a view; core lowers the other primitives to kernels). */
+/** Kernels of the routines gather and scatterAdd (reshape is a view; core lowers the other primitives to kernels). */
 export function movementSource(prim: Primitive, ins: readonly TensorInfo[], params: unknown, out: TensorInfo, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
   const os = out.shape;
@@ -373,8 +393,6 @@ export function movementSource(prim: Primitive, ins: readonly TensorInfo[], para
       b.lines.push(`for (let ${t} = 0; ${t} < ${T}; ${t}++) { if (${I}[${ib} + ${t}] == ${j}) { ${s} += ${U}[${ub} + ${t} * ${lit(tStride)}]; } }`);
       return done(dialect === 'f64' && out.dtype === 'float32' ? `Math.fround(${s})` : s);
     }
-    case 'iota':
-      return done('i');
   }
   throw new Error(`gpujs codegen: no kernel for ${prim}`);
 }

@@ -156,10 +156,13 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       return refs.push(ref) - 1;
     };
     let head: Head | undefined;
-    let ops = 0;
+    let ops = 0, ranged = false;
     const leaf = (x: Ref): Expr => {
       const { ref, view } = viewed(p, x, infoOf);
       if (ref.kind === 'const' && ref.tensor.rank === 0) return { op: 'const', value: ref.tensor.dataSync()[0], dtype: ref.tensor.dtype };
+      // a range read through a view is a leaf of its own: nothing stored
+      const range = stepOf(p, ref);
+      if (range?.prim === 'iota' && !view?.bounds) { ranged = true; return { op: 'iota', view: view ?? contiguousView(range.out.shape), dtype: range.out.dtype }; }
       return { op: 'input', index: indexOf(mapRef(ref), view), dtype: infoOf(x).dtype };
     };
     // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
@@ -213,7 +216,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
     const expr = build(r);
     const s = p.steps[r];
     const viewing = views.some((v) => v !== null);
-    if (ops === 1 && !viewing) out.push({ ...s, inputs: s.inputs.map(mapRef) });
+    if (ops === 1 && !viewing && !ranged) out.push({ ...s, inputs: s.inputs.map(mapRef) });
     else out.push({ kind: 'fused', kernel: { inputs: refs.map((x) => infoOfNew(x)), ...(viewing ? { views } : {}), out: s.out, expr, ...(head ? { head } : {}) }, inputs: refs, out: s.out });
     newRef.set(r, { kind: 'step', index: out.length - 1 });
   };

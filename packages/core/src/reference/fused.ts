@@ -34,6 +34,7 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
       case 'const': { const v = roundTo(e.dtype, e.value); return () => v; }
       case 'head': return (i) => head![i];
       case 'inBounds': { const off = viewOffsets(inputView(k, e.index), k.out.shape); return (i) => +(off[i] >= 0); }
+      case 'iota': { const off = viewOffsets(e.view, k.out.shape); return (i) => r(off[i]); }
       case 'where': { const [c, a, b] = e.args.map(compile); return (i) => (c(i) ? a(i) : b(i)); }
       case 'cast': {
         const [a] = e.args.map(compile);

@@ -52,7 +52,7 @@ function gatherWalk(xShape: readonly number[], idx: In, axis: number, batchDims:
  * The reference loops of what core does not lower to kernels (the routines, and bfloat16 casts and products),
  * and of the heads the kernel interpreter (`fused.ts`) calls: reductions and products.
  */
-export type ReferencePrim = Exclude<Primitive, UnaryPrim | BinaryPrim | 'where' | 'permute' | 'broadcastTo' | 'slice' | 'pad' | 'concat'>;
+export type ReferencePrim = Exclude<Primitive, UnaryPrim | BinaryPrim | 'where' | 'permute' | 'broadcastTo' | 'slice' | 'pad' | 'concat' | 'iota'>;
 
 export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
   cast: ([x0], _, out) => {
@@ -97,11 +97,7 @@ export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
     for (let i = 0; i < r.length; i++) r[i] = acc[i];
     return r;
   },
-  iota: (_, { n }, out) => {
-    const r = allocArray(out.dtype, n);
-    for (let i = 0; i < n; i++) r[i] = i;
-    return r;
-  },
+
   attention: (xs, { scale }, out) => attentionReference(xs, scale, out),
   rope: ([x, c, s], _, out) => {
     const r = allocArray(out.dtype, x.data.length);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import fc from 'fast-check';
+import { arange } from '../creation.js';
 import { jit } from '../jit/jit.js';
 import { silu } from '../nn/activations.js';
 import { softmax } from '../nn/softmax.js';
@@ -43,6 +44,9 @@ const programs: readonly [string, F][] = [
   ['a sum over a padded prologue', (x) => sum(ew.mul(pad(x, [[0, 0], [2, 1]], 0.25), 2), -1)],
   ['a product of a padded operand (read from the stored pad)', (x, w) => matmul(pad(x, [[0, 1], [0, 0]], 1), w)],
   ['a slice of a concat inside one part', (x, w) => ew.exp(slice(concat([x, w], 0), [2, 0], [4, 3]))],
+  // ranges are leaves: an element's value is its offset in the range's view
+  ['a causal mask from two ranges', (x) => ew.where(ew.ge(reshape(arange(2), [2, 1]), arange(3)), x, ew.neg(x))],
+  ['a float range, permuted, in a reduction prologue', (x) => sum(ew.mul(x, permute(reshape(arange(6, 'float32'), [3, 2]), [1, 0])), -1)],
   // a cheap value read by two kernels (products' epilogues): stored, or recomputed in each (`recompute`)
   ['a shared value in two epilogues', (x, w) => { const y = ew.sin(ew.mul(x, 2)); return ew.add(silu(ew.add(matmul(x, w), y)), ew.mul(matmul(ew.exp(x), w), y)); }],
 ];
@@ -87,6 +91,12 @@ export function jitSuite(c: SuiteContext): void {
     });
     check('pads and concats fuse: exp(pad(x)) + concat(slices of w) is one kernel', () => {
       const g = jit(programs.find(([n]) => n === 'exp(pad(x)) + concat(slices of w)')![1]);
+      const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
+      g(x, w); g(x, w);
+      assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
+    });
+    check('ranges fuse: a causal mask from two ranges is one kernel', () => {
+      const g = jit(programs.find(([n]) => n === 'a causal mask from two ranges')![1]);
       const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]), w = T([[1, 0, -1], [0.5, 2, 0], [-1, 1, 0.25]]);
       g(x, w); g(x, w);
       assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
