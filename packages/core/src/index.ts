@@ -12,6 +12,7 @@ export * from './kernel.js';
 export * from './ir/view.js';
 export { unaryOps, binaryOps, elementwiseOp, type ElementwiseOp, type Spelling, type UnaryPrim, type BinaryPrim } from './ir/ops.js';
 export { renderNode, type Dialect } from './ir/render.js';
+export { paddedPieces, iotaAsInputs, type Piece } from './ir/plain-loops.js';
 export { Tensor, type Nested } from './tensor.js';
 export { bind, fromData, getBackend, setBackend } from './bind.js';
 export { tidy, keep } from './scope.js';

@@ -196,39 +196,9 @@ function renderMatmul(b: Builder, h: Head & { prim: 'matmul' }, k: FusedKernel, 
   return s;
 }
 
-function renderReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax'; inputs: readonly [number] }, ins: readonly TensorInfo[]): string {
-  const { axes } = h.params;
-  const x = ins[h.inputs[0]].shape;
-  const st = stridesOf(x);
-  const keptAxes = x.map((_, k) => k).filter((k) => !axes.includes(k));
-  const base = b.let(b.affine('i', keptAxes.map((k) => x[k]), keptAxes.map((k) => st[k])));
-  // reduced axes, merged where contiguous: one loop each
-  const ds: number[] = [], ss: number[] = [];
-  for (const k of axes) if (x[k] !== 1) { ds.push(x[k]); ss.push(st[k]); }
-  for (let g = ds.length - 2; g >= 0; g--) if (ss[g] === ss[g + 1] * ds[g + 1]) { ds[g] *= ds[g + 1]; ss[g] = ss[g + 1]; ds.splice(g + 1, 1); ss.splice(g + 1, 1); }
-  if (axes.some((k) => x[k] === 0)) { ds.length = 0; ds.push(0); ss.length = 0; ss.push(1); }
-  const X = b.arg(h.inputs[0]);
-  const acc = b.fresh('s');
-  const isMax = h.prim === 'reduceMax';
-  b.lines.push(`let ${acc} = ${isMax ? `${X}[${base}]` : '0.0'};`);
-  if (ds.length === 0) {
-    if (!isMax) b.lines.push(`${acc} = ${X}[${base}];`);
-    return acc;
-  }
-  const vars = ds.map(() => b.fresh('r'));
-  const off = [base, ...vars.map((v, g) => (ss[g] === 1 ? v : `${v} * ${lit(ss[g])}`))].join(' + ');
-  const v = b.fresh('v');
-  const body = isMax ? `const ${v} = ${X}[${off}]; ${acc} = (${v} > ${acc} || ${v} != ${v}) ? ${v} : ${acc};` : `${acc} += ${X}[${off}];`;
-  let loop = body;
-  for (let g = ds.length - 1; g >= 0; g--) loop = `for (let ${vars[g]} = 0; ${vars[g]} < ${ds[g]}; ${vars[g]}++) { ${loop} }`;
-  b.loopMax = Math.max(b.loopMax, ...ds);
-  b.lines.push(loop);
-  return acc;
-}
-
 /**
- * A reduction of a prologue, in one kernel: for this thread's output element, a loop over the reduced axes
- * evaluates the prologue's expression (its inputs read through their views over the prologue's shape) and
+ * A reduction of a prologue (or of an input as stored), in one kernel: for this thread's output element, a
+ * loop over the reduced axes evaluates the prologue's expression (its inputs read through their views over the prologue's shape) and
  * accumulates it; nothing of the prologue is stored.
  */
 function renderPrologueReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduceMax'; prologue: Prologue }, k: FusedKernel): string {
@@ -330,8 +300,10 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const head = (): string => {
     if (headVar) return headVar;
     if (!k.head) throw new Error('gpujs codegen: head read without a head');
-    headVar = k.head.prim === 'matmul' ? renderMatmul(b, k.head, k, out)
-      : 'prologue' in k.head ? renderPrologueReduce(b, k.head, k) : renderReduce(b, k.head, k.inputs);
+    const h = k.head;
+    // a plain reduction is one of its input as stored
+    headVar = h.prim === 'matmul' ? renderMatmul(b, h, k, out)
+      : renderPrologueReduce(b, 'prologue' in h ? h : { prim: h.prim, params: h.params, prologue: { expr: { op: 'input', index: h.inputs[0], dtype: k.inputs[h.inputs[0]].dtype }, out: k.inputs[h.inputs[0]] } }, k);
     if (dialect === 'f64' && headDtype(k.expr) === 'float32') headVar = b.let(`Math.fround(${headVar})`);
     return headVar;
   };

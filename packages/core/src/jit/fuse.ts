@@ -14,7 +14,7 @@ const isConcat = (s: Step) => s.kind === 'prim' && s.prim === 'concat';
 /** What kernels a program's steps can join (a step `touchesBfloat16` joins none). */
 function fusionKinds(infoOf: (r: Ref) => TensorInfo) {
   const bf16 = (s: Step) => touchesBfloat16(s.inputs.map(infoOf), s.out);
-  // a concat is a node too (a sum of its parts read through padded views), though its inputs are always leaves
+  // a concat is a node too (a pick of its parts read through padded views), though its inputs are always leaves
   const isElementwise = (s: Step) => s.kind === 'prim' && (isElementwisePrim(s.prim) || isConcat(s)) && !bf16(s);
   const isHeadable = (s: Step) => (isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul')) && !bf16(s);
   return { isElementwise, isHeadable };
@@ -131,8 +131,9 @@ function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref;
 
 /**
  * Fuses element-wise chains, with matmul/reduction epilogues and reduction prologues, into single kernels.
- * A kernel reads a permute, slice, broadcast or reshape of a value through a view of its storage instead of
- * a copy (the copy is then dropped by dead-code elimination when nothing else reads it).
+ * A kernel reads a permute, slice, broadcast, pad or reshape of a value through a view of its storage instead
+ * of a copy (the copy is then dropped by dead-code elimination when nothing else reads it), a concat as a pick
+ * of its parts' views, and a range (iota) as a leaf of its own.
  */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = false): Program {
   const kinds = fusionKinds(infoOf), { isElementwise, isHeadable } = kinds;
@@ -165,7 +166,6 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       if (range?.prim === 'iota' && !view?.bounds) { ranged = true; return { op: 'iota', view: view ?? contiguousView(range.out.shape), dtype: range.out.dtype }; }
       return { op: 'input', index: indexOf(mapRef(ref), view), dtype: infoOf(x).dtype };
     };
-    // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
     // a concat: each part read through its view padded to the whole (a part that is a padded view already is
     // read as stored)
     const concat = (s: PrimStep): Expr => {
@@ -176,6 +176,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       const views = concatViews(seen.map((x) => x.view), (s.params as PrimParams['concat']).axis);
       return concatExpr(seen.map(({ ref }, j) => ({ op: 'input', index: indexOf(mapRef(ref), views[j]), dtype: s.out.dtype }) as const), s.out.dtype);
     };
+    // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
     const node = (i: number, inside: (j: number) => boolean): Expr => {
       const s = p.steps[i] as PrimStep;
       ops++;

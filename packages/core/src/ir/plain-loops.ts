@@ -1,0 +1,98 @@
+// Lowerings for a backend whose loops read plain strided values (the cpu backend's engines): a kernel with
+// padded reads as plain kernels over boxes of its output, range leaves as stored ranges.
+import { type Expr, type FusedKernel, stableKey } from '../kernel.js';
+import type { TensorInfo } from '../primitives.js';
+import { type View, boundsOf, broadcastView } from './view.js';
+
+/** The kernel's expressions (its own and its prologue's). */
+const exprsOf = (k: FusedKernel): Expr[] => [k.expr, ...(k.head && 'prologue' in k.head ? [k.head.prologue.expr] : [])];
+
+/** `e` with each leaf replaced by `f(leaf)`. */
+const mapLeaves = (e: Expr, f: (leaf: Expr) => Expr): Expr => ('args' in e ? ({ ...e, args: e.args.map((a) => mapLeaves(a, f)) } as unknown as Expr) : f(e));
+
+const hasIota = (e: Expr): boolean => e.op === 'iota' || ('args' in e && e.args.some(hasIota));
+
+/** One box of a kernel's output over which every padded read is all stored values or all fill. */
+export interface Piece {
+  /** The box: its first index per axis, and its shape. */
+  readonly lo: readonly number[];
+  readonly shape: readonly number[];
+  /**
+   * The kernel's expression over the box: a leaf that reads only fill there is that constant, `inBounds` is
+   * 1 or 0; its inputs renumbered.
+   */
+  readonly expr: Expr;
+  /** The kernel inputs the expression reads, in its numbering. */
+  readonly inputs: readonly number[];
+}
+
+/**
+ * The kernel's output cut into the boxes on which each input read through a padded view (`View.bounds`)
+ * reads either only its stored values or only its fill, so that a backend whose loops read strided operands
+ * with no bounds checks can run a padded read as plain loops, one per box. Null when no input is padded.
+ */
+export function paddedPieces(k: FusedKernel): Piece[] | null {
+  const out = k.out.shape;
+  const padded = k.inputs.flatMap((_, j) => {
+    const v = k.views?.[j];
+    return v?.bounds ? [{ j, bounds: boundsOf(broadcastView(v, out)), fill: v.fill! }] : [];
+  });
+  if (padded.length === 0) return null;
+  // per axis, the cuts between intervals: the axis' ends and every padded input's bounds
+  const cuts = out.map((d, a) => [...new Set([0, d, ...padded.flatMap((p) => p.bounds[a])])].sort((x, y) => x - y));
+  const boxes: { lo: number[]; hi: number[] }[] = [{ lo: [], hi: [] }];
+  cuts.forEach((c) => {
+    const next: typeof boxes = [];
+    for (const b of boxes) for (let t = 0; t + 1 < c.length; t++) next.push({ lo: [...b.lo, c[t]], hi: [...b.hi, c[t + 1]] });
+    boxes.splice(0, boxes.length, ...next);
+  });
+  return boxes.map(({ lo, hi }) => {
+    const fills = new Map<number, number>();
+    for (const p of padded) if (p.bounds.some(([l, h], a) => lo[a] >= h || hi[a] <= l)) fills.set(p.j, p.fill);
+    const used: number[] = [];
+    const expr = mapLeaves(k.expr, (e) => {
+      if (e.op === 'inBounds') return { op: 'const', value: fills.has(e.index) ? 0 : 1, dtype: 'bool' };
+      if (e.op !== 'input') return e;
+      if (fills.has(e.index)) return { op: 'const', value: fills.get(e.index)!, dtype: e.dtype };
+      let n = used.indexOf(e.index);
+      if (n < 0) n = used.push(e.index) - 1;
+      return { op: 'input', index: n, dtype: e.dtype };
+    });
+    return { lo, shape: hi.map((h, a) => h - lo[a]), expr, inputs: used };
+  });
+}
+
+/**
+ * The kernel with each range leaf (`iota`) read from an input of its own holding 0, 1, ..., length - 1
+ * (appended after the kernel's inputs, read through the leaf's view), for a backend whose loops read only
+ * stored values, with each added input's shape and dtype. Null when the kernel has no range leaf.
+ */
+export function iotaAsInputs(k: FusedKernel): { kernel: FusedKernel; ranges: readonly TensorInfo[] } | null {
+  if (!exprsOf(k).some(hasIota)) return null;
+  const ranges: TensorInfo[] = [], views: (View | null)[] = [];
+  const keys: string[] = [];
+  const asInput = (e: Expr): Expr => {
+    if (e.op !== 'iota') return e;
+    const key = stableKey([e.view, e.dtype]);
+    let j = keys.indexOf(key);
+    if (j < 0) {
+      const v = e.view;
+      const length = v.shape.some((d) => d === 0) ? 0 : v.offset + v.shape.reduce((n, d, a) => n + (d - 1) * Math.max(v.strides[a], 0), 0) + 1;
+      j = keys.push(key) - 1;
+      ranges.push({ shape: [length], dtype: e.dtype });
+      views.push(v);
+    }
+    return { op: 'input', index: k.inputs.length + j, dtype: e.dtype };
+  };
+  const h = k.head;
+  return {
+    kernel: {
+      ...k,
+      expr: mapLeaves(k.expr, asInput),
+      ...(h && 'prologue' in h ? { head: { ...h, prologue: { ...h.prologue, expr: mapLeaves(h.prologue.expr, asInput) } } } : {}),
+      inputs: [...k.inputs, ...ranges],
+      views: [...(k.views ?? k.inputs.map(() => null)), ...views],
+    },
+    ranges,
+  };
+}
