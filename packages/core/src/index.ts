@@ -5,6 +5,7 @@ export * from './shape.js';
 export * from './primitives.js';
 export type { Backend, BackendInput, DataHandle, MemoryStats } from './backend.js';
 export { hasKernel, runPrimitive, runSplitPrologue } from './backend.js';
+export { type SharedHandle, heldValue, newHandle, releaseHandle, shareHandle } from './shared-handle.js';
 export { referenceBackend } from './reference/backend.js';
 export { type AttentionLayout, attentionLayout } from './reference/attention.js';
 export { kernels as referenceKernels } from './reference/kernels.js';

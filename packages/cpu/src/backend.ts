@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, iotaAsInputs, paddedPieces, readStrides, referenceKernels, runSplitPrologue, sizeOf, stridesOf,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, iotaAsInputs, paddedPieces, readStrides, referenceKernels, runSplitPrologue, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
@@ -50,9 +50,6 @@ export interface CpuBackend extends Backend {
   vmCalls(): number;
 }
 
-/** Storage shared by a tensor and its reshapes; counted once in `memory()`. */
-interface Storage { readonly data: TypedArray; refs: number }
-interface CpuHandle extends DataHandle { st: Storage | null }
 
 type In = { readonly data: TypedArray; readonly info: TensorInfo };
 
@@ -134,17 +131,12 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const byShape = opts.profile === 'shapes';
   const shapesOf = (inputs: readonly BackendInput[]) => inputs.map((i) => `[${i.info.shape.join(',')}]`).join(' ');
 
-  const wrap = (st: Storage): CpuHandle => ({ backend: 'cpu', st });
-  const make = (data: TypedArray): CpuHandle => {
+  // a tensor's array is shared by its reshapes (counted once in `memory()`)
+  const make = (data: TypedArray): DataHandle => {
     liveBuffers++; liveBytes += data.byteLength; peakBytes = Math.max(peakBytes, liveBytes);
-    return wrap({ data, refs: 1 });
+    return newHandle('cpu', data);
   };
-  const storageOf = (h: DataHandle): Storage => {
-    const st = (h as CpuHandle).st;
-    if (!st) throw new TensorError({ kind: 'Disposed', op: 'cpu', message: 'tensor was already disposed' });
-    return st;
-  };
-  const dataOf = (h: DataHandle): TypedArray => storageOf(h).data;
+  const dataOf = (h: DataHandle): TypedArray => heldValue<TypedArray>(h);
   const ins = (inputs: readonly BackendInput[]): In[] => inputs.map((i) => ({ data: dataOf(i.handle), info: i.info }));
 
   // the routines on arrays; reshape shares storage, and the composites and bfloat16 casts run in `runRoutine`
@@ -259,11 +251,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     upload: (data) => { const a = alloc(dtypeOfArray(data), data.length); a.set(data); return make(a); },
     read: (h) => dataOf(h).slice(),
     runRoutine: (prim, inputs, params, out) => {
-      if (prim === 'reshape') {
-        const st = storageOf(inputs[0].handle);
-        st.refs++;
-        return wrap(st);
-      }
+      if (prim === 'reshape') return shareHandle(inputs[0].handle);
       const t0 = prof ? performance.now() : 0;
       const r = runRoutine(prim, inputs, params, out);
       if (!prof) return r;
@@ -280,10 +268,8 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       return r;
     },
     free: (h) => {
-      const c = h as CpuHandle;
-      if (!c.st) return;
-      if (--c.st.refs === 0) { liveBuffers--; liveBytes -= c.st.data.byteLength; pool.release(c.st.data); }
-      c.st = null;
+      const data = releaseHandle<TypedArray>(h);
+      if (data) { liveBuffers--; liveBytes -= data.byteLength; pool.release(data); }
     },
     memory: () => ({ liveBuffers, liveBytes, peakBytes }),
     close: kernelsOfPath.close,

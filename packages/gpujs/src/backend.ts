@@ -1,6 +1,6 @@
 import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, TensorError, kernelKey, runSplitPrologue, sizeOf,
+  type Primitive, type TensorInfo, type TypedArray, TensorError, heldValue, kernelKey, newHandle, releaseHandle, runSplitPrologue, shareHandle, sizeOf,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
@@ -40,8 +40,8 @@ export interface GpujsBackend extends Backend {
   destroy(): void;
 }
 
-interface Store { buf: Buf | null; readonly size: number; refs: number; host: Float32Array | null; readonly dtype: DType }
-interface Handle extends DataHandle { store: Store | null }
+/** A tensor's buffer (shared by its reshapes), with its host copy where one is kept. */
+interface Store { buf: Buf | null; readonly size: number; host: Float32Array | null; readonly dtype: DType }
 
 const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
@@ -63,15 +63,11 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
   const checkSize = (op: string, info: TensorInfo) => {
     if (sizeOf(info.shape) > MAX_ELEMENTS) throw tensorError('InvalidArgument', op, `tensor [${info.shape.join(', ')}] has more than 2^23 elements, the most the ${name} backend indexes exactly`);
   };
-  const storeOf = (h: DataHandle): Store => {
-    const s = (h as Handle).store;
-    if (!s) throw tensorError('Disposed', name, 'tensor was already disposed');
-    return s;
-  };
-  const newStore = (buf: Buf | null, info: TensorInfo, host: Float32Array | null = null): Handle => {
+  const storeOf = (h: DataHandle): Store => heldValue<Store>(h);
+  const newStore = (buf: Buf | null, info: TensorInfo, host: Float32Array | null = null): DataHandle => {
     const size = sizeOf(info.shape);
     liveBuffers++; liveBytes += size * 4; peakBytes = Math.max(peakBytes, liveBytes);
-    return { backend: name, store: { buf, size, refs: 1, host, dtype: info.dtype } };
+    return newHandle<Store>(name, { buf, size, host, dtype: info.dtype });
   };
   const zeroBuf = (): Buf => (zero ??= device.upload(new Float32Array(1)));
   const bufOf = (i: BackendInput): Buf => storeOf(i.handle).buf ?? zeroBuf();
@@ -101,7 +97,7 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
     return { run: entry, src };
   };
 
-  const launch = (key: string, make: () => KernelSource, inputs: readonly BackendInput[], out: TensorInfo): Handle => {
+  const launch = (key: string, make: () => KernelSource, inputs: readonly BackendInput[], out: TensorInfo): DataHandle => {
     if (destroyed) throw new Error(`${name}: backend was destroyed`);
     checkSize(key.slice(0, key.indexOf('|')), out);
     if (sizeOf(out.shape) === 0) return newStore(null, out);
@@ -153,11 +149,7 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
       }
     },
     runRoutine: <P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle => {
-      if (prim === 'reshape') {
-        const s = storeOf(inputs[0].handle);
-        s.refs++;
-        return { backend: name, store: s } as Handle;
-      }
+      if (prim === 'reshape') return shareHandle(inputs[0].handle);
       if (prim === 'gather') checkIndices('gather', inputs[1], inputs[0].info.shape[(params as PrimParams['gather']).axis]);
       if (prim === 'scatterAdd') checkIndices('scatterAdd', inputs[1], (params as PrimParams['scatterAdd']).size);
       const key = `${prim}|${JSON.stringify(params)}|${inputs.map((i) => `${i.info.dtype}[${i.info.shape.join(',')}]`).join(';')}|${out.dtype}[${out.shape.join(',')}]`;
@@ -167,11 +159,8 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
       (splitsPrologue(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
         ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
     free: (h: DataHandle): void => {
-      const handle = h as Handle;
-      const s = handle.store;
+      const s = releaseHandle<Store>(h);
       if (!s) return;
-      handle.store = null;
-      if (--s.refs > 0) return;
       liveBuffers--; liveBytes -= s.size * 4;
       if (s.buf !== null) device.free(s.buf);
       s.buf = null;
