@@ -119,6 +119,9 @@ class Builder {
 
 // ---------- element-wise expressions ----------
 
+/** Truncation toward zero, NaN to 0, spelled with floor and ceil (which every gpu.js target translates). */
+const trunc = (x: string): string => `(${x} != ${x} ? 0.0 : (${x} < 0.0 ? Math.ceil(${x}) : Math.floor(${x})))`;
+
 /**
  * gpu.js's source in one of its dialects: the op table's gpu.js spellings (its float32 ones on float32
  * devices); `f64` rounds float32 nodes with `Math.fround`, `f32` computes in float32 already. Integers are
@@ -128,12 +131,12 @@ const dialects: Record<Dialect, CoreDialect> = {
   f64: {
     spell: (op) => { const t = elementwiseOp(op); return t.gpujs ?? t.js; },
     round: (dtype, x) => (dtype === 'float32' ? `Math.fround(${x})` : x),
-    trunc: (x) => `(${x} != ${x} ? 0.0 : (${x} < 0.0 ? Math.ceil(${x}) : Math.floor(${x})))`,
+    trunc,
   },
   f32: {
     spell: (op) => { const t = elementwiseOp(op); return t.float32 ?? t.gpujs ?? t.js; },
     round: (_dtype, x) => x,
-    trunc: (x) => `(${x} != ${x} ? 0.0 : (${x} < 0.0 ? Math.ceil(${x}) : Math.floor(${x})))`,
+    trunc,
   },
 };
 
