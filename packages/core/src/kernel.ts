@@ -24,7 +24,8 @@ export type Expr =
 /**
  * A reduction or matmul whose result the expression reads as `{ op: 'head' }` (an epilogue). A reduction
  * reduces either a kernel input or a prologue: an element-wise expression over the kernel inputs, evaluated
- * over `prologue.out.shape` (inputs broadcast to it), so the reduced values are never stored.
+ * over `prologue.out.shape` (inputs broadcast to it), so the reduced values are never stored. Neither a
+ * product's operands nor a prologue's inputs are read through padded views (jit reads those pads as stored).
  */
 export type Head =
   | { readonly prim: 'matmul'; readonly inputs: readonly [number, number]; readonly params: PrimParams['matmul'] }
@@ -59,7 +60,19 @@ export const inputView = (k: Pick<FusedKernel, 'inputs' | 'views'>, j: number): 
  */
 export const stableKey = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? '-0' : String(v)}` : v));
-export const kernelKey = (k: FusedKernel): string => stableKey(k);
+export const kernelKey = (k: FusedKernel): string => perKernel(keys, k, stableKey);
+const keys = new WeakMap<FusedKernel, string>();
+
+/**
+ * `f(k)`, computed once per kernel object: a jit program replays the same kernel objects every step, so what a
+ * backend derives from a kernel (its key, its lowerings) is not derived again on that path.
+ */
+export function perKernel<T>(cache: WeakMap<FusedKernel, T>, k: FusedKernel, f: (k: FusedKernel) => T): T {
+  if (cache.has(k)) return cache.get(k)!;
+  const v = f(k);
+  cache.set(k, v);
+  return v;
+}
 
 const ELEMENTWISE_KINDS = new Set(['unary', 'binary', 'compare', 'select', 'cast']);
 

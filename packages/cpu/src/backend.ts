@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, iotaAsInputs, paddedPieces, readStrides, referenceKernels, runSplitPrologue, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
+  broadcastStrides, dtypeOfArray, headDtype, inputView, iotaAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
@@ -50,7 +50,6 @@ export interface CpuBackend extends Backend {
   vmCalls(): number;
 }
 
-
 type In = { readonly data: TypedArray; readonly info: TensorInfo };
 
 interface PathKernels {
@@ -79,7 +78,6 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
   }
   return { path: 'js', engine: jsEngine, close: () => undefined, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
 }
-
 
 /** A kernel's profile key: a copy through a view, a head with or without an epilogue, or an element-wise kernel. */
 function profileKey(k: FusedKernel): string {
@@ -160,8 +158,6 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
 
   let lastFused: 'vm' | 'js' | 'head' = 'js';
   const runKernel = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
-    // a prologue reading a padded view runs as a kernel of its own first (its pieces below), then is reduced
-    if (kernel.head && 'prologue' in kernel.head && kernel.views?.some((v) => v?.bounds)) return runSplitPrologue(backend, kernel, inputs)!;
     // a range leaf is read from a stored range (the loops read only stored values)
     const ranged = iotaAsInputs(kernel);
     if (ranged) {

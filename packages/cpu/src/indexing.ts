@@ -7,7 +7,6 @@
 import { type TensorInfo, type TypedArray, TensorError, allocArray, sizeOf } from '@safekey-ts/core';
 import type { Alloc } from './pool.js';
 
-
 function layout(xShape: readonly number[], idxShape: readonly number[], axis: number, batchDims: number) {
   return {
     nb: sizeOf(xShape.slice(0, batchDims)),

@@ -19,7 +19,6 @@ export interface GemmEngine {
   sgemmBf16B?(tb: boolean, m: number, n: number, k: number, A: Float32Array, B: Uint16Array, C: Float32Array): void;
 }
 
-
 /** Element offsets of each batch entry's matrix, for batch dims `inBatch` broadcast to `batch`. */
 export function batchOffsets(inBatch: readonly number[], batch: readonly number[], matSize: number): Int32Array {
   const n = sizeOf(batch), off = new Int32Array(n);

@@ -5,13 +5,9 @@ import {
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
 
-/**
- * A reduction head whose prologue runs as a kernel of its own first: over an axis of length 0 (the loop would
- * never run), or reading a padded view (the loop reads plain strided values).
- */
-const splitsPrologue = (k: FusedKernel): boolean =>
-  k.head !== undefined && 'prologue' in k.head
-  && (k.head.params.axes.some((d) => (k.head as { prologue: { out: TensorInfo } }).prologue.out.shape[d] === 0) || !!k.views?.some((v) => v?.bounds));
+/** A reduction of a prologue over an axis of length 0 (its loop would never run): the prologue runs as a kernel of its own first. */
+const emptyReduction = (k: FusedKernel): boolean =>
+  k.head !== undefined && 'prologue' in k.head && k.head.params.axes.some((d) => (k.head as { prologue: { out: TensorInfo } }).prologue.out.shape[d] === 0);
 
 export interface GpujsStats {
   readonly mode: RunMode;
@@ -156,7 +152,7 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
       return launch(key, () => movementSource(prim, inputs.map((i) => i.info), params, out, device.dialect), inputs, out);
     },
     runKernel: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
-      (splitsPrologue(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
+      (emptyReduction(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
         ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
     free: (h: DataHandle): void => {
       const s = releaseHandle<Store>(h);

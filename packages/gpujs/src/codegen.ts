@@ -214,6 +214,7 @@ function renderPrologueReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduc
   const strides = new Map<number, number[]>(), bases = new Map<number, string>();
   for (const j of new Set(inputsOf(h.prologue.expr))) {
     const view = inputView(k, j), st = readStrides(view, x);
+    if (view.bounds) throw new Error('gpujs codegen: a prologue reading a padded view (jit reads pads there as stored)');
     const off = b.affine('i', kept.map((d) => x[d]), kept.map((d) => st[d]));
     strides.set(j, st);
     bases.set(j, b.let(view.offset === 0 ? off : `${lit(view.offset)} + ${off}`));
@@ -241,6 +242,12 @@ function renderPrologueReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduc
   b.loopMax = Math.max(b.loopMax, ...reduced.map((d) => x[d]));
   b.lines.push(loop);
   return acc;
+}
+
+/** A plain reduction as one of a prologue that reads its input as stored. */
+function asPrologue(h: Head & { prim: 'reduceSum' | 'reduceMax'; inputs: readonly [number] }, k: FusedKernel): Head & { prim: 'reduceSum' | 'reduceMax'; prologue: Prologue } {
+  const x = k.inputs[h.inputs[0]];
+  return { prim: h.prim, params: h.params, prologue: { expr: { op: 'input', index: h.inputs[0], dtype: x.dtype }, out: x } };
 }
 
 /** The kernel inputs an expression reads. */
@@ -304,9 +311,7 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
     if (headVar) return headVar;
     if (!k.head) throw new Error('gpujs codegen: head read without a head');
     const h = k.head;
-    // a plain reduction is one of its input as stored
-    headVar = h.prim === 'matmul' ? renderMatmul(b, h, k, out)
-      : renderPrologueReduce(b, 'prologue' in h ? h : { prim: h.prim, params: h.params, prologue: { expr: { op: 'input', index: h.inputs[0], dtype: k.inputs[h.inputs[0]].dtype }, out: k.inputs[h.inputs[0]] } }, k);
+    headVar = h.prim === 'matmul' ? renderMatmul(b, h, k, out) : renderPrologueReduce(b, 'prologue' in h ? h : asPrologue(h, k), k);
     if (dialect === 'f64' && headDtype(k.expr) === 'float32') headVar = b.let(`Math.fround(${headVar})`);
     return headVar;
   };
@@ -318,8 +323,6 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const ret = renderExpr(b, k.expr, { read, head, inBounds, range });
   return { source: b.source(ret), args: b.args, size: sizeOf(out), loopMax: b.loopMax };
 }
-
-
 
 // ---------- movement, indexing, creation ----------
 

@@ -1,6 +1,6 @@
 // Lowerings for a backend whose loops read plain strided values (the cpu backend's engines): a kernel with
 // padded reads as plain kernels over boxes of its output, range leaves as stored ranges.
-import { type Expr, type FusedKernel, stableKey } from '../kernel.js';
+import { type Expr, type FusedKernel, perKernel, stableKey } from '../kernel.js';
 import type { TensorInfo } from '../primitives.js';
 import { type View, boundsOf, broadcastView } from './view.js';
 
@@ -31,7 +31,10 @@ export interface Piece {
  * reads either only its stored values or only its fill, so that a backend whose loops read strided operands
  * with no bounds checks can run a padded read as plain loops, one per box. Null when no input is padded.
  */
-export function paddedPieces(k: FusedKernel): Piece[] | null {
+export const paddedPieces = (k: FusedKernel): Piece[] | null => perKernel(pieces, k, piecesOf);
+const pieces = new WeakMap<FusedKernel, Piece[] | null>();
+
+function piecesOf(k: FusedKernel): Piece[] | null {
   const out = k.out.shape;
   const padded = k.inputs.flatMap((_, j) => {
     const v = k.views?.[j];
@@ -67,7 +70,11 @@ export function paddedPieces(k: FusedKernel): Piece[] | null {
  * (appended after the kernel's inputs, read through the leaf's view), for a backend whose loops read only
  * stored values, with each added input's shape and dtype. Null when the kernel has no range leaf.
  */
-export function iotaAsInputs(k: FusedKernel): { kernel: FusedKernel; ranges: readonly TensorInfo[] } | null {
+export const iotaAsInputs = (k: FusedKernel): RangeInputs | null => perKernel(rangeInputs, k, rangeInputsOf);
+const rangeInputs = new WeakMap<FusedKernel, RangeInputs | null>();
+interface RangeInputs { readonly kernel: FusedKernel; readonly ranges: readonly TensorInfo[] }
+
+function rangeInputsOf(k: FusedKernel): RangeInputs | null {
   if (!exprsOf(k).some(hasIota)) return null;
   const ranges: TensorInfo[] = [], views: (View | null)[] = [];
   const keys: string[] = [];

@@ -52,12 +52,12 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
     const s = p.steps[i];
     if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
     if (readers[i].some((c) => isConcat(p.steps[c]))) continue; // a concat reads stored values (through views)
-    if (isElementwise(s)) {
+    if (isElementwise(s) && !isConcat(s)) { // a prologue reads no padded view (a concat reads only those)
       const red = readers[i].map((c) => (isReduction(p.steps[c]) ? c : prologueOf[c]));
       if (red[0] >= 0 && red.every((x) => x === red[0])) { prologueOf[i] = red[0]; continue; }
     }
     const shared = readers[i].some((c) => inline[c] || prologueOf[c] >= 0) || !readers[i].every((c) => root[c] === root[readers[i][0]]);
-    if (isElementwise(s) && shared && recompute && readers[i].every((c) => isElementwise(p.steps[c]) && sizeOf(s.out.shape) === evaluatedOver(c))) {
+    if (isElementwise(s) && !isConcat(s) && shared && recompute && readers[i].every((c) => isElementwise(p.steps[c]) && sizeOf(s.out.shape) === evaluatedOver(c))) {
       inline[i] = 1;
       continue;
     }
@@ -158,8 +158,11 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
     };
     let head: Head | undefined;
     let ops = 0, ranged = false;
-    const leaf = (x: Ref): Expr => {
+    // a leaf of a reduction's prologue reads no padded view (the loops that fold a prologue read plain strided
+    // values): the pad is read as stored there
+    const leaf = (x: Ref, prologue = false): Expr => {
       const { ref, view } = viewed(p, x, infoOf);
+      if (prologue && view?.bounds) return { op: 'input', index: indexOf(mapRef(x)), dtype: infoOf(x).dtype };
       if (ref.kind === 'const' && ref.tensor.rank === 0) return { op: 'const', value: ref.tensor.dataSync()[0], dtype: ref.tensor.dtype };
       // a range read through a view is a leaf of its own: nothing stored
       const range = stepOf(p, ref);
@@ -177,11 +180,11 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       return concatExpr(seen.map(({ ref }, j) => ({ op: 'input', index: indexOf(mapRef(ref), views[j]), dtype: s.out.dtype }) as const), s.out.dtype);
     };
     // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
-    const node = (i: number, inside: (j: number) => boolean): Expr => {
+    const node = (i: number, inside: (j: number) => boolean, prologue: boolean): Expr => {
       const s = p.steps[i] as PrimStep;
       ops++;
       if (isConcat(s)) return concat(s);
-      const args = s.inputs.map((x): Expr => (x.kind === 'step' && (inside(x.index) || inline[x.index]) ? node(x.index, inside) : leaf(x)));
+      const args = s.inputs.map((x): Expr => (x.kind === 'step' && (inside(x.index) || inline[x.index]) ? node(x.index, inside, prologue) : leaf(x, prologue)));
       return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
     };
     const build = (i: number): Expr => {
@@ -189,7 +192,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       if (!isHeadable(s)) {
         ops++;
         if (isConcat(s)) return concat(s);
-        const args = s.inputs.map((x): Expr => (x.kind === 'step' && inline[x.index] ? node(x.index, () => false)
+        const args = s.inputs.map((x): Expr => (x.kind === 'step' && inline[x.index] ? node(x.index, () => false, false)
           : x.kind === 'step' && root[x.index] === r && prologueOf[x.index] < 0 && x.index !== r ? build(x.index) : leaf(x)));
         return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
       }
@@ -197,7 +200,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       if (!head) {
         const src = s.inputs[0];
         if (s.prim !== 'matmul' && src.kind === 'step' && prologueOf[src.index] === i) {
-          const expr = node(src.index, (j) => prologueOf[j] === i);
+          const expr = node(src.index, (j) => prologueOf[j] === i, true);
           head = { prim: s.prim as 'reduceSum' | 'reduceMax', prologue: { expr, out: p.steps[src.index].out }, params: s.params as PrimParams['reduceSum'] };
         } else {
           if (s.prim === 'matmul') {

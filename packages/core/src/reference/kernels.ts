@@ -65,8 +65,8 @@ export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
   },
   reduceSum: reduce(0, (a, v) => a + v),
   reduceMax: reduce(-Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a)),
-  matmul: ([a0, b0_], { transA, transB }, out) => {
-    const a = valuesOf(a0), b = valuesOf(b0_);
+  matmul: (operands, { transA, transB }, out) => {
+    const [a, b] = operands.map(valuesOf);
     const r = allocArray(out.dtype, sizeOf(out.shape));
     const sa = a.info.shape, sb = b.info.shape;
     const m = out.shape.at(-2)!, n = out.shape.at(-1)!, k = transA ? sa.at(-2)! : sa.at(-1)!;
@@ -97,7 +97,6 @@ export const kernels: { readonly [P in ReferencePrim]: Kernel<P> } = {
     for (let i = 0; i < r.length; i++) r[i] = acc[i];
     return r;
   },
-
   attention: (xs, { scale }, out) => attentionReference(xs, scale, out),
   rope: ([x, c, s], _, out) => {
     const r = allocArray(out.dtype, x.data.length);
