@@ -1,7 +1,7 @@
 import { type DType, roundTo } from './dtype.js';
 import { type PrimParams, type Primitive, type TensorInfo, primitives } from './primitives.js';
 import type { BinaryPrim, UnaryPrim } from './ir/ops.js';
-import { type View, concatViews, contiguousView, padView, permuteView, sliceView } from './ir/view.js';
+import { type GatherViews, type View, concatViews, contiguousView, gatherViews, padView, permuteView, sliceView } from './ir/view.js';
 
 /**
  * One element-wise expression: the kernel description every backend compiles (gpu.js source, CPU loops,
@@ -16,6 +16,12 @@ export type Expr =
   | { readonly op: 'inBounds'; readonly index: number; readonly dtype: 'bool' }
   /** A range 0, 1, ... read through `view` (no storage: an element's value is its offset in the view). */
   | { readonly op: 'iota'; readonly view: View; readonly dtype: DType }
+  /**
+   * A gather, an indexed read: input `index` read through its view (over the gather's output with the
+   * gathered axis taken out, `gatherViews`) at that offset plus `step` times the int32 value input `indices`
+   * holds there (read through its view). Every index lies in [0, size): backends check them before running.
+   */
+  | { readonly op: 'gather'; readonly index: number; readonly indices: number; readonly step: number; readonly size: number; readonly dtype: DType }
   | { readonly op: UnaryPrim; readonly args: readonly [Expr]; readonly dtype: DType }
   | { readonly op: BinaryPrim; readonly args: readonly [Expr, Expr]; readonly dtype: DType }
   | { readonly op: 'where'; readonly args: readonly [Expr, Expr, Expr]; readonly dtype: DType }
@@ -91,13 +97,16 @@ export const touchesBfloat16 = (inputs: readonly TensorInfo[], out: TensorInfo):
 export const concatExpr = (parts: readonly (Expr & { op: 'input' })[], dtype: DType): Expr =>
   parts.slice(0, -1).reduceRight<Expr>((rest, p) => ({ op: 'where', args: [{ op: 'inBounds', index: p.index, dtype: 'bool' }, p, rest], dtype }), parts[parts.length - 1]);
 
+/** The gather leaf reading input `index` and its indices, input `indices`, through the views `g` gives them. */
+export const gatherExpr = (index: number, indices: number, g: GatherViews, dtype: DType): Expr => ({ op: 'gather', index, indices, step: g.step, size: g.size, dtype });
+
 /**
  * A primitive as the kernel a backend runs (`runKernel`): an element-wise op as a one-node expression over
  * inputs 0..; permute, slice and pad as a read of input 0 through a view of it, broadcastTo as a read of
  * input 0 (inputs broadcast to the output), concat as a pick of its parts read through padded views, iota as
- * a range leaf; a reduction or a matmul as a head. Null for the routines (`runRoutine`: reshape, gather,
- * scatterAdd and the composites) and for a step that reads or makes bfloat16 (a stored weight: its casts,
- * products and gathers run as primitives).
+ * a range leaf, gather as an indexed read; a reduction or a matmul as a head. Null for the routines
+ * (`runRoutine`: reshape, scatterAdd and the composites) and for a step that reads or makes bfloat16 (a
+ * stored weight: its casts, products and gathers run as primitives).
  */
 export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], params: unknown, out: TensorInfo): FusedKernel | null {
   if (touchesBfloat16(inputs, out)) return null;
@@ -121,6 +130,11 @@ export function primitiveKernel(prim: Primitive, inputs: readonly TensorInfo[], 
     }
     case 'broadcastTo': return { inputs, out, expr: input(0) };
     case 'iota': return { inputs, out, expr: { op: 'iota', view: contiguousView(out.shape), dtype: out.dtype } };
+    case 'gather': {
+      const { axis, batchDims } = params as PrimParams['gather'];
+      const g = gatherViews(contiguousView(inputs[0].shape), contiguousView(inputs[1].shape), axis, batchDims);
+      return { inputs, out, views: [g.x, g.indices], expr: gatherExpr(0, 1, g, out.dtype) };
+    }
   }
   if (!isElementwisePrim(prim)) return null;
   return { inputs, out, expr: { op: prim, args: inputs.map((_, i) => input(i)), dtype: out.dtype } as unknown as Expr };

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, dtypeOfArray, headDtype, inputView, iotaAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
+  broadcastStrides, checkGatherIndices, dtypeOfArray, gatheredValues, gathersAsInputs, headDtype, inputView, iotaAsInputs, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
@@ -138,7 +138,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const ins = (inputs: readonly BackendInput[]): In[] => inputs.map((i) => ({ data: dataOf(i.handle), info: i.info }));
 
   // the routines on arrays; reshape shares storage, and the composites and bfloat16 casts run in `runRoutine`
-  // (a product arrives here only with a bfloat16 operand: core lowers the others to kernels)
+  // (a product or a gather arrives here only with a bfloat16 operand: core lowers the others to kernels)
   type ArrayPrim = 'matmul' | 'gather' | 'scatterAdd';
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
@@ -156,17 +156,29 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     return { data: r, info: { shape: v.shape, dtype: x.info.dtype } };
   };
 
+  /** Runs `lowered.kernel` with the inputs it adds (`valuesOf` computes each) after `inputs`; frees them after. */
+  const withInputs = <L extends Expr>(lowered: LeavesAsInputs<L>, inputs: readonly BackendInput[], valuesOf: (a: LeavesAsInputs<L>['added'][number]) => TypedArray): DataHandle => {
+    const added = lowered.added.map((a) => make(valuesOf(a)));
+    try {
+      return runKernel(lowered.kernel, [...inputs, ...added.map((handle, j) => ({ handle, info: lowered.added[j].info }))]);
+    } finally {
+      added.forEach((h) => backend.free(h));
+    }
+  };
+
   let lastFused: 'vm' | 'js' | 'head' = 'js';
   const runKernel = (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
     // a range leaf is read from a stored range (the loops read only stored values)
     const ranged = iotaAsInputs(kernel);
-    if (ranged) {
-      const ranges = ranged.ranges.map((info) => { const r = alloc(info.dtype, info.shape[0]); for (let i = 0; i < r.length; i++) r[i] = i; return make(r); });
-      try {
-        return runKernel(ranged.kernel, [...inputs, ...ranges.map((handle, j) => ({ handle, info: ranged.ranges[j] }))]);
-      } finally {
-        ranges.forEach((h) => backend.free(h));
-      }
+    if (ranged) return withInputs(ranged, inputs, ({ info }) => { const r = alloc(info.dtype, info.shape[0]); for (let i = 0; i < r.length; i++) r[i] = i; return r; });
+    // a gather is read from its gathered values (the loops have no indexed reads)
+    const gathered = gathersAsInputs(kernel);
+    if (gathered) {
+      checkGatherIndices(kernel, (j) => dataOf(inputs[j].handle));
+      const values = ({ leaf, info }: (typeof gathered.added)[number]) => gatheredValues(kernel, leaf, dataOf(inputs[leaf.index].handle), dataOf(inputs[leaf.indices].handle), info.dtype, alloc);
+      // a gather alone: its gathered values are the output
+      if (kernel.expr.op === 'gather' && !kernel.head && sizeOf(gathered.added[0].info.shape) === sizeOf(kernel.out.shape)) return make(values(gathered.added[0]));
+      return withInputs(gathered, inputs, values);
     }
     const xs = ins(inputs);
     const out = kernel.out;

@@ -81,8 +81,8 @@ function generate(expr: Expr, nIn: number, headIndex: number, classes: readonly 
       const at = c === '0' ? `a${i}` : c === '1' ? `a${i} + j` : `a${i} + j * s${i}`;
       r = { name: `x${i}`, invariant: c === '0' };
       (c === '0' ? outer : inner).push(`const x${i} = in${i}[${at}];`);
-    } else if (e.op === 'inBounds' || e.op === 'iota') {
-      throw new Error(`cpu: an ${e.op} leaf in a loop (paddedPieces and iotaAsInputs make it a constant per box, a stored range)`);
+    } else if (e.op === 'inBounds' || e.op === 'iota' || e.op === 'gather') {
+      throw new Error(`cpu: an ${e.op} leaf in a loop (paddedPieces, iotaAsInputs and gathersAsInputs make it a constant per box, a stored range, stored values)`);
     } else if (e.op === 'const') {
       r = { name: `k${e.value}`, invariant: true }; // a slot of the canonical expression (see `canonical`)
       outerConsts.add(e.value);

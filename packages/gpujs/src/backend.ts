@@ -1,6 +1,6 @@
 import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, TensorError, heldValue, kernelKey, newHandle, releaseHandle, runSplitPrologue, shareHandle, sizeOf,
+  type Primitive, type TensorInfo, type TypedArray, TensorError, checkGatherIndices, heldValue, kernelKey, newHandle, releaseHandle, runSplitPrologue, shareHandle, sizeOf,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
@@ -146,14 +146,15 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
     },
     runRoutine: <P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle => {
       if (prim === 'reshape') return shareHandle(inputs[0].handle);
-      if (prim === 'gather') checkIndices('gather', inputs[1], inputs[0].info.shape[(params as PrimParams['gather']).axis]);
       if (prim === 'scatterAdd') checkIndices('scatterAdd', inputs[1], (params as PrimParams['scatterAdd']).size);
       const key = `${prim}|${JSON.stringify(params)}|${inputs.map((i) => `${i.info.dtype}[${i.info.shape.join(',')}]`).join(';')}|${out.dtype}[${out.shape.join(',')}]`;
       return launch(key, () => movementSource(prim, inputs.map((i) => i.info), params, out, device.dialect), inputs, out);
     },
-    runKernel: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle =>
-      (emptyReduction(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
-        ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out),
+    runKernel: (kernel: FusedKernel, inputs: readonly BackendInput[]): DataHandle => {
+      checkGatherIndices(kernel, (j) => hostValues(inputs[j]));
+      return (emptyReduction(kernel) ? runSplitPrologue(backend, kernel, inputs) : null)
+        ?? launch(`fused|${kernelKey(kernel)}`, () => fusedSource(kernel, device.dialect), inputs, kernel.out);
+    },
     free: (h: DataHandle): void => {
       const s = releaseHandle<Store>(h);
       if (!s) return;

@@ -6,7 +6,7 @@
 // string identifies a kernel: the kernel cache is keyed by (op, dtypes, shapes, params) and compiled kernels
 // are shared between keys with the same source.
 import {
-  type Dialect as CoreDialect, type Expr, type FusedKernel, type Head, type PrimParams, type Primitive, type Prologue, type TensorInfo, elementwiseOp, headDtype, inputView,
+  type Dialect as CoreDialect, type Expr, type FusedKernel, type GatherLeaf, type Head, type PrimParams, type Primitive, type Prologue, type TensorInfo, elementwiseOp, headDtype, inputView,
   type View, broadcastView, readStrides, renderNode, sizeOf, stridesOf,
 } from '@safekey-ts/core';
 
@@ -149,6 +149,8 @@ interface Leaves {
   readonly inBounds: (k: number) => string;
   /** A range's value read through `view`: the element's offset in the view. */
   readonly range: (view: View) => string;
+  /** The value a gather leaf reads. */
+  readonly gather: (g: GatherLeaf) => string;
 }
 
 const unsupported = (what: string) => (): string => { throw new Error(`gpujs codegen: ${what}`); };
@@ -159,6 +161,7 @@ function renderExpr(b: Builder, e: Expr, leaves: Leaves): string {
     case 'input': return leaves.read(e.index);
     case 'inBounds': return leaves.inBounds(e.index);
     case 'iota': return leaves.range(e.view);
+    case 'gather': return leaves.gather(e);
     case 'const': return lit(e.dtype === 'float32' ? Math.fround(e.value) : e.dtype === 'int32' ? Math.trunc(e.value) : +(e.value !== 0), b);
     case 'head': return leaves.head();
     default: {
@@ -230,7 +233,7 @@ function renderPrologueReduce(b: Builder, h: Head & { prim: 'reduceSum' | 'reduc
     return b.let(at(view, view.offset === 0 ? off : `${lit(view.offset)} + ${off}`));
   };
   const { lines, value } = b.body(() => renderExpr(b, h.prologue.expr, {
-    read, range, head: unsupported('a head inside a prologue'), inBounds: unsupported('a padded view in a prologue'),
+    read, range, head: unsupported('a head inside a prologue'), inBounds: unsupported('a padded view in a prologue'), gather: unsupported('a gather in a prologue'),
   }));
   const acc = b.fresh('s'), first = b.fresh('f');
   const isMax = h.prim === 'reduceMax';
@@ -320,34 +323,25 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
     const off = b.affine('i', out, broadcastView(view, out).strides);
     return b.let(view.offset === 0 ? off : `${lit(view.offset)} + ${off}`);
   };
-  const ret = renderExpr(b, k.expr, { read, head, inBounds, range });
+  // x's offset of row 0 of this element's slice, plus the index read there times the gathered axis' stride
+  const gather = (g: GatherLeaf): string => {
+    const row = range(inputView(k, g.index));
+    const at = g.step === 1 ? `${row} + ${read(g.indices)}` : `${row} + ${read(g.indices)} * ${lit(g.step)}`;
+    return b.let(`${b.arg(g.index)}[${b.let(at)}]`);
+  };
+  const ret = renderExpr(b, k.expr, { read, head, inBounds, range, gather });
   return { source: b.source(ret), args: b.args, size: sizeOf(out), loopMax: b.loopMax };
 }
 
 // ---------- movement, indexing, creation ----------
 
-/** Kernels of the routines gather and scatterAdd (reshape is a view; core lowers the other primitives to kernels). */
+/** The kernel of the routine scatterAdd (reshape is a view; core lowers the other primitives to kernels). */
 export function movementSource(prim: Primitive, ins: readonly TensorInfo[], params: unknown, out: TensorInfo, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
   const os = out.shape;
   const size = sizeOf(os);
   const done = (ret: string): KernelSource => ({ source: b.source(ret), args: b.args, size, loopMax: b.loopMax });
   switch (prim) {
-    case 'gather': {
-      const { axis, batchDims } = params as PrimParams['gather'];
-      const xs = ins[0].shape, is = ins[1].shape;
-      const rest = is.length - batchDims;
-      const xst = stridesOf(xs), ist = stridesOf(is);
-      const term = (o: string, s: number) => (s === 1 ? o : `${o} * ${lit(s)}`);
-      const iTerms: string[] = [];
-      for (let k = 0; k < batchDims; k++) if (os[k] !== 1) iTerms.push(term(b.digit('i', os, k), ist[k]));
-      for (let t = 0; t < rest; t++) if (os[axis + t] !== 1) iTerms.push(term(b.digit('i', os, axis + t), ist[batchDims + t]));
-      const j = b.let(`${b.arg(1)}[${iTerms.join(' + ') || '0.0'}]`);
-      const xTerms: string[] = [term(j, xst[axis])];
-      for (let k = 0; k < axis; k++) if (os[k] !== 1) xTerms.push(term(b.digit('i', os, k), xst[k]));
-      for (let k = axis + 1; k < xs.length; k++) if (xs[k] !== 1) xTerms.push(term(b.digit('i', os, k - 1 + rest), xst[k]));
-      return done(`${b.arg(0)}[${xTerms.join(' + ')}]`);
-    }
     case 'scatterAdd': {
       const { axis, batchDims } = params as PrimParams['scatterAdd'];
       const us = ins[0].shape, is = ins[1].shape;

@@ -1,16 +1,13 @@
 // Lowerings for a backend whose loops read plain strided values (the cpu backend's engines): a kernel with
-// padded reads as plain kernels over boxes of its output, range leaves as stored ranges.
-import { type Expr, type FusedKernel, perKernel, stableKey } from '../kernel.js';
+// padded reads as plain kernels over boxes of its output, range leaves as stored ranges, gathers as stored
+// gathered values.
+import { type Expr, type FusedKernel, inputView, perKernel, stableKey } from '../kernel.js';
+import type { GatherLeaf } from './gather.js';
 import type { TensorInfo } from '../primitives.js';
 import { type View, boundsOf, broadcastView } from './view.js';
 
-/** The kernel's expressions (its own and its prologue's). */
-const exprsOf = (k: FusedKernel): Expr[] => [k.expr, ...(k.head && 'prologue' in k.head ? [k.head.prologue.expr] : [])];
-
 /** `e` with each leaf replaced by `f(leaf)`. */
 const mapLeaves = (e: Expr, f: (leaf: Expr) => Expr): Expr => ('args' in e ? ({ ...e, args: e.args.map((a) => mapLeaves(a, f)) } as unknown as Expr) : f(e));
-
-const hasIota = (e: Expr): boolean => e.op === 'iota' || ('args' in e && e.args.some(hasIota));
 
 /** One box of a kernel's output over which every padded read is all stored values or all fill. */
 export interface Piece {
@@ -55,6 +52,7 @@ function piecesOf(k: FusedKernel): Piece[] | null {
     const used: number[] = [];
     const expr = mapLeaves(k.expr, (e) => {
       if (e.op === 'inBounds') return { op: 'const', value: fills.has(e.index) ? 0 : 1, dtype: 'bool' };
+      if (e.op === 'gather') throw new Error('paddedPieces: a gather leaf (gathersAsInputs first)');
       if (e.op !== 'input') return e;
       if (fills.has(e.index)) return { op: 'const', value: fills.get(e.index)!, dtype: e.dtype };
       let n = used.indexOf(e.index);
@@ -65,41 +63,54 @@ function piecesOf(k: FusedKernel): Piece[] | null {
   });
 }
 
-/**
- * The kernel with each range leaf (`iota`) read from an input of its own holding 0, 1, ..., length - 1
- * (appended after the kernel's inputs, read through the leaf's view), for a backend whose loops read only
- * stored values, with each added input's shape and dtype. Null when the kernel has no range leaf.
- */
-export const iotaAsInputs = (k: FusedKernel): RangeInputs | null => perKernel(rangeInputs, k, rangeInputsOf);
-const rangeInputs = new WeakMap<FusedKernel, RangeInputs | null>();
-interface RangeInputs { readonly kernel: FusedKernel; readonly ranges: readonly TensorInfo[] }
+/** The kernel with some leaves read from inputs of their own (appended after the kernel's inputs). */
+export interface LeavesAsInputs<L extends Expr> {
+  readonly kernel: FusedKernel;
+  /** Per added input: the leaf it stands for, and its shape and dtype. */
+  readonly added: readonly { readonly leaf: L; readonly info: TensorInfo }[];
+}
 
-function rangeInputsOf(k: FusedKernel): RangeInputs | null {
-  if (!exprsOf(k).some(hasIota)) return null;
-  const ranges: TensorInfo[] = [], views: (View | null)[] = [];
-  const keys: string[] = [];
+/**
+ * `k` with each leaf `pick` takes read from an added input instead (one per distinct leaf): the input `pick`
+ * describes, read through the view it gives (as stored when null). Null when `pick` takes no leaf.
+ */
+function leavesAsInputs<L extends Expr>(k: FusedKernel, pick: (e: Expr) => { leaf: L; info: TensorInfo; view: View | null } | null): LeavesAsInputs<L> | null {
+  const added: { leaf: L; info: TensorInfo }[] = [], views: (View | null)[] = [], keys: string[] = [];
   const asInput = (e: Expr): Expr => {
-    if (e.op !== 'iota') return e;
-    const key = stableKey([e.view, e.dtype]);
+    const p = pick(e);
+    if (!p) return e;
+    const key = stableKey(e);
     let j = keys.indexOf(key);
-    if (j < 0) {
-      const v = e.view;
-      const length = v.shape.some((d) => d === 0) ? 0 : v.offset + v.shape.reduce((n, d, a) => n + (d - 1) * Math.max(v.strides[a], 0), 0) + 1;
-      j = keys.push(key) - 1;
-      ranges.push({ shape: [length], dtype: e.dtype });
-      views.push(v);
-    }
+    if (j < 0) { j = keys.push(key) - 1; added.push({ leaf: p.leaf, info: p.info }); views.push(p.view); }
     return { op: 'input', index: k.inputs.length + j, dtype: e.dtype };
   };
-  const h = k.head;
+  const expr = mapLeaves(k.expr, asInput), h = k.head;
+  const head = h && 'prologue' in h ? { head: { ...h, prologue: { ...h.prologue, expr: mapLeaves(h.prologue.expr, asInput) } } } : {};
+  if (added.length === 0) return null;
   return {
-    kernel: {
-      ...k,
-      expr: mapLeaves(k.expr, asInput),
-      ...(h && 'prologue' in h ? { head: { ...h, prologue: { ...h.prologue, expr: mapLeaves(h.prologue.expr, asInput) } } } : {}),
-      inputs: [...k.inputs, ...ranges],
-      views: [...(k.views ?? k.inputs.map(() => null)), ...views],
-    },
-    ranges,
+    kernel: { ...k, expr, ...head, inputs: [...k.inputs, ...added.map((a) => a.info)], views: [...(k.views ?? k.inputs.map(() => null)), ...views] },
+    added,
   };
 }
+
+/**
+ * The kernel with each range leaf (`iota`) read from an input of its own holding 0, 1, ..., length - 1
+ * (read through the leaf's view), for a backend whose loops read only stored values. Null when the kernel
+ * has no range leaf.
+ */
+export const iotaAsInputs = (k: FusedKernel): LeavesAsInputs<Expr & { op: 'iota' }> | null => perKernel(rangeInputs, k, (kk) => leavesAsInputs(kk, (e) => {
+  if (e.op !== 'iota') return null;
+  const v = e.view;
+  const length = v.shape.some((d) => d === 0) ? 0 : v.offset + v.shape.reduce((n, d, a) => n + (d - 1) * Math.max(v.strides[a], 0), 0) + 1;
+  return { leaf: e, info: { shape: [length], dtype: e.dtype }, view: v };
+}));
+const rangeInputs = new WeakMap<FusedKernel, LeavesAsInputs<Expr & { op: 'iota' }> | null>();
+
+/**
+ * The kernel with each gather leaf read from an input of its own holding the values it gathers over its
+ * shape (`gatheredValues` computes them at run time), for a backend whose loops have no indexed reads. Null
+ * when the kernel has no gather leaf.
+ */
+export const gathersAsInputs = (k: FusedKernel): LeavesAsInputs<GatherLeaf> | null => perKernel(gatherInputs, k, (kk) => leavesAsInputs(kk, (e) =>
+  (e.op === 'gather' ? { leaf: e, info: { shape: inputView(kk, e.index).shape, dtype: e.dtype }, view: null } : null)));
+const gatherInputs = new WeakMap<FusedKernel, LeavesAsInputs<GatherLeaf> | null>();

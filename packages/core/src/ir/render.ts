@@ -14,7 +14,7 @@ export interface Dialect {
   readonly trunc: (x: string) => string;
 }
 
-type Node = Exclude<Expr, { op: 'input' | 'const' | 'head' | 'inBounds' | 'iota' }>;
+type Node = Exclude<Expr, { op: 'input' | 'const' | 'head' | 'inBounds' | 'iota' | 'gather' }>;
 
 /**
  * A node of an element-wise expression as source text, its arguments already written (as names or

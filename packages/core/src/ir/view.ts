@@ -122,3 +122,31 @@ export function reshapeView(v: View, shape: Shape): View | null {
   }
   return { shape, strides: ns, offset: v.offset };
 }
+
+export interface GatherViews {
+  /** x over the gather's output, with the gathered axis taken out: the offset of row 0 of each element's slice. */
+  readonly x: View;
+  /** The indices over the gather's output (0 strides on the axes of x they do not index). */
+  readonly indices: View;
+  /** x's stride along the gathered axis, and its length there (each index must lie in [0, size)). */
+  readonly step: number;
+  readonly size: number;
+}
+
+/**
+ * The reads of TF-style `gather(x, indices, axis, batchDims)` with x and the indices seen through `x` and
+ * `indices` (views without bounds): the output is x.shape[:axis] + indices.shape[batchDims:] + x.shape[axis+1:],
+ * and its element (b, p, q, s) reads x[b, p, indices[b, q], s].
+ */
+export function gatherViews(x: View, indices: View, axis: number, batchDims: number): GatherViews {
+  if (x.bounds || indices.bounds) throw new Error('gatherViews: a padded view (read it as stored)');
+  const rest = indices.shape.length - batchDims, after = x.shape.length - axis - 1;
+  const zeros = (n: number) => new Array<number>(n).fill(0);
+  const shape = [...x.shape.slice(0, axis), ...indices.shape.slice(batchDims), ...x.shape.slice(axis + 1)];
+  return {
+    x: { shape, strides: [...x.strides.slice(0, axis), ...zeros(rest), ...x.strides.slice(axis + 1)], offset: x.offset },
+    indices: { shape, strides: [...indices.strides.slice(0, batchDims), ...zeros(axis - batchDims), ...indices.strides.slice(batchDims), ...zeros(after)], offset: indices.offset },
+    step: x.strides[axis],
+    size: x.shape[axis],
+  };
+}

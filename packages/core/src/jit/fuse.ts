@@ -1,5 +1,5 @@
-import { type Expr, type Head, concatExpr, isElementwisePrim, stableKey, touchesBfloat16 } from '../kernel.js';
-import { type View, broadcastView, concatViews, contiguousView, isContiguousView, padView, permuteView, reshapeView, sliceView } from '../ir/view.js';
+import { type Expr, type Head, concatExpr, gatherExpr, isElementwisePrim, stableKey, touchesBfloat16 } from '../kernel.js';
+import { type View, broadcastView, concatViews, contiguousView, gatherViews, isContiguousView, padView, permuteView, reshapeView, sliceView } from '../ir/view.js';
 import type { PrimParams, TensorInfo } from '../primitives.js';
 import { roundTo } from '../dtype.js';
 import { sameShape, sizeOf } from '../shape.js';
@@ -9,13 +9,15 @@ type PrimStep = Step & { kind: 'prim' };
 const MAX_EXPR = 256;
 const INLINE_MAX = 8;
 const isReduction = (s: Step) => s.kind === 'prim' && (s.prim === 'reduceSum' || s.prim === 'reduceMax');
-const isConcat = (s: Step) => s.kind === 'prim' && s.prim === 'concat';
+/** A concat or a gather: a node whose inputs are always leaves (read through views), never a prologue or inlined. */
+const isPick = (s: Step) => s.kind === 'prim' && (s.prim === 'concat' || s.prim === 'gather');
 
 /** What kernels a program's steps can join (a step `touchesBfloat16` joins none). */
 function fusionKinds(infoOf: (r: Ref) => TensorInfo) {
   const bf16 = (s: Step) => touchesBfloat16(s.inputs.map(infoOf), s.out);
-  // a concat is a node too (a pick of its parts read through padded views), though its inputs are always leaves
-  const isElementwise = (s: Step) => s.kind === 'prim' && (isElementwisePrim(s.prim) || isConcat(s)) && !bf16(s);
+  // a concat (a pick of its parts read through padded views) and a gather (an indexed read) are nodes too,
+  // though their inputs are always leaves
+  const isElementwise = (s: Step) => s.kind === 'prim' && (isElementwisePrim(s.prim) || isPick(s)) && !bf16(s);
   const isHeadable = (s: Step) => (isReduction(s) || (s.kind === 'prim' && s.prim === 'matmul')) && !bf16(s);
   return { isElementwise, isHeadable };
 }
@@ -51,13 +53,13 @@ function kernelRoots(p: Program, { isElementwise, isHeadable }: ReturnType<typeo
   for (let i = n - 1; i >= 0; i--) {
     const s = p.steps[i];
     if (isOutput.has(i) || readers[i].length === 0 || !(isElementwise(s) || isHeadable(s))) continue;
-    if (readers[i].some((c) => isConcat(p.steps[c]))) continue; // a concat reads stored values (through views)
-    if (isElementwise(s) && !isConcat(s)) { // a prologue reads no padded view (a concat reads only those)
+    if (readers[i].some((c) => isPick(p.steps[c]))) continue; // a concat or a gather reads stored values (through views)
+    if (isElementwise(s) && !isPick(s)) { // a prologue reads no padded view (a concat reads only those) and no gather
       const red = readers[i].map((c) => (isReduction(p.steps[c]) ? c : prologueOf[c]));
       if (red[0] >= 0 && red.every((x) => x === red[0])) { prologueOf[i] = red[0]; continue; }
     }
     const shared = readers[i].some((c) => inline[c] || prologueOf[c] >= 0) || !readers[i].every((c) => root[c] === root[readers[i][0]]);
-    if (isElementwise(s) && !isConcat(s) && shared && recompute && readers[i].every((c) => isElementwise(p.steps[c]) && sizeOf(s.out.shape) === evaluatedOver(c))) {
+    if (isElementwise(s) && !isPick(s) && shared && recompute && readers[i].every((c) => isElementwise(p.steps[c]) && sizeOf(s.out.shape) === evaluatedOver(c))) {
       inline[i] = 1;
       continue;
     }
@@ -133,7 +135,7 @@ function viewed(p: Program, x: Ref, infoOf: (r: Ref) => TensorInfo): { ref: Ref;
  * Fuses element-wise chains, with matmul/reduction epilogues and reduction prologues, into single kernels.
  * A kernel reads a permute, slice, broadcast, pad or reshape of a value through a view of its storage instead
  * of a copy (the copy is then dropped by dead-code elimination when nothing else reads it), a concat as a pick
- * of its parts' views, and a range (iota) as a leaf of its own.
+ * of its parts' views, a gather as an indexed read of its input's view, and a range (iota) as a leaf of its own.
  */
 export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = false): Program {
   const kinds = fusionKinds(infoOf), { isElementwise, isHeadable } = kinds;
@@ -169,21 +171,30 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       if (range?.prim === 'iota' && !view?.bounds) { ranged = true; return { op: 'iota', view: view ?? contiguousView(range.out.shape), dtype: range.out.dtype }; }
       return { op: 'input', index: indexOf(mapRef(ref), view), dtype: infoOf(x).dtype };
     };
-    // a concat: each part read through its view padded to the whole (a part that is a padded view already is
-    // read as stored)
+    // the stored value x reads and its view, a padded view read as stored
+    const unpadded = (x: Ref): { ref: Ref; view: View } => {
+      const { ref, view } = viewed(p, x, infoOf);
+      return view?.bounds ? { ref: x, view: contiguousView(infoOf(x).shape) } : { ref, view: view ?? contiguousView(infoOf(ref).shape) };
+    };
+    // a concat: each part read through its view padded to the whole
     const concat = (s: PrimStep): Expr => {
-      const seen = s.inputs.map((x) => {
-        const { ref, view } = viewed(p, x, infoOf);
-        return view?.bounds ? { ref: x, view: contiguousView(infoOf(x).shape) } : { ref, view: view ?? contiguousView(infoOf(ref).shape) };
-      });
+      const seen = s.inputs.map(unpadded);
       const views = concatViews(seen.map((x) => x.view), (s.params as PrimParams['concat']).axis);
       return concatExpr(seen.map(({ ref }, j) => ({ op: 'input', index: indexOf(mapRef(ref), views[j]), dtype: s.out.dtype }) as const), s.out.dtype);
     };
+    // a gather: x and its indices read through their views, the index picking the row
+    const gather = (s: PrimStep): Expr => {
+      const [x, idx] = s.inputs.map(unpadded);
+      const { axis, batchDims } = s.params as PrimParams['gather'];
+      const g = gatherViews(x.view, idx.view, axis, batchDims);
+      return gatherExpr(indexOf(mapRef(x.ref), g.x), indexOf(mapRef(idx.ref), g.indices), g, s.out.dtype);
+    };
+    const pick = (s: PrimStep): Expr => (s.prim === 'concat' ? concat(s) : gather(s));
     // the expression of step i, recursing into the inputs `inside` says are computed in this kernel
     const node = (i: number, inside: (j: number) => boolean, prologue: boolean): Expr => {
       const s = p.steps[i] as PrimStep;
       ops++;
-      if (isConcat(s)) return concat(s);
+      if (isPick(s)) return pick(s);
       const args = s.inputs.map((x): Expr => (x.kind === 'step' && (inside(x.index) || inline[x.index]) ? node(x.index, inside, prologue) : leaf(x, prologue)));
       return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;
     };
@@ -191,7 +202,7 @@ export function fuse(p: Program, infoOf: (r: Ref) => TensorInfo, recompute = fal
       const s = p.steps[i] as PrimStep;
       if (!isHeadable(s)) {
         ops++;
-        if (isConcat(s)) return concat(s);
+        if (isPick(s)) return pick(s);
         const args = s.inputs.map((x): Expr => (x.kind === 'step' && inline[x.index] ? node(x.index, () => false, false)
           : x.kind === 'step' && root[x.index] === r && prologueOf[x.index] < 0 && x.index !== r ? build(x.index) : leaf(x)));
         return { op: s.prim, args, dtype: s.out.dtype } as unknown as Expr;

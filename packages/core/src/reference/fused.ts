@@ -4,6 +4,7 @@ import { sizeOf } from '../shape.js';
 import { type In, readAt, viewOffsets } from './indexing.js';
 import { kernels } from './kernels.js';
 import { elementwiseOp } from '../ir/ops.js';
+import { checkGatherIndices } from '../ir/gather.js';
 
 type Eval = (i: number) => number;
 
@@ -18,6 +19,7 @@ function operand(k: FusedKernel, j: number, x: In): In {
 
 /** Interprets a fused kernel, rounding every node to its dtype: bit-identical to running the ops one by one. */
 export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedArray {
+  checkGatherIndices(k, (j) => inputs[j].data);
   const split = splitPrologue(k);
   if (split) return runFusedReference(split.rest, [...inputs, { data: runFusedReference(split.prologue, inputs), info: split.prologue.out }]);
   const n = sizeOf(k.out.shape);
@@ -35,6 +37,11 @@ export function runFusedReference(k: FusedKernel, inputs: readonly In[]): TypedA
       case 'head': return (i) => head![i];
       case 'inBounds': { const off = viewOffsets(inputView(k, e.index), k.out.shape); return (i) => +(off[i] >= 0); }
       case 'iota': { const off = viewOffsets(e.view, k.out.shape); return (i) => r(off[i]); }
+      case 'gather': {
+        const at = viewOffsets(inputView(k, e.index), k.out.shape), idx = readAt(inputs[e.indices].data, viewOffsets(inputView(k, e.indices), k.out.shape));
+        const x = inputs[e.index].data;
+        return (i) => x[at[i] + idx(i) * e.step];
+      }
       case 'where': { const [c, a, b] = e.args.map(compile); return (i) => (c(i) ? a(i) : b(i)); }
       case 'cast': {
         const [a] = e.args.map(compile);

@@ -10,10 +10,11 @@ import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { broadcastTo, concat, pad, permute, reshape, slice, transpose } from '../ops/movement.js';
 import { max, sum } from '../ops/reduce.js';
+import { gather, takeAlongAxis } from '../ops/indexing.js';
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
 import { T, f32Arb, fromValues, numel, shapeArb, valuesArb } from './arbitraries.js';
-import { assertClose } from './assert.js';
+import { assertClose, expectError } from './assert.js';
 import { type SuiteContext, check } from './context.js';
 
 type F = (x: Tensor, w: Tensor) => Tensor;
@@ -47,14 +48,21 @@ const programs: readonly [string, F][] = [
   // ranges are leaves: an element's value is its offset in the range's view
   ['a causal mask from two ranges', (x) => ew.where(ew.ge(reshape(arange(2), [2, 1]), arange(3)), x, ew.neg(x))],
   ['a float range, permuted, in a reduction prologue', (x) => sum(ew.mul(x, permute(reshape(arange(6, 'float32'), [3, 2]), [1, 0])), -1)],
+  // a gather is an indexed read: x through its view at the row the index (read through its own view) picks
+  ['a gather of a permute, scaled, plus x', (x, w) => ew.add(ew.mul(gather(transpose(w), T([2, 0], 'int32'), 0), 2), x)],
+  ['a gather by a slice of the indices', (x) => ew.exp(gather(x, slice(T([5, 1, 2, 0], 'int32'), [1], [3]), 1))],
+  ['a gather by a scalar index, broadcast', (x, w) => ew.mul(x, gather(slice(w, [0, 0], [3, 3]), T(1, 'int32'), 0))],
+  ['a picked logit minus the row max (takeAlongAxis)', (x) => ew.sub(takeAlongAxis(x, T([2, 0], 'int32'), -1), reshape(max(x, -1), [2]))],
+  ['a gather inside a reduction and a where', (x, w) => sum(ew.where(ew.gt(x, 0), gather(w, T([1, 2], 'int32'), 0), ew.neg(x)), -1)],
   // a cheap value read by two kernels (products' epilogues): stored, or recomputed in each (`recompute`)
   ['a shared value in two epilogues', (x, w) => { const y = ew.sin(ew.mul(x, 2)); return ew.add(silu(ew.add(matmul(x, w), y)), ew.mul(matmul(ew.exp(x), w), y)); }],
 ];
 
-/** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast, pad, concat or reshape. */
+/** A movement op chosen by `seed` that applies to `shape`: permute, slice, broadcast, pad, concat, gather or reshape. */
 function movement(seed: number, x: Tensor): Tensor {
-  const s = x.shape, r = s.length, k = Math.floor(seed / 6);
-  switch (seed % 6) {
+  const s = x.shape, r = s.length, k = Math.floor(seed / 7);
+  switch (seed % 7) {
+    case 5: { const a = k % r; return gather(x, T([k % s[a], (k + 1) % s[a], 0], 'int32'), a as never); }
     case 3: return pad(x, s.map((_, i) => [(k + i) % 2, (k + 2 * i) % 3]) as never, [0, -1.5, NaN, -0][k % 4]);
     case 4: return concat([x, ew.mul(x, 2)] as never, k % r);
     case 0: return r < 2 ? x : permute(x, Array.from({ length: r }, (_, d) => (d + 1 + k) % r) as never);
@@ -89,6 +97,7 @@ export function jitSuite(c: SuiteContext): void {
       ['pads and concats fuse', 'exp(pad(x)) + concat(slices of w)'],
       ['ranges fuse', 'a causal mask from two ranges'],
       ['products read through views', 'matmul(permute(x), slice(w))'],
+      ['gathers fuse', 'a gather of a permute, scaled, plus x'],
     ];
     for (const [what, name] of oneKernel) {
       check(`${what}: ${name} is one kernel`, () => {
@@ -98,7 +107,7 @@ export function jitSuite(c: SuiteContext): void {
         assert.deepEqual([g.stats().kernels, g.stats().fusedKernels], [1, 1], JSON.stringify(g.stats()));
       });
     }
-    check('property: any chain of permutes, slices, broadcasts, pads, concats and reshapes read by a kernel replays as eager', () => {
+    check('property: any chain of permutes, slices, broadcasts, pads, concats, gathers and reshapes read by a kernel replays as eager', () => {
       const arb = shapeArb(1, 3).chain((shape) => fc.tuple(fc.constant(shape), valuesArb(numel(shape), f32Arb(4)),
         fc.array(fc.nat(90), { minLength: 1, maxLength: 4 })));
       fc.assert(fc.property(arb, ([shape, data, seeds]) => {
@@ -109,6 +118,15 @@ export function jitSuite(c: SuiteContext): void {
         g(x);
         assertClose(Array.from(g(x).dataSync()), Array.from(expected.dataSync()), c.tol, `${JSON.stringify(shape)} ${seeds}`);
       }), { numRuns: Math.min(c.numRuns, 25) });
+    });
+    check('a replay checks every index a gather reads, also where a `where` does not pick it', () => {
+      const g = jit((x: Tensor, ids: Tensor) => ew.where(ew.gt(x, 100), gather(ew.exp(x), ids as Tensor<Shape, 'int32'>, 1, 1), ew.neg(x)));
+      const x = T([[0.5, -1, 2], [1.5, 0, -0.25]]);
+      g(x, T([[0, 1, 2], [2, 2, 0]], 'int32'));
+      assertClose(Array.from(g(x, T([[2, 1, 0], [0, 0, 1]], 'int32')).dataSync()), [-0.5, 1, -2, -1.5, -0, 0.25], 0);
+      assert.match(expectError(() => g(x, T([[0, 1, 2], [3, 0, 0]], 'int32')).dataSync(), { kind: 'InvalidArgument', op: 'gather' }).message, /index 3 out of range \[0, 3\)/);
+      assert.match(expectError(() => g(x, T([[0, -1, 2], [0, 0, 0]], 'int32')).dataSync(), { kind: 'InvalidArgument', op: 'gather' }).message, /index -1 out of range/);
+      assert.equal(g.stats().replays, 3);
     });
     check('fusion happens, so runKernel is exercised', () => {
       const g = jit(programs[1][1]);

@@ -1,0 +1,74 @@
+// Gather as an indexed read: a kernel leaf that reads one input at an offset its view gives plus an index
+// read from another input times a step. The views, the check of the indices and the materialisation that a
+// backend without indexed reads in its loops needs.
+import { type DType, type TypedArray, allocArray } from '../dtype.js';
+import { TensorError } from '../errors.js';
+import type { Expr, FusedKernel } from '../kernel.js';
+import { inputView } from '../kernel.js';
+import { sizeOf } from '../shape.js';
+import { type View } from './view.js';
+
+/** The leaf (see `Expr`): input `index` at its view's offset plus `indices`' value times `step`. */
+export type GatherLeaf = Extract<Expr, { op: 'gather' }>;
+
+/** The kernel's gather leaves (in its expression and its prologue's). */
+export function gathersOf(k: FusedKernel): GatherLeaf[] {
+  const found: GatherLeaf[] = [];
+  const walk = (e: Expr): void => { if (e.op === 'gather') found.push(e); else if ('args' in e) e.args.forEach(walk); };
+  walk(k.expr);
+  if (k.head && 'prologue' in k.head) walk(k.head.prologue.expr);
+  return found;
+}
+
+/** Calls `f` with each offset a view reads over its own shape, once per distinct offset along broadcast axes. */
+function forEachOffset(v: View, f: (offset: number) => void): void {
+  const dims = v.shape.map((d, a) => ({ d, s: v.strides[a] })).filter(({ d, s }) => d !== 1 && s !== 0);
+  if (v.shape.some((d) => d === 0)) return;
+  const walk = (a: number, at: number): void => {
+    if (a === dims.length) { f(at); return; }
+    for (let i = 0; i < dims[a].d; i++) walk(a + 1, at + i * dims[a].s);
+  };
+  walk(0, v.offset);
+}
+
+/**
+ * Throws (op 'gather', as the unfused op would) when an index any gather leaf of `k` reads lies outside its
+ * axis. Every index is checked before anything runs, read or not (a leaf in the branch a `where` does not pick
+ * is checked too: the unfused gather would have run).
+ */
+export function checkGatherIndices(k: FusedKernel, valuesOf: (input: number) => ArrayLike<number>): void {
+  for (const g of gathersOf(k)) {
+    const idx = valuesOf(g.indices);
+    forEachOffset(inputView(k, g.indices), (o) => {
+      const j = idx[o];
+      if (!(j >= 0 && j < g.size)) throw new TensorError({ kind: 'InvalidArgument', op: 'gather', message: `index ${j} out of range [0, ${g.size})` });
+    });
+  }
+}
+
+/**
+ * The values a gather leaf reads, over its own shape (the shape of its views), stored row-major: for a backend
+ * whose loops read only stored values (then the kernel reads them as an input). The indices are checked first
+ * (`checkGatherIndices`).
+ */
+export function gatheredValues(k: FusedKernel, g: GatherLeaf, x: TypedArray, indices: ArrayLike<number>, dtype: DType,
+  alloc: (dtype: DType, n: number) => TypedArray = allocArray): TypedArray {
+  const xv = inputView(k, g.index), iv = inputView(k, g.indices), shape = xv.shape;
+  const r = alloc(dtype, sizeOf(shape));
+  if (r.length === 0) return r;
+  const last = shape.length - 1, n = last < 0 ? 1 : shape[last];
+  const xs = last < 0 ? 0 : xv.strides[last], is = last < 0 ? 0 : iv.strides[last];
+  let o = 0;
+  const rows = (a: number, xAt: number, iAt: number): void => {
+    if (a >= last) {
+      if (is === 0) { // one index for the whole row: a strided copy of x's row
+        const base = xAt + indices[iAt] * g.step;
+        for (let t = 0; t < n; t++) r[o++] = x[base + t * xs];
+      } else for (let t = 0; t < n; t++) r[o++] = x[xAt + t * xs + indices[iAt + t * is] * g.step];
+      return;
+    }
+    for (let i = 0; i < shape[a]; i++) rows(a + 1, xAt + i * xv.strides[a], iAt + i * iv.strides[a]);
+  };
+  rows(0, xv.offset, iv.offset);
+  return r;
+}
