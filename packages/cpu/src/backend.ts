@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, checkGatherIndices, dtypeOfArray, gatheredValues, gathersAsInputs, headDtype, inputView, iotaAsInputs, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
+  broadcastStrides, checkGatherIndices, dtypeOfArray, contiguousView, gatherViews, gatheredValues, gathersAsInputs, leafViews, headDtype, inputView, iotaAsInputs, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
 import { type EwiseVM, type Operand, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
-import { gather, scatterAdd } from './indexing.js';
+import { checkIndices, scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
 import { type Allocator, BufferPool } from './pool.js';
@@ -79,9 +79,10 @@ function pickPath(path: CpuPath | 'auto', threads: number): PathKernels {
   return { path: 'js', engine: jsEngine, close: () => undefined, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
 }
 
-/** A kernel's profile key: a copy through a view, a head with or without an epilogue, or an element-wise kernel. */
+/** A kernel's profile key: a copy through a view, a gather, a head with or without an epilogue, or an element-wise kernel. */
 function profileKey(k: FusedKernel): string {
   if (k.expr.op === 'input') return 'copy';
+  if (k.expr.op === 'gather') return 'gather';
   return k.head ? `fused+${k.head.prim}` : 'fused';
 }
 
@@ -142,7 +143,11 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   type ArrayPrim = 'matmul' | 'gather' | 'scatterAdd';
   const kernels: { readonly [P in ArrayPrim]: (xs: In[], p: PrimParams[P], out: TensorInfo) => TypedArray } = {
     matmul: ([a, b], { transA, transB }, o) => matmul(engine, a.data, a.info, b.data, b.info, transA, transB, o, alloc),
-    gather: ([x, idx], { axis, batchDims }, o) => gather(x.data, x.info, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
+    gather: ([x, idx], { axis, batchDims }, o) => {
+      const g = gatherViews(contiguousView(x.info.shape), contiguousView(idx.info.shape), axis, batchDims);
+      checkIndices('gather', idx.data, g.size);
+      return gatheredValues(g, x.data, idx.data, o.dtype, alloc);
+    },
     scatterAdd: ([upd, idx], { axis, batchDims }, o) => scatterAdd(upd.data, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
   };
 
@@ -175,9 +180,9 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     const gathered = gathersAsInputs(kernel);
     if (gathered) {
       checkGatherIndices(kernel, (j) => dataOf(inputs[j].handle));
-      const values = ({ leaf, info }: (typeof gathered.added)[number]) => gatheredValues(kernel, leaf, dataOf(inputs[leaf.index].handle), dataOf(inputs[leaf.indices].handle), info.dtype, alloc);
+      const values = ({ leaf, info }: (typeof gathered.added)[number]) => gatheredValues(leafViews(kernel, leaf), dataOf(inputs[leaf.index].handle), dataOf(inputs[leaf.indices].handle), info.dtype, alloc);
       // a gather alone: its gathered values are the output
-      if (kernel.expr.op === 'gather' && !kernel.head && sizeOf(gathered.added[0].info.shape) === sizeOf(kernel.out.shape)) return make(values(gathered.added[0]));
+      if (kernel.expr.op === 'gather' && !kernel.head && sizeOf(gathered.added[0].info.shape) === sizeOf(kernel.out.shape)) { lastFused = 'js'; return make(values(gathered.added[0])); }
       return withInputs(gathered, inputs, values);
     }
     const xs = ins(inputs);

@@ -1,9 +1,9 @@
-// gather (TF style, with batch dims) and its adjoint scatterAdd, as block copies.
+// scatterAdd, the adjoint of TF-style gather (with batch dims); gather itself is a kernel (core's indexed read).
 //
-// With x = [batch..., pre..., axis, post...] and idx = [batch..., rest...], gather's output is
-// [batch..., pre..., rest..., post...]: for each (b, p, q) it copies the `post` elements of x row
-// idx[b, q] of block (b, p). scatterAdd walks the same (b, p, q, post) order as the reference and sums
-// rows hit more than once in float64, so its results are identical to the reference backend's.
+// With out = [batch..., pre..., axis, post...] and idx = [batch..., rest...], the updates are
+// [batch..., pre..., rest..., post...]: for each (b, p, q) the `post` elements of update row (b, p, q) go to
+// row idx[b, q] of block (b, p). scatterAdd walks the (b, p, q, post) order of the reference and sums rows
+// hit more than once in float64, so its results are identical to the reference backend's.
 import { type TensorInfo, type TypedArray, TensorError, allocArray, sizeOf } from '@safekey-ts/core';
 import type { Alloc } from './pool.js';
 
@@ -17,26 +17,11 @@ function layout(xShape: readonly number[], idxShape: readonly number[], axis: nu
   };
 }
 
-const outOfRange = (op: string, j: number, size: number) =>
-  new TensorError({ kind: 'InvalidArgument', op, message: `index ${j} out of range [0, ${size})` });
-
-export function gather(x: TypedArray, xInfo: TensorInfo, idx: Int32Array, idxInfo: TensorInfo, axis: number, batchDims: number, out: TensorInfo,
-  alloc: Alloc = allocArray): TypedArray {
-  const { nb, pre, size, nq, post } = layout(xInfo.shape, idxInfo.shape, axis, batchDims);
-  const r = alloc(out.dtype, sizeOf(out.shape));
-  if (r.length === 0) return r;
-  for (let i = 0; i < idx.length; i++) if (!(idx[i] >= 0 && idx[i] < size)) throw outOfRange('gather', idx[i], size);
-  let o = 0;
-  for (let b = 0; b < nb; b++) for (let p = 0; p < pre; p++) {
-    const block = (b * pre + p) * size;
-    for (let q = 0; q < nq; q++) {
-      const src = (block + idx[b * nq + q]) * post;
-      if (post >= 16) r.set(x.subarray(src, src + post), o);
-      else for (let e = 0; e < post; e++) r[o + e] = x[src + e];
-      o += post;
-    }
+/** Throws (op `op`) at the first index outside [0, size). */
+export function checkIndices(op: string, idx: ArrayLike<number>, size: number): void {
+  for (let i = 0; i < idx.length; i++) {
+    if (!(idx[i] >= 0 && idx[i] < size)) throw new TensorError({ kind: 'InvalidArgument', op, message: `index ${idx[i]} out of range [0, ${size})` });
   }
-  return r;
 }
 
 export function scatterAdd(upd: TypedArray, idx: Int32Array, idxInfo: TensorInfo, axis: number, batchDims: number, out: TensorInfo,
@@ -44,7 +29,7 @@ export function scatterAdd(upd: TypedArray, idx: Int32Array, idxInfo: TensorInfo
   const { nb, pre, size, nq, post } = layout(out.shape, idxInfo.shape, axis, batchDims);
   const n = sizeOf(out.shape);
   if (upd.length === 0) return alloc(out.dtype, n, true);
-  for (let i = 0; i < idx.length; i++) if (!(idx[i] >= 0 && idx[i] < size)) throw outOfRange('scatterAdd', idx[i], size);
+  checkIndices('scatterAdd', idx, size);
   // destination row of each update row, in the reference's order
   const dst = new Int32Array(nb * pre * nq);
   let u = 0;

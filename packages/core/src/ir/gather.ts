@@ -6,7 +6,7 @@ import { TensorError } from '../errors.js';
 import type { Expr, FusedKernel } from '../kernel.js';
 import { inputView } from '../kernel.js';
 import { sizeOf } from '../shape.js';
-import { type View } from './view.js';
+import type { GatherViews, View } from './view.js';
 
 /** The leaf (see `Expr`): input `index` at its view's offset plus `indices`' value times `step`. */
 export type GatherLeaf = Extract<Expr, { op: 'gather' }>;
@@ -47,13 +47,13 @@ export function checkGatherIndices(k: FusedKernel, valuesOf: (input: number) => 
 }
 
 /**
- * The values a gather leaf reads, over its own shape (the shape of its views), stored row-major: for a backend
- * whose loops read only stored values (then the kernel reads them as an input). The indices are checked first
- * (`checkGatherIndices`).
+ * The values gather reads through `g`'s views (`gatherViews`), over their shape, stored row-major: for a
+ * backend whose loops read only stored values (then a kernel reads them as an input). The indices must have
+ * been checked (`checkGatherIndices`).
  */
-export function gatheredValues(k: FusedKernel, g: GatherLeaf, x: TypedArray, indices: ArrayLike<number>, dtype: DType,
+export function gatheredValues(g: GatherViews, x: TypedArray, indices: ArrayLike<number>, dtype: DType,
   alloc: (dtype: DType, n: number) => TypedArray = allocArray): TypedArray {
-  const xv = inputView(k, g.index), iv = inputView(k, g.indices), shape = xv.shape;
+  const { x: xv, indices: iv } = g, shape = xv.shape;
   const r = alloc(dtype, sizeOf(shape));
   if (r.length === 0) return r;
   const last = shape.length - 1, n = last < 0 ? 1 : shape[last];
@@ -61,10 +61,10 @@ export function gatheredValues(k: FusedKernel, g: GatherLeaf, x: TypedArray, ind
   let o = 0;
   const rows = (a: number, xAt: number, iAt: number): void => {
     if (a >= last) {
-      if (is === 0) { // one index for the whole row: a strided copy of x's row
-        const base = xAt + indices[iAt] * g.step;
-        for (let t = 0; t < n; t++) r[o++] = x[base + t * xs];
-      } else for (let t = 0; t < n; t++) r[o++] = x[xAt + t * xs + indices[iAt + t * is] * g.step];
+      const base = xAt + indices[iAt] * g.step;
+      if (is === 0 && xs === 1 && n >= 16) { r.set(x.subarray(base, base + n), o); o += n; } // one index, a stored row
+      else if (is === 0) for (let t = 0; t < n; t++) r[o++] = x[base + t * xs];
+      else for (let t = 0; t < n; t++) r[o++] = x[xAt + t * xs + indices[iAt + t * is] * g.step];
       return;
     }
     for (let i = 0; i < shape[a]; i++) rows(a + 1, xAt + i * xv.strides[a], iAt + i * iv.strides[a]);
@@ -72,3 +72,7 @@ export function gatheredValues(k: FusedKernel, g: GatherLeaf, x: TypedArray, ind
   rows(0, xv.offset, iv.offset);
   return r;
 }
+
+/** The views a kernel's gather leaf reads through. */
+export const leafViews = (k: FusedKernel, leaf: GatherLeaf): GatherViews =>
+  ({ x: inputView(k, leaf.index), indices: inputView(k, leaf.indices), step: leaf.step, size: leaf.size });
