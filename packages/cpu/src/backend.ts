@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, checkGatherIndices, dtypeOfArray, contiguousView, gatherViews, gatheredValues, gathersAsInputs, leafViews, headDtype, inputView, iotaAsInputs, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
+  broadcastStrides, checkGatherIndices, dtypeOfArray, contiguousView, gatherViews, gatheredValues, gathersAsInputs, leafViews, headDtype, inputView, iotaAsInputs, isContiguousView, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
@@ -151,14 +151,18 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     scatterAdd: ([upd, idx], { axis, batchDims }, o) => scatterAdd(upd.data, idx.data as Int32Array, idx.info, axis, batchDims, o, alloc),
   };
 
-  /** Input `j` of `kernel` as its view sees it, contiguous (the input itself when it has no view). */
-  const operand = (kernel: FusedKernel, j: number, x: In): In => {
+  /**
+   * Input `j` of `kernel` as its view sees it, contiguous: the input itself when it has no view, its stored
+   * values seen in the view's shape when the view reads them in order (a reshape), else a copy (`copied`).
+   */
+  const operand = (kernel: FusedKernel, j: number, x: In): In & { copied?: true } => {
     const v = kernel.views?.[j];
     if (!v) return x;
     if (v.bounds) throw new TensorError({ kind: 'InvalidArgument', op: 'matmul', message: 'cpu: a product operand read through a padded view (jit stores those)' });
+    if (isContiguousView({ ...v, offset: 0 })) return { data: x.data.subarray(v.offset, v.offset + sizeOf(v.shape)), info: { shape: v.shape, dtype: x.info.dtype } };
     const r = alloc(x.info.dtype, sizeOf(v.shape));
     stridedCopy(x.info.dtype, v.shape, { data: r, offset: 0, strides: stridesOf(v.shape) }, { data: x.data, offset: v.offset, strides: v.strides }, vm());
-    return { data: r, info: { shape: v.shape, dtype: x.info.dtype } };
+    return { data: r, info: { shape: v.shape, dtype: x.info.dtype }, copied: true };
   };
 
   /** Runs `lowered.kernel` with the inputs it adds (`valuesOf` computes each) after `inputs`; frees them after. */
@@ -201,7 +205,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
         // the gemm engines read contiguous operands: a viewed one is copied here (into a pooled array)
         const [a, b] = h.inputs.map((j) => operand(kernel, j, xs[j]));
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
-        for (const [j, x] of [[h.inputs[0], a], [h.inputs[1], b]] as const) if (x !== xs[j]) pool.release(x.data);
+        for (const x of [a, b]) if (x.copied) pool.release(x.data);
       } else if ('prologue' in h) {
         const shape = h.prologue.out.shape;
         head = reducePrologue(h.prim === 'reduceSum' ? 'sum' : 'max', h.prologue.expr, shape, operands(shape), h.params.axes, headOutDtype, vm(), alloc, pool.release);
