@@ -10,7 +10,7 @@ import {
   type Backend, type DType, type Tensor, abs, add, applyRope, arange, broadcastTo, cast, causalMask, concat, cos, crossEntropy,
   div, exp, fromArray, gather, gelu, getBackend, layerNorm, log, logSoftmax, logsumexp, maskScores, matmul, max, maximum,
   minimum, mul, neg, pad, permute, pow, reciprocal, referenceBackend, reshape, rmsNorm, ropeTables, rsqrt, scatterAdd,
-  setBackend, silu, sin, slice, softmax, sqrt, sub, sum, tanh, tidy, where, gt, lt,
+  setBackend, sigmoid, silu, sin, slice, softmax, sqrt, sub, sum, tanh, tidy, where, gt, lt,
 } from '@safekey-ts/core';
 import { vjp } from '@safekey-ts/autograd';
 import { type BlockConfig, block, initBlock } from '@safekey-ts/core/testing';
@@ -40,6 +40,7 @@ export const gradCases: readonly GradCase[] = [
   { name: 'sin', shapes: [[5]], f: sin },
   { name: 'cos', shapes: [[5]], f: cos },
   { name: 'tanh', shapes: [[5]], f: tanh },
+  { name: 'sigmoid', shapes: [[5]], f: sigmoid },
   { name: 'reciprocal', shapes: [[4]], values: ['pos'], f: reciprocal },
   { name: 'neg', shapes: [[4]], f: neg },
   { name: 'abs', shapes: [[6]], values: ['half'], f: abs },

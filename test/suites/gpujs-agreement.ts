@@ -41,6 +41,7 @@ export const opCases: readonly OpCase[] = [
   { name: 'sin', kind: 'transcendental', inputs: [A], f: sin },
   { name: 'cos', kind: 'transcendental', inputs: [A], f: cos },
   { name: 'tanh', kind: 'transcendental', inputs: [A], f: tanh },
+  { name: 'sigmoid', kind: 'transcendental', inputs: [A], f: sigmoid },
   { name: 'pow', kind: 'transcendental', inputs: [P, A], f: pow },
   { name: 'cast/permute/slice/concat', kind: 'exact', inputs: [A], f: (a) => concat([permute(slice(a, [0, 8], [64, 40]), [1, 0]), permute(cast(cast(mul(a, 10), 'int32'), 'float32'), [1, 0])], 0) },
   { name: 'gather/scatterAdd', kind: 'accumulate', inputs: [A], f: (a) => scatterAdd(gather(a, fromArray(Int32Array.from({ length: 40 }, (_, i) => (i * 7) % 64), [40], 'int32')), fromArray(Int32Array.from({ length: 40 }, (_, i) => (i * 5) % 16), [40], 'int32'), 16) },

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   type Backend, type Primitive, type Shape, type Tensor, abs, add, applyRope, arange, bind, hasKernel, broadcastTo, cast, dotProductAttention, concat, cos, div, eq, exp, fromArray,
   gather, ge, gt, le, log, lt, matmul, max, maximum, minimum, mul, ne, neg, pad, permute, pow, reciprocal, reshape, rsqrt,
-  scatterAdd, sign, sin, slice, sqrt, sub, sum, tanh, where,
+  scatterAdd, sigmoid, sign, sin, slice, sqrt, sub, sum, tanh, where,
 } from '@safekey-ts/core';
 import { gradcheck } from '@safekey-ts/autograd';
 import { type Data, type ValueOpts, broadcastShapesArb, dataArb, dimsArb, distinctDataArb, indicesArb, shapeArb, t64 } from './arbitraries.js';
@@ -59,6 +59,7 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   sin: unary(sin),
   cos: unary(cos),
   tanh: unary(tanh),
+  sigmoid: unary(sigmoid),
   reciprocal: unary(reciprocal, { awayFromZero: 0.3 }),
   neg: unary(neg),
   abs: unary(abs, { awayFromZero: 0.1 }),

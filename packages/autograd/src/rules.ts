@@ -30,6 +30,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   sin: unaryRule((x) => cos(x)),
   cos: unaryRule((x) => neg(sin(x))),
   tanh: unaryRule((_, out) => oneMinus(mul(out, out))),
+  sigmoid: unaryRule((_, out) => mul(out, oneMinus(out))),
   reciprocal: unaryRule((_, out) => neg(mul(out, out))),
   neg: (g) => [neg(g)],
   abs: unaryRule((x) => sign(x)),

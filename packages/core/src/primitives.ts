@@ -5,7 +5,7 @@ import { type Shape, broadcastShapes, checkDims, sizeOf } from './shape.js';
 /** Parameters of each primitive. Axes in params are already normalised (non-negative, sorted). */
 export interface PrimParams {
   // unary, float in, float out
-  exp: {}; log: {}; sqrt: {}; rsqrt: {}; sin: {}; cos: {}; tanh: {}; reciprocal: {};
+  exp: {}; log: {}; sqrt: {}; rsqrt: {}; sin: {}; cos: {}; tanh: {}; sigmoid: {}; reciprocal: {};
   // unary, numeric in, same dtype out
   neg: {}; abs: {}; sign: {};
   // binary arithmetic with broadcasting, same dtype
@@ -67,7 +67,7 @@ interface PrimSpec<P extends Primitive> {
   readonly infer: (inputs: readonly TensorInfo[], params: PrimParams[P]) => TensorInfo;
 }
 
-type UnaryName = 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'reciprocal' | 'neg' | 'abs' | 'sign';
+type UnaryName = 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'reciprocal' | 'neg' | 'abs' | 'sign';
 type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
 const floatUnary = <P extends UnaryName>(op: P): PrimSpec<P> => ({
@@ -165,7 +165,7 @@ function attentionInfo(op: string, [q, k, v, allowed]: readonly TensorInfo[]): T
 
 export const primitives: { readonly [P in Primitive]: PrimSpec<P> } = {
   exp: floatUnary('exp'), log: floatUnary('log'), sqrt: floatUnary('sqrt'), rsqrt: floatUnary('rsqrt'),
-  sin: floatUnary('sin'), cos: floatUnary('cos'), tanh: floatUnary('tanh'), reciprocal: floatUnary('reciprocal'),
+  sin: floatUnary('sin'), cos: floatUnary('cos'), tanh: floatUnary('tanh'), sigmoid: floatUnary('sigmoid'), reciprocal: floatUnary('reciprocal'),
   neg: numericUnary('neg'), abs: numericUnary('abs'), sign: numericUnary('sign'),
   add: arith('add'), sub: arith('sub'), mul: arith('mul'), div: arith('div', true), pow: arith('pow', true),
   maximum: arith('maximum'), minimum: arith('minimum'),

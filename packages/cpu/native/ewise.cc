@@ -65,6 +65,15 @@ __attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
   for (int64_t i = 0; i < n; i++) r[i] = (T)expd((double)a[i]);
 }
 
+/** The logistic function from z = exp(-|x|) in double, rounded once: the op table's formula. */
+template <typename T>
+__attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512"))) static void sigmoidLoop(const T* a, T* r, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const double x = (double)a[i], z = expd(x >= 0 ? -x : x), d = 1.0 + z;
+    r[i] = (T)(x >= 0 ? 1.0 / d : z / d);
+  }
+}
+
 static inline double jsSign(double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : a; }
 
 template <typename T>
@@ -192,6 +201,7 @@ static void ewRows(const EwJob& J, int64_t item0, int64_t item1, int64_t nBlocks
         case SIN: for (int64_t i = 0; i < len; i++) r[i] = (T)std::sin((double)a[i]); break;
         case COS: for (int64_t i = 0; i < len; i++) r[i] = (T)std::cos((double)a[i]); break;
         case TANH: for (int64_t i = 0; i < len; i++) r[i] = (T)std::tanh((double)a[i]); break;
+        case SIGMOID: sigmoidLoop<T>(a, r, len); break;
         case RECIPROCAL: for (int64_t i = 0; i < len; i++) r[i] = (T)1 / a[i]; break;
         case NEG: for (int64_t i = 0; i < len; i++) r[i] = -a[i]; break;
         case ABS: for (int64_t i = 0; i < len; i++) r[i] = std::fabs(a[i]); break;
@@ -298,7 +308,7 @@ napi_value Ewise(napi_env env, napi_callback_info info) {
   // a second thread pays off from ~2^15 elements for transcendental kernels, from ~2^17 for cheap ones
   // (below that the operands fit one core's L2 and the fork and join cost more than they save)
   bool costly = false;
-  for (int k = 0; k < J.nInsn; k++) { const int op = prog[k * INSN]; costly |= op == EXP || op == LOG || op == SIN || op == COS || op == TANH || op == POW; }
+  for (int k = 0; k < J.nInsn; k++) { const int op = prog[k * INSN]; costly |= op == EXP || op == SIGMOID || op == LOG || op == SIN || op == COS || op == TANH || op == POW; }
   int threads = (rows * n >= (costly ? 1 << 15 : 1 << 17) && g_threads > 1) ? g_threads : 1;
   if (J.reduce) {
     // threads only where each row folds into outputs of its own: the inner dim reduced, every outer dim kept;

@@ -63,4 +63,4 @@ export class WasmVM implements VmKernels {
   }
 }
 
-const COSTLY = new Set(['exp', 'log', 'sin', 'cos', 'tanh', 'pow'].map((op) => OP[op]));
+const COSTLY = new Set(['exp', 'sigmoid', 'log', 'sin', 'cos', 'tanh', 'pow'].map((op) => OP[op]));

@@ -32,7 +32,7 @@ if (missing.length) console.log(`# cpu paths not available here: ${missing.join(
 if (process.env.CI && missing.length) throw new Error(`CI must build every cpu path; missing: ${missing.join('; ')}`);
 
 const RUNS = Number(process.env.CPU_TEST_RUNS ?? 40);
-const floatUnary = ['exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'reciprocal'] as const;
+const floatUnary = ['exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'reciprocal'] as const;
 const numUnary = ['neg', 'abs', 'sign'] as const;
 const arith = ['add', 'sub', 'mul', 'maximum', 'minimum'] as const;
 const floatArith = ['div', 'pow'] as const;

@@ -3,8 +3,8 @@
 // node float32 or bool) run here; the JS side sends every other kernel to its JS loops.
 //
 // In float mode + - * / sqrt 1/x neg abs sign max min, comparisons, where and casts between float32 and bool
-// are exact in float, so they give the reference backend's bits. exp and rsqrt are computed in double (f64x2)
-// and rounded once: exp with the addon's algorithm (`expd` in native/cpu.cc, ~1 ulp of double, so the float32
+// are exact in float, so they give the reference backend's bits. exp, sigmoid and rsqrt are computed in double
+// (f64x2) and rounded once: exp (and sigmoid's) with the addon's algorithm (`expd` in native/cpu.cc, ~1 ulp of double, so the float32
 // results match the reference's except within ~1e-16 of a rounding boundary); log, sin, cos, tanh and pow call
 // the JS engine's Math functions, the reference's own.
 //
@@ -60,29 +60,47 @@ function expd2(x, out, t) {
 }
 
 /**
- * exp over a block of floats, in double and rounded once. Inputs are clamped to [-110, 100] first: exp
- * rounds to float32 infinity above 88.8 and to 0 below -103.9 either way; NaN stays NaN through every step.
+ * `$<name>` over a block of floats, in double and rounded once: each vector of four clamped by `clamp` (in
+ * float), its halves promoted to $lo / $hi, their exp (`expd2`) in $elo / $ehi, and `finish(x, e)` (x: the
+ * unclamped value in double) the lane's result.
  */
-function expBlock() {
+function expBlockFn(name, clamp, finish) {
   const temps = ['vv', 'kk', 'r', 'p'];
-  const locals = ['lo', 'hi', 'elo', 'ehi', ...temps.flatMap((n) => [`${n}0`, `${n}1`]), ...Object.keys(EXP_CONSTS).map((k) => `k_${k}`), 'k_bias', 'k_e1023'];
+  const locals = ['x', 'lo', 'hi', 'elo', 'ehi', ...temps.flatMap((n) => [`${n}0`, `${n}1`]), ...Object.keys(EXP_CONSTS).map((k) => `k_${k}`), 'k_bias', 'k_e1023'];
+  const high = (v) => `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v})`;
   return `
-  (func $expBlock (param $pa i32) (param $r i32) (param $vbytes i32)
+  (func $${name} (param $pa i32) (param $r i32) (param $vbytes i32)
     (local $i i32) (local $v v128) ${locals.map((n) => `(local $${n} v128)`).join(' ')}
     ${Object.entries(EXP_CONSTS).map(([k, v]) => `(local.set $k_${k} ${f64x2(v)})`).join('\n    ')}
     (local.set $k_bias (v128.const i64x2 0x4338000000000000 0x4338000000000000))
     (local.set $k_e1023 (v128.const i64x2 1023 1023))
     (loop $v
-      (local.set $v (f32x4.max (f32x4.min (v128.load (i32.add (local.get $pa) (local.get $i))) ${f32x4(100)}) ${f32x4(-110)}))
+      (local.set $x (v128.load (i32.add (local.get $pa) (local.get $i))))
+      (local.set $v ${clamp('(local.get $x)')})
       (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
-      (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+      (local.set $hi (f64x2.promote_low_f32x4 ${high('(local.get $v)')}))
       ${expd2('lo', 'elo', '0')}
       ${expd2('hi', 'ehi', '1')}
       (v128.store (i32.add (local.get $r) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-        (f32x4.demote_f64x2_zero (local.get $elo)) (f32x4.demote_f64x2_zero (local.get $ehi))))
+        (f32x4.demote_f64x2_zero ${finish('(f64x2.promote_low_f32x4 (local.get $x))', '(local.get $elo)')})
+        (f32x4.demote_f64x2_zero ${finish(`(f64x2.promote_low_f32x4 ${high('(local.get $x)')})`, '(local.get $ehi)')})))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br_if $v (i32.lt_u (local.get $i) (local.get $vbytes)))))`;
 }
+
+/**
+ * exp: inputs clamped to [-110, 100] first (exp rounds to float32 infinity above 88.8 and to 0 below -103.9
+ * either way; NaN stays NaN through every step).
+ */
+const expBlock = () => expBlockFn('expBlock', (x) => `(f32x4.max (f32x4.min ${x} ${f32x4(100)}) ${f32x4(-110)})`, (_x, e) => e);
+
+/**
+ * sigmoid from z = exp(-|x|), clamped at -110 (below, 1 / (1 + z) is 1 and z / (1 + z) rounds to float32 0
+ * either way): 1 / (1 + z) where x >= 0, z / (1 + z) elsewhere (NaN too, whose z is NaN), as the op table's
+ * scalar.
+ */
+const sigmoidBlock = () => expBlockFn('sigmoidBlock', (x) => `(f32x4.max (f32x4.neg (f32x4.abs ${x})) ${f32x4(-110)})`,
+  (x, e) => `(v128.bitselect (f64x2.div ${f64x2(1)} (f64x2.add ${e} ${f64x2(1)})) (f64x2.div ${e} (f64x2.add ${e} ${f64x2(1)})) (f64x2.ge ${x} ${f64x2(0)}))`);
 
 /** A function of four floats computed in double: each half promoted, `f` applied, demoted back. */
 const viaDouble = (name, f) => `
@@ -132,6 +150,7 @@ const sloop = (expr) => `
 /** The code of each op (the instruction's fields are in $dst, $r (its block), $pa, $pb, $pc, $q). */
 function opCode(op) {
   if (op === 'exp') return '(call $expBlock (local.get $pa) (local.get $r) (local.get $vbytes))';
+  if (op === 'sigmoid') return '(call $sigmoidBlock (local.get $pa) (local.get $r) (local.get $vbytes))';
   if (op in vector) return vloop(vector[op]);
   if (op in scalar) return sloop(scalar[op]);
   switch (op) {
@@ -155,6 +174,7 @@ function dispatch(ops) {
 export function ewiseWat(ops) {
   return `
   ${expBlock()}
+  ${sigmoidBlock()}
   ${viaDouble('rsqrt4', (x) => `(f64x2.div ${f64x2(1)} (f64x2.sqrt ${x}))`)}
 
   ;; register dst := input i's values j0 .. j0+len of the current row (its offset in scratch OFFS + 4i)

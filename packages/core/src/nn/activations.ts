@@ -1,21 +1,7 @@
 import type { DType, FloatCheck } from '../dtype.js';
-import { add, exp, ge, le, maximum, minimum, mul, neg, reciprocal, tanh, where } from '../ops/elementwise.js';
+import { add, le, maximum, minimum, mul, sigmoid, tanh, where } from '../ops/elementwise.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-
-/**
- * The logistic function, `1 / (1 + exp(-x))`, computed from `z = exp(-|x|)` (never above 1): `1 / (1 + z)` for
- * x >= 0 and `z / (1 + z)` below. Value and gradient are finite at every finite x (the plain form's gradient is
- * `0 * Inf = NaN` once exp(-x) overflows, at x < -88 in float32). `-|x|` is written with `where` so that its
- * gradient at 0 is -1, not abs's 0.
- */
-export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D> & FloatCheck<'sigmoid', D>): Tensor<S, D> {
-  const t: Tensor = x;
-  const nonNeg = ge(t, 0);
-  const z = exp(where(nonNeg, neg(t), t));
-  const r = reciprocal(add(z, 1));
-  return where(nonNeg, r, mul(z, r)) as Tensor<S, D>;
-}
 
 /** SiLU (swish): `x * sigmoid(x)`, the gate of Llama's SwiGLU. */
 export function silu<S extends Shape, D extends DType>(x: Tensor<S, D> & FloatCheck<'silu', D>): Tensor<S, D> {

@@ -61,7 +61,7 @@ export function operands(op: string, a: Tensor | number, b: Tensor | number): [T
 
 const binary = <Op extends BinaryPrim, O extends DType | 'promote', F extends boolean = false>(prim: Op): BinaryOp<Op, O, F> =>
   ((a: Tensor | number, b: Tensor | number) => bind(prim, operands(prim, a, b), {})) as unknown as BinaryOp<Op, O, F>;
-type FloatPrim = keyof PrimParams & ('exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'reciprocal');
+type FloatPrim = keyof PrimParams & ('exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'reciprocal');
 const floatUnary = <P extends FloatPrim>(prim: P): FloatUnary<P> => ((x: Tensor) => bind(prim, [x], {})) as unknown as FloatUnary<P>;
 const numericUnary = (prim: 'neg' | 'abs' | 'sign'): Unary => ((x: Tensor) => bind(prim, [x], {})) as Unary;
 
@@ -72,6 +72,8 @@ export const rsqrt = floatUnary('rsqrt');
 export const sin = floatUnary('sin');
 export const cos = floatUnary('cos');
 export const tanh = floatUnary('tanh');
+/** The logistic function `1 / (1 + exp(-x))`, finite with a finite gradient at every finite x. */
+export const sigmoid = floatUnary('sigmoid');
 export const reciprocal = floatUnary('reciprocal');
 export const neg = numericUnary('neg');
 export const abs = numericUnary('abs');

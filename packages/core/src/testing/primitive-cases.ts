@@ -25,9 +25,9 @@ const E = 2.718281828459045, INV_E = 0.36787944117144233, SQRT_E = 1.64872127070
 const LN2 = 0.6931471805599453, LN3 = 1.0986122886681098, LN10 = 2.302585092994046, SQRT2 = 1.4142135623730951, INV_SQRT2 = 0.7071067811865476;
 
 /** Element-wise op on a float32 vector: checks the values (f32-rounded) and that float64 works too when supported. */
-function unaryCase(c: SuiteContext, f: (x: Tensor) => Tensor, input: number[], expected: number[]): void {
-  expectTensor(f(T(input)), expected, { tol: c.tol });
-  if (c.supports('float64')) expectTensor(f(T(input, 'float64')), expected, { tol: c.tol, dtype: 'float64' });
+function unaryCase(c: SuiteContext, f: (x: Tensor) => Tensor, input: number[], expected: number[], tol = c.tol): void {
+  expectTensor(f(T(input)), expected, { tol });
+  if (c.supports('float64')) expectTensor(f(T(input, 'float64')), expected, { tol, dtype: 'float64' });
 }
 
 const mat23: NestedNum = [[1, 2, 3], [4, 5, 6]];
@@ -40,6 +40,10 @@ export const primitiveCases: { readonly [P in Primitive]: Case } = {
   sin: (c) => unaryCase(c, ew.sin, [0, 0.5, -1, 2], [0, 0.479425538604203, -0.8414709848078965, 0.9092974268256817]),
   cos: (c) => unaryCase(c, ew.cos, [0, 0.5, -1, 2], [1, 0.8775825618903728, 0.5403023058681398, -0.4161468365471424]),
   tanh: (c) => unaryCase(c, ew.tanh, [0, 0.5, -1, 20], [0, 0.46211715726000974, -0.7615941559557649, 1]),
+  // 1 / (1 + e^-x): at ln 3 exactly 3/4; far out, 1 and e^x (a subnormal float32 at -100). A device computing
+  // in float32 rounds three times (exp, the sum, the quotient): within 2 ulps there
+  sigmoid: (c) => unaryCase(c, ew.sigmoid, [0, -0, 1.0986122886681098, -1.0986122886681098, 20, -20, -100, 100],
+    [0.5, 0.5, 0.75, 0.25, 0.9999999979388463, 2.0611536181902037e-9, 3.720075976020836e-44, 1], Math.max(c.tol, 2 ** -22)),
   reciprocal: (c) => unaryCase(c, ew.reciprocal, [1, 2, -4, 0.5, 3], [1, 0.5, -0.25, 2, 1 / 3]),
   neg: (c) => {
     unaryCase(c, ew.neg, [1, -2.5, 0], [-1, 2.5, 0]);
