@@ -40,7 +40,7 @@ export interface Backend {
   /** Copies the tensor's values back to the host. */
   read(handle: DataHandle, info: TensorInfo): TypedArray;
   /**
-   * Runs a routine: a primitive `primitiveKernel` does not lower (reshape, which may share storage, gather,
+   * Runs a routine: a primitive `primitiveKernel` does not lower (reshape, which may share storage,
    * scatterAdd, the composites it lists, and the steps that read or make bfloat16),
    * allocating the output. Inputs and params are already checked by the core.
    */
