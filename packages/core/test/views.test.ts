@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  type Expr, type View, broadcastView, boundsOf, contiguousView, padView, paddedPieces, permuteView, sliceView,
+  type Expr, type View, broadcastView, boundsOf, contiguousView, gatherViews, gatheredValues, padView, paddedPieces, permuteView, sliceView,
 } from '@safekey-ts/core';
 
 type Op =
@@ -126,3 +126,44 @@ function broadcastShape(x: readonly number[], y: readonly number[]): number[] {
     throw new Error('no broadcast');
   });
 }
+
+/** The values a view reads (no bounds), row-major over its shape: the plain walk of its offsets. */
+const readView = (data: ArrayLike<number>, v: View): number[] =>
+  indices(v.shape).map((i) => data[v.offset + i.reduce((o, x, a) => o + x * v.strides[a], 0)]);
+
+test('gatherViews and gatheredValues read x[b, p, indices[b, q], s] through permuted and sliced views of x and the indices', () => {
+  const arb = fc.record({
+    xShape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+    rest: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
+    draws: fc.array(fc.nat(1000), { minLength: 12, maxLength: 12 }),
+  });
+  fc.assert(fc.property(arb, ({ xShape, rest, draws }) => {
+    const rank = xShape.length, pick = (k: number) => draws[k % draws.length];
+    // x stored larger on every axis, read through a slice and a permute whose result has shape xShape
+    const stored = xShape.map(() => Math.max(...xShape) + 1);
+    const starts = stored.map((_, a) => pick(a) % 2), perm = Array.from({ length: rank }, (_, a) => (a + pick(3)) % rank);
+    const inv = new Array<number>(rank); perm.forEach((p, a) => { inv[p] = a; });
+    const xv = permuteView(sliceView(contiguousView(stored), starts, starts.map((s0, a) => s0 + xShape[inv[a]])), perm);
+    const xData = Array.from({ length: stored.reduce((p, n) => p * n, 1) }, (_, i) => i * 10 + 1);
+    const axis = pick(4) % rank, batchDims = pick(5) % (axis + 1);
+    const size = xv.shape[axis];
+    // the indices [...x's batch dims, ...rest], stored with two more on the last axis and read through a slice of it
+    const iShape = [...xv.shape.slice(0, batchDims), ...rest];
+    const iStored = iShape.map((n, a) => (a === iShape.length - 1 ? n + 2 : n));
+    const iv = iShape.length === 0 ? contiguousView([]) : sliceView(contiguousView(iStored), iStored.map((_, a) => (a === iShape.length - 1 ? 1 : 0)), iStored.map((n, a) => (a === iShape.length - 1 ? n - 1 : n)));
+    const iData = Array.from({ length: iStored.reduce((p, n) => p * n, 1) }, (_, i) => (i * 7 + pick(6)) % size);
+    const g = gatherViews(xv, iv, axis, batchDims);
+    const got = Array.from(gatheredValues(g, Float32Array.from(xData), Int32Array.from(iData), 'float32'));
+    // the definition, on the values the views read
+    const xs = readView(xData, xv), is = readView(iData, iv);
+    const xIdx = indices(xv.shape), iIdx = indices(iv.shape);
+    const at = <T>(vals: T[], idxs: number[][], want: number[]) => vals[idxs.findIndex((i) => i.every((x, a) => x === want[a]))];
+    const outShape = [...xv.shape.slice(0, axis), ...rest, ...xv.shape.slice(axis + 1)];
+    assert.deepEqual(g.x.shape, outShape);
+    const want = indices(outShape).map((o) => {
+      const j = at(is, iIdx, [...o.slice(0, batchDims), ...o.slice(axis, axis + rest.length)]);
+      return at(xs, xIdx, [...o.slice(0, axis), j, ...o.slice(axis + rest.length)]);
+    });
+    assert.deepEqual(got, want, JSON.stringify({ xShape, rest, axis, batchDims, perm, starts }));
+  }), { numRuns: 300 });
+});

@@ -172,7 +172,7 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
       }), { numRuns: RUNS });
     // shapes large enough for the addon's threads and its side-by-side rows, with rows that share an output
     // (axes [0, 2]) and special values; every axis set of a rank-3 shape
-    for (const shape of [[3, 4, 5], [64, 40, 16], [9, 130, 33]]) {
+    for (const shape of [[3, 4, 5], [64, 40, 16], [9, 130, 33], [3, 60, 1030]]) {
       const n = shape.reduce((p, d) => p * d, 1);
       const vals = Array.from({ length: n }, (_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? -0 : Math.sin(i * 12.9898) * 1e3));
       const x = host(vals, shape, 'float32');
@@ -260,7 +260,8 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
     const I = (index: number): Expr => ({ op: 'input', index, dtype: 'float32' });
     // mul(x, exp(y)) + z: y broadcast along the last axis, z a scalar input
     const prologue: Expr = { op: 'add', dtype: 'float32', args: [{ op: 'mul', dtype: 'float32', args: [I(0), { op: 'exp', dtype: 'float32', args: [I(1)] }] }, I(2)] };
-    for (const shape of [[3, 5, 7], [520, 300], [9, 130, 130]]) {
+    // [260, 1100]: a kept inner dim wide enough for one column range per thread
+    for (const shape of [[3, 5, 7], [520, 300], [9, 130, 130], [260, 1100]]) {
       const n = shape.reduce((p, d) => p * d, 1), rows = n / shape[shape.length - 1];
       const x = host(Array.from({ length: n }, (_, i) => (i % 101 === 7 ? NaN : i % 67 === 3 ? -0 : Math.sin(i * 12.9898) * 50)), shape, 'float32');
       const y = host(Array.from({ length: rows }, (_, i) => Math.cos(i) * 3), [...shape.slice(0, -1), 1], 'float32');
@@ -272,12 +273,17 @@ for (const [label, path, nativeMin] of variants) describe(`cpu backend, ${label}
         assertSame(runFusedOn(b, kernel, [x, y, z]), runFusedOn(ref, kernel, [x, y, z]), `${prim} of a prologue over [${shape}] axes [${axes}]`);
       }
     }
-    // order matters: 2^54 + 1 - 2^54 is 0 folded in order and 1 in any order that brings -2^54 earlier
-    const shape = [520, 300], big = 2 ** 54;
-    const x = host(Array.from({ length: 520 * 300 }, (_, i) => { const r = Math.floor(i / 300); return r === 0 ? big : r === 400 ? -big : 1; }), shape, 'float32');
-    const plain: FusedKernel = { inputs: [x.info], out: { shape: [1, 300], dtype: 'float32' }, expr: { op: 'head', dtype: 'float32' },
-      head: { prim: 'reduceSum', prologue: { expr: { op: 'mul', dtype: 'float32', args: [I(0), { op: 'const', value: 1, dtype: 'float32' }] }, out: { shape, dtype: 'float32' } }, params: { axes: [0], keepdims: true } } };
-    assertSame(runFusedOn(b, plain, [x]), runFusedOn(ref, plain, [x]), 'order of a sum over the outer axis');
+    // order matters: 2^54 + 1 - 2^54 is 0 folded in order and 1 in any order that brings -2^54 earlier (on one
+    // thread, and with the columns split between threads)
+    const big = 2 ** 54;
+    for (const [rows, cols] of [[520, 300], [300, 1100]]) {
+      const shape = [rows, cols];
+      const x = host(Array.from({ length: rows * cols }, (_, i) => { const r = Math.floor(i / cols); return r === 0 ? big : r === 200 ? -big : 1; }), shape, 'float32');
+      const plain: FusedKernel = { inputs: [x.info], out: { shape: [1, cols], dtype: 'float32' }, expr: { op: 'head', dtype: 'float32' },
+        head: { prim: 'reduceSum', prologue: { expr: { op: 'mul', dtype: 'float32', args: [I(0), { op: 'const', value: 1, dtype: 'float32' }] }, out: { shape, dtype: 'float32' } }, params: { axes: [0], keepdims: true } } };
+      assertSame(runFusedOn(b, plain, [x]), runFusedOn(ref, plain, [x]), `order of a sum over the outer axis of [${shape}]`);
+      assertSame(runOn(b, 'reduceSum', [x], { axes: [0], keepdims: true }).data, runOn(ref, 'reduceSum', [x], { axes: [0], keepdims: true }).data, `order of a plain sum over the outer axis of [${shape}]`);
+    }
   });
 
   test('kernels that differ only in constants share one compiled kernel', () => {
