@@ -71,22 +71,22 @@ export interface LeavesAsInputs<L extends Expr> {
 }
 
 /**
- * `k` with each leaf `pick` takes read from an added input instead (one per distinct leaf): the input `pick`
- * describes, read through the view it gives (as stored when null). Null when `pick` takes no leaf.
+ * `k` with each leaf of kind `op` read from an added input instead (one per distinct leaf): the input `pick`
+ * describes, read through the view it gives (as stored when null). Null when `k` has no such leaf.
  */
-function leavesAsInputs<L extends Expr>(k: FusedKernel, pick: (e: Expr) => { leaf: L; info: TensorInfo; view: View | null } | null): LeavesAsInputs<L> | null {
+function leavesAsInputs<L extends Expr>(k: FusedKernel, op: L['op'], pick: (e: L) => { info: TensorInfo; view: View | null }): LeavesAsInputs<L> | null {
+  const has = (e: Expr): boolean => e.op === op || ('args' in e && e.args.some(has));
+  if (!has(k.expr) && !(k.head && 'prologue' in k.head && has(k.head.prologue.expr))) return null; // the common case: nothing to do
   const added: { leaf: L; info: TensorInfo }[] = [], views: (View | null)[] = [], keys: string[] = [];
   const asInput = (e: Expr): Expr => {
-    const p = pick(e);
-    if (!p) return e;
+    if (e.op !== op) return e;
     const key = stableKey(e);
     let j = keys.indexOf(key);
-    if (j < 0) { j = keys.push(key) - 1; added.push({ leaf: p.leaf, info: p.info }); views.push(p.view); }
+    if (j < 0) { const p = pick(e as L); j = keys.push(key) - 1; added.push({ leaf: e as L, info: p.info }); views.push(p.view); }
     return { op: 'input', index: k.inputs.length + j, dtype: e.dtype };
   };
   const expr = mapLeaves(k.expr, asInput), h = k.head;
   const head = h && 'prologue' in h ? { head: { ...h, prologue: { ...h.prologue, expr: mapLeaves(h.prologue.expr, asInput) } } } : {};
-  if (added.length === 0) return null;
   return {
     kernel: { ...k, expr, ...head, inputs: [...k.inputs, ...added.map((a) => a.info)], views: [...(k.views ?? k.inputs.map(() => null)), ...views] },
     added,
@@ -98,11 +98,10 @@ function leavesAsInputs<L extends Expr>(k: FusedKernel, pick: (e: Expr) => { lea
  * (read through the leaf's view), for a backend whose loops read only stored values. Null when the kernel
  * has no range leaf.
  */
-export const iotaAsInputs = (k: FusedKernel): LeavesAsInputs<Expr & { op: 'iota' }> | null => perKernel(rangeInputs, k, (kk) => leavesAsInputs(kk, (e) => {
-  if (e.op !== 'iota') return null;
+export const iotaAsInputs = (k: FusedKernel): LeavesAsInputs<Expr & { op: 'iota' }> | null => perKernel(rangeInputs, k, (kk) => leavesAsInputs<Expr & { op: 'iota' }>(kk, 'iota', (e) => {
   const v = e.view;
   const length = v.shape.some((d) => d === 0) ? 0 : v.offset + v.shape.reduce((n, d, a) => n + (d - 1) * Math.max(v.strides[a], 0), 0) + 1;
-  return { leaf: e, info: { shape: [length], dtype: e.dtype }, view: v };
+  return { info: { shape: [length], dtype: e.dtype }, view: v };
 }));
 const rangeInputs = new WeakMap<FusedKernel, LeavesAsInputs<Expr & { op: 'iota' }> | null>();
 
@@ -111,6 +110,6 @@ const rangeInputs = new WeakMap<FusedKernel, LeavesAsInputs<Expr & { op: 'iota' 
  * shape (`gatheredValues` computes them at run time), for a backend whose loops have no indexed reads. Null
  * when the kernel has no gather leaf.
  */
-export const gathersAsInputs = (k: FusedKernel): LeavesAsInputs<GatherLeaf> | null => perKernel(gatherInputs, k, (kk) => leavesAsInputs(kk, (e) =>
-  (e.op === 'gather' ? { leaf: e, info: { shape: inputView(kk, e.index).shape, dtype: e.dtype }, view: null } : null)));
+export const gathersAsInputs = (k: FusedKernel): LeavesAsInputs<GatherLeaf> | null => perKernel(gatherInputs, k, (kk) => leavesAsInputs<GatherLeaf>(kk, 'gather', (e) =>
+  ({ info: { shape: inputView(kk, e.index).shape, dtype: e.dtype }, view: null })));
 const gatherInputs = new WeakMap<FusedKernel, LeavesAsInputs<GatherLeaf> | null>();
