@@ -202,7 +202,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
       const h = kernel.head;
       const hOut = { shape: out.shape, dtype: headOutDtype };
       if (h.prim === 'matmul') {
-        // the gemm engines read contiguous operands: a viewed one is copied here (into a pooled array)
+        // the gemm engines read contiguous operands: a viewed one other than a reshape is copied here (into a pooled array)
         const [a, b] = h.inputs.map((j) => operand(kernel, j, xs[j]));
         head = matmul(engine, a.data, a.info, b.data, b.info, h.params.transA, h.params.transB, hOut, alloc);
         for (const x of [a, b]) if (x.copied) pool.release(x.data);
