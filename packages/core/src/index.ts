@@ -14,7 +14,7 @@ export * from './ir/view.js';
 export { unaryOps, binaryOps, elementwiseOp, type ElementwiseOp, type Spelling, type UnaryPrim, type BinaryPrim } from './ir/ops.js';
 export { renderNode, type Dialect } from './ir/render.js';
 export { paddedPieces, iotaAsInputs, gathersAsInputs, type LeavesAsInputs, type Piece } from './ir/plain-loops.js';
-export { checkGatherIndices, gatheredValues, gathersOf, leafViews, type GatherLeaf } from './ir/gather.js';
+export { checkGatherIndices, checkIndices, gatheredValues, gathersOf, leafViews, type GatherLeaf } from './ir/gather.js';
 export { Tensor, type Nested } from './tensor.js';
 export { bind, fromData, getBackend, setBackend } from './bind.js';
 export { tidy, keep } from './scope.js';

@@ -101,6 +101,15 @@ template <typename F> void forChunks(int threads, int64_t total, int64_t grain, 
   runChunks(threads, chunks, [&](int64_t c) { fn(std::min(total, units * c / chunks * grain), std::min(total, units * (c + 1) / chunks * grain)); });
 }
 
+/** fn(begin, end) over [0, total) in one range per thread, each (but the last) a multiple of `align` wide. */
+template <typename F> void forThreadRanges(int threads, int64_t total, int64_t align, F&& fn) {
+  const int64_t per = (total / threads + align - 1) / align * align;
+  runChunks(threads, threads, [&](int64_t t) {
+    const int64_t begin = std::min(total, t * per), end = t == threads - 1 ? total : std::min(total, (t + 1) * per);
+    if (begin < end) fn(begin, end);
+  });
+}
+
 // ---- the functions the module exports (addon.cc) --------------------------------------------------------
 napi_value Sgemm(napi_env env, napi_callback_info info);
 napi_value SgemmBf16B(napi_env env, napi_callback_info info);

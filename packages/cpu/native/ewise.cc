@@ -321,10 +321,7 @@ napi_value Ewise(napi_env env, napi_callback_info info) {
       // a multiple of 16 so that they do not share cache lines of the accumulator, and at least 256 wide: with
       // narrower ranges a row's fold costs more than it saves, [1024, 128] over rows ran 4x slower on 2 threads
       // in 16-column ranges than on one)
-      const int64_t per = (n / threads + 15) / 16 * 16;
-      runChunks(threads, threads, [&](int64_t t) {
-        const int64_t c0 = std::min(n, t * per), c1 = t == threads - 1 ? n : std::min(n, (t + 1) * per);
-        if (c0 >= c1) return;
+      forThreadRanges(threads, n, 16, [&](int64_t c0, int64_t c1) {
         EwJob T = J;
         std::vector<int32_t> shapeT(shape, shape + J.rank);
         std::vector<int32_t> offsT(J.inOffs, J.inOffs + nin);

@@ -65,11 +65,7 @@ static void reduceAll(const X* x, const int32_t* shape, const int32_t* xs, const
     // one column range per thread, a multiple of 16 so that threads do not write the same cache lines of acc,
     // and at least 256 wide (narrower ranges cost more per row than they save: [1024, 128] over rows ran 1.7x
     // slower on 2 threads in 16-column ranges than on one)
-    const int64_t per = (n / threads + 15) / 16 * 16;
-    runChunks(threads, threads, [&](int64_t t) {
-      const int64_t j0 = std::min(n, t * per), j1 = t == threads - 1 ? n : std::min(n, (t + 1) * per);
-      if (j0 < j1) reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, j0, j1, xi, oi, acc);
-    });
+    forThreadRanges(threads, n, 16, [&](int64_t j0, int64_t j1) { reduceRowsOuter<X, MAX>(x, aOff.data(), oOff.data(), rows, j0, j1, xi, oi, acc); });
   }
 }
 

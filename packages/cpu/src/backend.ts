@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import {
   type Backend, type BackendInput, type DataHandle, type Expr, type FusedKernel, type PrimParams,
   type Primitive, type TensorInfo, type TypedArray, DTYPES, TensorError, compositePrimitives,
-  broadcastStrides, checkGatherIndices, dtypeOfArray, contiguousView, gatherViews, gatheredValues, gathersAsInputs, leafViews, headDtype, inputView, iotaAsInputs, isContiguousView, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
+  broadcastStrides, checkGatherIndices, checkIndices, dtypeOfArray, contiguousView, gatherViews, gatheredValues, gathersAsInputs, leafViews, headDtype, inputView, iotaAsInputs, isContiguousView, type LeavesAsInputs, paddedPieces, readStrides, referenceKernels, sizeOf, stridesOf, heldValue, newHandle, releaseHandle, shareHandle,
 } from '@safekey-ts/core';
 import { attentionFits, runAttention } from './attention.js';
 import { castBf16 } from './bfloat16.js';
 import { type EwiseVM, type Operand, VM_MIN_ELEMENTS, type VmKernels, runElementwise, stridedCopy } from './elementwise.js';
-import { checkIndices, scatterAdd } from './indexing.js';
+import { scatterAdd } from './indexing.js';
 import { type GemmEngine, jsEngine, matmul } from './matmul.js';
 import { type NativeAddon, loadNative, nativeEngine, useThreads } from './native.js';
 import { type Allocator, BufferPool } from './pool.js';

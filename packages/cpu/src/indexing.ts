@@ -4,7 +4,7 @@
 // [batch..., pre..., rest..., post...]: for each (b, p, q) the `post` elements of update row (b, p, q) go to
 // row idx[b, q] of block (b, p). scatterAdd walks the (b, p, q, post) order of the reference and sums rows
 // hit more than once in float64, so its results are identical to the reference backend's.
-import { type TensorInfo, type TypedArray, TensorError, allocArray, sizeOf } from '@safekey-ts/core';
+import { type TensorInfo, type TypedArray, allocArray, checkIndices, sizeOf } from '@safekey-ts/core';
 import type { Alloc } from './pool.js';
 
 function layout(xShape: readonly number[], idxShape: readonly number[], axis: number, batchDims: number) {
@@ -15,13 +15,6 @@ function layout(xShape: readonly number[], idxShape: readonly number[], axis: nu
     nq: sizeOf(idxShape.slice(batchDims)),
     post: sizeOf(xShape.slice(axis + 1)),
   };
-}
-
-/** Throws (op `op`) at the first index outside [0, size). */
-export function checkIndices(op: string, idx: ArrayLike<number>, size: number): void {
-  for (let i = 0; i < idx.length; i++) {
-    if (!(idx[i] >= 0 && idx[i] < size)) throw new TensorError({ kind: 'InvalidArgument', op, message: `index ${idx[i]} out of range [0, ${size})` });
-  }
 }
 
 export function scatterAdd(upd: TypedArray, idx: Int32Array, idxInfo: TensorInfo, axis: number, batchDims: number, out: TensorInfo,

@@ -1,6 +1,6 @@
 import {
   type Backend, type BackendInput, type DType, type DataHandle, type FusedKernel, type MemoryStats, type PrimParams,
-  type Primitive, type TensorInfo, type TypedArray, TensorError, checkGatherIndices, heldValue, kernelKey, newHandle, releaseHandle, runSplitPrologue, shareHandle, sizeOf,
+  type Primitive, type TensorInfo, type TypedArray, TensorError, checkGatherIndices, checkIndices, heldValue, kernelKey, newHandle, releaseHandle, runSplitPrologue, shareHandle, sizeOf,
 } from '@safekey-ts/core';
 import { type Dialect, type KernelSource, MAX_ELEMENTS, copySource, fusedSource, movementSource } from './codegen.js';
 import type { Buf, Device, RunMode } from './device.js';
@@ -109,13 +109,6 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
     if (!s.host) { s.host = s.buf === null ? new Float32Array(0) : device.read(s.buf, s.size).slice(); readbacks++; }
     return s.host;
   };
-  const checkIndices = (op: string, idx: BackendInput, size: number) => {
-    const v = hostValues(idx);
-    for (let k = 0; k < v.length; k++) {
-      const j = v[k];
-      if (!(j >= 0 && j < size)) throw tensorError('InvalidArgument', op, `index ${j} out of range [0, ${size})`);
-    }
-  };
 
   const backend: GpujsBackend = {
     name,
@@ -146,7 +139,7 @@ export function backendOn(device: Device, fallbackReason: string | null): GpujsB
     },
     runRoutine: <P extends Primitive>(prim: P, inputs: readonly BackendInput[], params: PrimParams[P], out: TensorInfo): DataHandle => {
       if (prim === 'reshape') return shareHandle(inputs[0].handle);
-      if (prim === 'scatterAdd') checkIndices('scatterAdd', inputs[1], (params as PrimParams['scatterAdd']).size);
+      if (prim === 'scatterAdd') checkIndices('scatterAdd', hostValues(inputs[1]), (params as PrimParams['scatterAdd']).size);
       const key = `${prim}|${JSON.stringify(params)}|${inputs.map((i) => `${i.info.dtype}[${i.info.shape.join(',')}]`).join(';')}|${out.dtype}[${out.shape.join(',')}]`;
       return launch(key, () => movementSource(prim, inputs.map((i) => i.info), params, out, device.dialect), inputs, out);
     },

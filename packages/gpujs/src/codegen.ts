@@ -289,14 +289,17 @@ function paddedRead(b: Builder, j: number, view: View, at: string, outside: stri
 export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
   const b = new Builder(dialect);
   const out = k.out.shape;
+  // the offset `view` (broadcast to the output) reads at this thread's element; a view's offset is added in a
+  // variable of its own: gpu.js cannot type an index of two literals
+  const offsetIn = (view: View): string => {
+    const off = b.affine('i', out, broadcastView(view, out).strides);
+    return view.offset === 0 ? off : b.let(`${lit(view.offset)} + ${off}`);
+  };
   const reads = new Map<number, string>();
   const read = (j: number): string => {
     let v = reads.get(j);
     if (!v) {
-      const view = broadcastView(inputView(k, j), out);
-      const off = b.affine('i', out, view.strides);
-      // a view's offset is added in a variable of its own: gpu.js cannot type an index of two literals
-      const at = view.offset === 0 ? off : b.let(`${lit(view.offset)} + ${off}`);
+      const view = broadcastView(inputView(k, j), out), at = offsetIn(inputView(k, j));
       v = view.bounds ? paddedRead(b, j, view, at, outside(j), k.inputs[j].shape) : b.let(`${b.arg(j)}[${at}]`);
       reads.set(j, v);
     }
@@ -319,13 +322,10 @@ export function fusedSource(k: FusedKernel, dialect: Dialect): KernelSource {
     return headVar;
   };
   if (k.head) head(); // the loop first, so that reads inside the expression come after it
-  const range = (view: View): string => {
-    const off = b.affine('i', out, broadcastView(view, out).strides);
-    return b.let(view.offset === 0 ? off : `${lit(view.offset)} + ${off}`);
-  };
+  const range = (view: View): string => b.let(offsetIn(view));
   // x's offset of row 0 of this element's slice, plus the index read there times the gathered axis' stride
   const gather = (g: GatherLeaf): string => {
-    const row = range(inputView(k, g.index));
+    const row = offsetIn(inputView(k, g.index));
     const at = g.step === 1 ? `${row} + ${read(g.indices)}` : `${row} + ${read(g.indices)} * ${lit(g.step)}`;
     return b.let(`${b.arg(g.index)}[${b.let(at)}]`);
   };

@@ -4,21 +4,32 @@
 import { type DType, type TypedArray, allocArray } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { Expr, FusedKernel } from '../kernel.js';
-import { inputView } from '../kernel.js';
+import { inputView, perKernel } from '../kernel.js';
 import { sizeOf } from '../shape.js';
 import type { GatherViews, View } from './view.js';
 
 /** The leaf (see `Expr`): input `index` at its view's offset plus `indices`' value times `step`. */
 export type GatherLeaf = Extract<Expr, { op: 'gather' }>;
 
-/** The kernel's gather leaves (in its expression and its prologue's). */
-export function gathersOf(k: FusedKernel): GatherLeaf[] {
+/** Throws (op `op`: gather or scatterAdd) unless index `j` lies in [0, size). */
+export function checkIndex(op: string, j: number, size: number): void {
+  if (!(j >= 0 && j < size)) throw new TensorError({ kind: 'InvalidArgument', op, message: `index ${j} out of range [0, ${size})` });
+}
+
+/** `checkIndex` for every value of a stored index tensor. */
+export function checkIndices(op: string, values: ArrayLike<number>, size: number): void {
+  for (let i = 0; i < values.length; i++) checkIndex(op, values[i], size);
+}
+
+/** The kernel's gather leaves (in its expression and its prologue's), found once per kernel object. */
+export const gathersOf = (k: FusedKernel): readonly GatherLeaf[] => perKernel(gathers, k, (kk) => {
   const found: GatherLeaf[] = [];
   const walk = (e: Expr): void => { if (e.op === 'gather') found.push(e); else if ('args' in e) e.args.forEach(walk); };
-  walk(k.expr);
-  if (k.head && 'prologue' in k.head) walk(k.head.prologue.expr);
+  walk(kk.expr);
+  if (kk.head && 'prologue' in kk.head) walk(kk.head.prologue.expr);
   return found;
-}
+});
+const gathers = new WeakMap<FusedKernel, readonly GatherLeaf[]>();
 
 /** Calls `f` with each offset a view reads over its own shape, once per distinct offset along broadcast axes. */
 function forEachOffset(v: View, f: (offset: number) => void): void {
@@ -39,10 +50,7 @@ function forEachOffset(v: View, f: (offset: number) => void): void {
 export function checkGatherIndices(k: FusedKernel, valuesOf: (input: number) => ArrayLike<number>): void {
   for (const g of gathersOf(k)) {
     const idx = valuesOf(g.indices);
-    forEachOffset(inputView(k, g.indices), (o) => {
-      const j = idx[o];
-      if (!(j >= 0 && j < g.size)) throw new TensorError({ kind: 'InvalidArgument', op: 'gather', message: `index ${j} out of range [0, ${g.size})` });
-    });
+    forEachOffset(inputView(k, g.indices), (o) => checkIndex('gather', idx[o], g.size));
   }
 }
 

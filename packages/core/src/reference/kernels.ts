@@ -1,10 +1,10 @@
 import { type TypedArray, allocArray, toBfloat16, widenBfloat16 } from '../dtype.js';
-import { TensorError } from '../errors.js';
 import type { PrimParams, Primitive, TensorInfo } from '../primitives.js';
 import { sizeOf, stridesOf } from '../shape.js';
 import { attentionGradReference, attentionReference } from './attention.js';
 import { type In, broadcastOffsets, forEachIndex, offsetOf } from './indexing.js';
 import type { BinaryPrim, UnaryPrim } from '../ir/ops.js';
+import { checkIndex } from '../ir/gather.js';
 
 /** A bfloat16 input as its float32 values (other inputs as they are). */
 const valuesOf = (x: In): In => (x.info.dtype === 'bfloat16' ? { data: widenBfloat16(x.data), info: { ...x.info, dtype: 'float32' } } : x);
@@ -25,10 +25,6 @@ const reduce = <P extends 'reduceSum' | 'reduceMax'>(init: number, step: (acc: n
   for (let i = 0; i < r.length; i++) r[i] = acc[i];
   return r;
 };
-
-function checkIndex(op: string, j: number, size: number): void {
-  if (!(j >= 0 && j < size)) throw new TensorError({ kind: 'InvalidArgument', op, message: `index ${j} out of range [0, ${size})` });
-}
 
 /**
  * Walks the output of gather (= the updates of scatterAdd) and yields, for each element, the offset of
