@@ -7,10 +7,14 @@
 // gemm: C[t] = op(A[t]) x op(B[t]) for batch entries t0 <= t < t1 and rows r0 <= i < r1 of each product,
 // float32, row-major, accumulated in float32: f32x4 mul then add, or with `relaxed` (the relaxed-SIMD build,
 // kernels-relaxed.wasm, for engines that have it: Node 22+, current browsers) f32x4.relaxed_madd, which is a
-// fused multiply-add on CPUs with FMA (one rounding instead of two; measured here 38 -> 50 GFLOP/s a core).
+// fused multiply-add on CPUs with FMA (one rounding instead of two).
 // The loops are GotoBLAS-style: B packed into KC x NR panels, an MR x NR micro-kernel holding its C tile in
-// registers. A is read where it is (MR row pointers, splat loads): packing it cost more than it saved at these
-// sizes (measured: 38 -> 41-43 GFLOP/s a core, attention's small products 25% faster). A transposed A is the
+// registers. MR is 4 rows with separate multiplies and adds, 6 with fused ones: V8 leaves 15 vector registers
+// on x64, and 6 rows without fused adds need 16 (12 sums, 2 B vectors, A's value, a product), so one sum went
+// to the stack and back at every step of k (measured here: 4 rows ran 26 -> 50 GFLOP/s a core, the W1 step
+// 6-10% faster; the fused build needs no product register and keeps 6 rows, 4 ran it at half speed). A is read
+// where it is (MR row pointers, splat loads): packing it cost more than it saved at these sizes (measured: 38
+// -> 41-43 GFLOP/s a core, attention's small products 25% faster). A transposed A is the
 // exception: its MR rows are columns, a new cache line at every step of k, so an MC x KC block of it is packed
 // into MR-wide panels first (measured: the weight-gradient products of a W1 step 8-10% faster). Each call works
 // only on its own rows, so the result does not depend on how rows are split among threads.
@@ -19,10 +23,24 @@ import { attentionWat } from './attention.wat.mjs';
 import { BLOCK, ewiseScratchBytes, ewiseWat, mathImports } from './ewise.wat.mjs';
 import { ropeWat } from './rope.wat.mjs';
 
-export const MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
+export const NR = 8, KC = 256, MC = 96, NC = 1024;
 
-/** Bytes of scratch one gemm call needs (packed B, one C tile, packed A). */
-export const scratchBytes = 4 * (KC * NC + MR * NR + MC * KC);
+/** Rows of the micro-kernel's tile (see above). */
+const mrOf = (relaxed) => (relaxed ? 6 : 4);
+
+/** Bytes of scratch one gemm call needs (packed B, one C tile, packed A), for either build. */
+export const scratchBytes = 4 * (KC * NC + mrOf(true) * NR + MC * KC);
+
+/** Copies n floats from $src to $d: vector moves, then what is left. */
+const copyFloats = (n) => {
+  const moves = [];
+  for (let at = 0; at < 4 * n;) {
+    const [ty, w] = 4 * n - at >= 16 ? ['v128', 16] : 4 * n - at >= 8 ? ['i64', 8] : ['f32', 4];
+    moves.push(`(${ty}.store offset=${at} (local.get $d) (${ty}.load offset=${at} (local.get $src)))`);
+    at += w;
+  }
+  return moves.join(' ');
+};
 
 const acc = (r, c) => `$c${r}${c}`;
 
@@ -43,6 +61,7 @@ const transposeStore = (r0, offset) => {
 };
 
 function microKernel(relaxed) {
+  const MR = mrOf(relaxed);
   const locals = [];
   for (let r = 0; r < MR; r++) for (let c = 0; c < 2; c++) locals.push(`(local ${acc(r, c)} v128)`);
   const zero = [];
@@ -115,6 +134,7 @@ function microKernel(relaxed) {
  * element-wise VM's instructions in op-code order (src/vm-ops.ts).
  */
 export function wat({ relaxed = false, ops }) {
+  const MR = mrOf(relaxed);
   return `(module
   (import "env" "memory" (memory 1 65536 shared))
   ${mathImports.map((f) => `(import "math" "${f}" (func $${f} (param f64) ${f === 'pow' ? '(param f64) ' : ''}(result f64)))`).join('\n  ')}
@@ -140,8 +160,7 @@ export function wat({ relaxed = false, ops }) {
       (local.set $p (i32.const 0))
       (if (i32.ge_s (local.get $rows) (i32.const ${MR}))
         (then (loop $full
-          (v128.store (local.get $d) (v128.load (local.get $src)))
-          (i64.store offset=16 (local.get $d) (i64.load offset=16 (local.get $src)))
+          ${copyFloats(MR)}
           (local.set $d (i32.add (local.get $d) (i32.const ${4 * MR})))
           (local.set $src (i32.add (local.get $src) (local.get $lda)))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
