@@ -69,8 +69,8 @@ __attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512")))
 template <typename T>
 __attribute__((optimize("no-trapping-math"), target("prefer-vector-width=512"))) static void sigmoidLoop(const T* a, T* r, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
-    const double x = (double)a[i], z = expd(x >= 0 ? -x : x), d = 1.0 + z;
-    r[i] = (T)(x >= 0 ? 1.0 / d : z / d);
+    const double x = (double)a[i], z = expd(x >= 0 ? -x : x);
+    r[i] = (T)((x >= 0 ? 1.0 : z) / (1.0 + z));
   }
 }
 

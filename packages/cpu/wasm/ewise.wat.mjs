@@ -97,10 +97,10 @@ const expBlock = () => expBlockFn('expBlock', (x) => `(f32x4.max (f32x4.min ${x}
 /**
  * sigmoid from z = exp(-|x|), clamped at -110 (below, 1 / (1 + z) is 1 and z / (1 + z) rounds to float32 0
  * either way): 1 / (1 + z) where x >= 0, z / (1 + z) elsewhere (NaN too, whose z is NaN), as the op table's
- * scalar.
+ * scalar: the numerator picked first, so one division.
  */
 const sigmoidBlock = () => expBlockFn('sigmoidBlock', (x) => `(f32x4.max (f32x4.neg (f32x4.abs ${x})) ${f32x4(-110)})`,
-  (x, e) => `(v128.bitselect (f64x2.div ${f64x2(1)} (f64x2.add ${e} ${f64x2(1)})) (f64x2.div ${e} (f64x2.add ${e} ${f64x2(1)})) (f64x2.ge ${x} ${f64x2(0)}))`);
+  (x, e) => `(f64x2.div (v128.bitselect ${f64x2(1)} ${e} (f64x2.ge ${x} ${f64x2(0)})) (f64x2.add ${e} ${f64x2(1)}))`);
 
 /** A function of four floats computed in double: each half promoted, `f` applied, demoted back. */
 const viaDouble = (name, f) => `

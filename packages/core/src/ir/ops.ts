@@ -36,7 +36,7 @@ export const unaryOps = {
   tanh: { scalar: Math.tanh, js: call('Math.tanh'), float32: (a) => `(Math.abs(${a}) > 9.0 ? (${a} > 0.0 ? 1.0 : -1.0) : Math.tanh(${a}))` },
   // the logistic function from z = exp(-|x|) (never above 1, so never inf / inf): 1 / (1 + z), or z / (1 + z) below 0
   sigmoid: {
-    scalar: (x) => { const z = Math.exp(-Math.abs(x)); return x >= 0 ? 1 / (1 + z) : z / (1 + z); },
+    scalar: (x) => { const z = Math.exp(-Math.abs(x)); return (x >= 0 ? 1 : z) / (1 + z); },
     js: (a) => `(${a} >= 0.0 ? 1.0 / (1.0 + Math.exp(-${a})) : Math.exp(${a}) / (1.0 + Math.exp(${a})))`,
   },
   reciprocal: { scalar: (x) => 1 / x, js: (a) => `(1.0 / ${a})` },
